@@ -1,0 +1,39 @@
+"""Errors that name the file, line and field, for people and for batch logs."""
+from __future__ import annotations
+
+from typing import Optional
+
+
+class CpadvisorError(Exception):
+    """Base class of every error cpadvisor raises on purpose."""
+
+
+class InputError(CpadvisorError):
+    """Bad input (a profile or a knowledge file): one clear line, no traceback."""
+
+    def __init__(self, message: str, file: Optional[str] = None, line: Optional[int] = None,
+                 field: Optional[str] = None):
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        where = self.file or "<input>"
+        if self.line:
+            where += f":{self.line}"
+        fld = f" [{self.field}]" if self.field else ""
+        return f"{where}:{fld} {self.message}"
+
+
+class KnowledgeError(CpadvisorError):
+    """One or more problems in the knowledge packs."""
+
+    def __init__(self, problems: list[InputError]):
+        self.problems = problems
+        super().__init__("\n".join(p.one_line() for p in problems))
+
+
+class EngineError(CpadvisorError):
+    """The inference engine failed (e.g. an exception inside a rule callback)."""

@@ -1,0 +1,145 @@
+"""Result models of an assessment (JSON in and out, stable ids)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["applies", "to_verify", "not_applicable", "in_place", "superseded"]
+Priority = Literal["high", "medium", "low"]
+
+
+class Text(BaseModel):
+    """A bilingual text."""
+
+    model_config = ConfigDict(extra="forbid")
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class ConditionResult(BaseModel):
+    """One condition of a rule, evaluated on the profile."""
+
+    fact: str  # enterprise, unit, product, waste, voc, park, derived
+    text: str  # the condition as written, e.g. "flue_gas_recirculation != true"
+    field: Optional[str] = None
+    value: Any = None  # the profile value it was evaluated on
+    outcome: Literal["true", "false", "unknown"]
+
+
+class ThresholdUse(BaseModel):
+    """A sourced number used by a rule or a benchmark."""
+
+    id: str
+    value: float
+    unit: str
+    source: str
+    effective: Optional[str] = None
+    verified: bool
+
+
+class Finding(BaseModel):
+    """The outcome of one measure for one assessed profile."""
+
+    measure_id: str
+    pack: str
+    kind: str  # measure, obligation, programme, incentive, gate
+    name: Text
+    clause: str
+    categories: list[str]
+    cost: str  # low (无/低费) or medium_high (中/高费)
+    status: Status
+    priority: Optional[Priority] = None
+    rule_id: Optional[str] = None
+    units: list[str] = Field(default_factory=list)
+    reason: Optional[Text] = None
+    conditions: list[ConditionResult] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)  # facts to verify (待核实)
+    thresholds: list[ThresholdUse] = Field(default_factory=list)
+    superseded_by: Optional[str] = None
+    verdict: Optional[str] = None
+    note: Optional[Text] = None
+
+
+class BenchmarkGap(BaseModel):
+    """Unit energy use of a product against sourced levels."""
+
+    product: str
+    product_key: str
+    indicator: str
+    unit: str
+    value: float
+    annual_output: Optional[float] = None
+    output_unit: Optional[str] = None
+    levels: list[ThresholdUse]
+    rating: Text
+    gap_to_benchmark: Optional[float] = None
+    saving_tce_per_year: Optional[float] = None
+    co2_t_per_year: Optional[float] = None
+    co2_factor: Optional[ThresholdUse] = None
+    missing: list[str] = Field(default_factory=list)
+
+
+class Assessment(BaseModel):
+    """Everything decided for one profile."""
+
+    profile_name: str
+    profile_kind: Literal["enterprise", "park"]
+    credit_code: Optional[str] = None
+    knowledge_version: str
+    engine_version: str
+    assessed_at: datetime
+    profile: dict[str, Any]
+    derived: list[str] = Field(default_factory=list)
+    findings: list[Finding]
+    benchmarks: list[BenchmarkGap] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+
+    def by_status(self, status: Status) -> list[Finding]:
+        return [f for f in self.findings if f.status == status]
+
+    @property
+    def recommended(self) -> list[Finding]:
+        """Measures, obligations and programmes that apply (never ones already in place)."""
+        return self.by_status("applies")
+
+    @property
+    def to_verify(self) -> list[Finding]:
+        return self.by_status("to_verify")
+
+    def finding(self, measure_id: str) -> Optional[Finding]:
+        return next((f for f in self.findings if f.measure_id == measure_id), None)
+
+    def audit_type(self) -> Optional[str]:
+        """mandatory, voluntary or None; simplified is reported alongside."""
+        for mid, label in (("policy.mandatory_audit", "mandatory"), ("policy.voluntary_audit", "voluntary")):
+            f = self.finding(mid)
+            if f and f.status == "applies":
+                return label
+        return None
+
+
+class RuleTrace(BaseModel):
+    """How one rule evaluated on one candidate (the enterprise, or one of its units)."""
+
+    rule_id: str
+    target: Optional[str] = None
+    outcome: Literal["true", "false", "unknown"]
+    conditions: list[ConditionResult]
+    reason: Text
+
+
+class Explanation(BaseModel):
+    """Why a measure was, or was not, recommended for a profile."""
+
+    measure_id: str
+    name: Text
+    status: Status
+    summary: Text
+    traces: list[RuleTrace] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    superseded_by: Optional[str] = None

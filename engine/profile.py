@@ -1,0 +1,220 @@
+"""Enterprise and park profiles: the validated input of an assessment.
+
+The structural model is pydantic; names that come from the knowledge base
+(sectors, unit types, attributes, fuels, product keys ...) are checked against
+the loaded vocabulary by :func:`engine.vocabulary.Vocabulary.check_profile`.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+HUNAN_CITIES = (
+    "长沙市", "株洲市", "湘潭市", "衡阳市", "邵阳市", "岳阳市", "常德市",
+    "张家界市", "益阳市", "郴州市", "永州市", "怀化市", "娄底市", "湘西土家族苗族自治州",
+)
+
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+Scalar = Union[bool, int, float, str]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+MeasureId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$", max_length=120)]
+NonNeg = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def credit_code_check_char(code17: str) -> str:
+    """Check character of a unified social credit code (GB 32100-2015)."""
+    total = sum(_CREDIT_CHARS.index(ch) * w for ch, w in zip(code17, _CREDIT_WEIGHTS))
+    return _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def validate_credit_code(code: str) -> str:
+    code = code.strip().upper()
+    if len(code) != 18:
+        raise ValueError(f"统一社会信用代码应为18位 / credit code must have 18 characters, got {len(code)}")
+    bad = [ch for ch in code if ch not in _CREDIT_CHARS]
+    if bad:
+        raise ValueError(f"统一社会信用代码含非法字符 / invalid characters in credit code: {''.join(bad)}")
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        raise ValueError(f"统一社会信用代码校验位错误 / wrong check digit: expected {expected}, got {code[17]}")
+    return code
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Unit(_Strict):
+    """A production unit or piece of key equipment (e.g. a sintering machine)."""
+
+    id: Optional[Name] = None
+    type: Key
+    count: Annotated[int, Field(ge=1)] = 1
+    capacity: Optional[NonNeg] = None
+    capacity_unit: Optional[Name] = None
+    fuel: Optional[Key] = None
+    measures_in_place: list[MeasureId] = Field(default_factory=list)
+    attributes: dict[Key, Scalar] = Field(default_factory=dict)
+
+
+class EnergyUse(_Strict):
+    fuel: Key
+    annual: NonNeg
+    unit: Name = "tce"
+
+
+class Product(_Strict):
+    name: Name
+    key: Optional[Key] = None
+    annual_output: Optional[NonNeg] = None
+    output_unit: Optional[Name] = None
+    unit_energy: Optional[float] = None
+    unit_energy_unit: Optional[Name] = None
+    unit_water: Optional[NonNeg] = None
+    unit_water_unit: Optional[Name] = None
+    unit_material: Optional[NonNeg] = None
+    unit_material_unit: Optional[Name] = None
+    cp_advanced_energy: Optional[float] = None
+    cp_advanced_water: Optional[NonNeg] = None
+    cp_advanced_material: Optional[NonNeg] = None
+
+
+class Emissions(_Strict):
+    """Facts behind the mandatory audit (双超双有)."""
+
+    over_standard: Optional[bool] = None
+    over_total_quota: Optional[bool] = None
+    toxic_hazardous: Optional[bool] = None
+    energy_over_quota: Optional[bool] = None
+    on_mandatory_list: Optional[bool] = None
+
+
+class SolidWaste(_Strict):
+    kind: Key
+    annual_t: Optional[NonNeg] = None
+    disposal: Optional[Key] = None
+    hazardous: Optional[bool] = None
+
+
+class VocOperation(_Strict):
+    kind: Key
+    material: Optional[Key] = None
+    method: Optional[Key] = None
+    enclosed: Optional[bool] = None
+    annual_solvent_t: Optional[NonNeg] = None
+
+
+class EnergyMix(_Strict):
+    """Shares (0..1) of a park's final energy use."""
+
+    coal: Optional[Share] = None
+    oil: Optional[Share] = None
+    gas: Optional[Share] = None
+    electricity: Optional[Share] = None
+    renewables: Optional[Share] = None
+
+    @model_validator(mode="after")
+    def _sum(self) -> "EnergyMix":
+        total = sum(v for v in (self.coal, self.oil, self.gas, self.electricity, self.renewables) if v is not None)
+        if total > 1.0001:
+            raise ValueError(f"能源结构比例之和超过1 / energy shares add up to {total:.3f} > 1")
+        return self
+
+
+class _Common(_Strict):
+    name: Name
+    city: Optional[Name] = None
+    county: Optional[Name] = None
+    measures_in_place: list[MeasureId] = Field(default_factory=list)
+    attributes: dict[Key, Scalar] = Field(default_factory=dict)
+
+    @field_validator("city")
+    @classmethod
+    def _city(cls, v: Optional[str]) -> Optional[str]:
+        if v is None:
+            return v
+        if v not in HUNAN_CITIES:
+            near = [c for c in HUNAN_CITIES if v in c or c.startswith(v)]
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise ValueError(f"不是湖南省的市州 / not a city or prefecture of Hunan: {v}{hint}")
+        return v
+
+
+class EnterpriseProfile(_Common):
+    """An industrial enterprise (企业画像)."""
+
+    kind: Literal["enterprise"] = "enterprise"
+    credit_code: Optional[str] = None
+    park: Optional[Name] = None
+    size: Optional[Literal["large", "medium", "small", "micro"]] = None
+    sectors: list[Key] = Field(default_factory=list)
+    subsectors: list[Key] = Field(default_factory=list)
+    industry_codes: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]?\d{2,4}$")]] = Field(default_factory=list)
+    project_type: Literal["existing", "new", "rebuilt", "expanded"] = "existing"
+    cp_audit_passed: Optional[bool] = None
+    financing_constrained: Optional[bool] = None
+    total_energy_tce: Optional[NonNeg] = None
+    electricity_mwh: Optional[NonNeg] = None
+    water_m3: Optional[NonNeg] = None
+    emissions: Emissions = Field(default_factory=Emissions)
+    energy: list[EnergyUse] = Field(default_factory=list)
+    units: list[Unit] = Field(default_factory=list)
+    products: list[Product] = Field(default_factory=list)
+    solid_wastes: list[SolidWaste] = Field(default_factory=list)
+    voc_operations: list[VocOperation] = Field(default_factory=list)
+
+    @field_validator("credit_code")
+    @classmethod
+    def _credit(cls, v: Optional[str]) -> Optional[str]:
+        return None if v is None else validate_credit_code(v)
+
+    @model_validator(mode="after")
+    def _units(self) -> "EnterpriseProfile":
+        seen: set[str] = set()
+        for i, u in enumerate(self.units):
+            if u.id is None:
+                u.id = f"{u.type}#{i + 1}"
+            if u.id in seen:
+                raise ValueError(f"重复的装置编号 / duplicate unit id: {u.id}")
+            seen.add(u.id)
+        return self
+
+
+class ParkProfile(_Common):
+    """An industrial park (工业园区) with its enterprises and shared facilities."""
+
+    kind: Literal["park"]
+    level: Optional[Literal["national", "provincial", "other"]] = None
+    enterprise_count: Optional[Annotated[int, Field(ge=0)]] = None
+    enterprises: list[Name] = Field(default_factory=list)
+    leading_sectors: list[Key] = Field(default_factory=list)
+    energy_mix: EnergyMix = Field(default_factory=EnergyMix)
+    shared_facilities: list[Key] = Field(default_factory=list)
+    water_reuse_rate: Optional[Share] = None
+    total_energy_tce: Optional[NonNeg] = None
+
+
+Profile = Annotated[Union[EnterpriseProfile, ParkProfile], Field(discriminator="kind")]
+
+
+class _ProfileDoc(BaseModel):
+    profile: Profile
+
+
+def parse_profile(data: Any) -> Union[EnterpriseProfile, ParkProfile]:
+    """Validate a plain mapping into an enterprise or park profile (structure only)."""
+    if isinstance(data, dict) and "kind" not in data:
+        data = {**data, "kind": "enterprise"}
+    return _ProfileDoc.model_validate({"profile": data}).profile
+
+
+def profile_json_schema() -> dict:
+    """JSON Schema of the profile input (enterprise or park)."""
+    schema = _ProfileDoc.model_json_schema()
+    schema["title"] = "cpadvisor profile"
+    return schema
