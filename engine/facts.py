@@ -35,6 +35,9 @@ def energy_grade(value: float, levels: dict[str, float]) -> Optional[int]:
     """1, 2 or 3 for the best quota level reached (lower is better), 4 if worse than level 3."""
     if "quota_3" not in levels:
         return None
+    present = [levels[k] for k in ("quota_1", "quota_2", "quota_3") if k in levels]
+    if present != sorted(present):
+        return None  # levels out of order as transcribed: no grade rather than a wrong one
     for lvl, name in ((1, "quota_1"), (2, "quota_2"), (3, "quota_3")):
         if name in levels and value <= levels[name]:
             return lvl
@@ -42,7 +45,7 @@ def energy_grade(value: float, levels: dict[str, float]) -> Optional[int]:
 
 
 def vs_benchmark(value: float, levels: dict[str, float]) -> Optional[str]:
-    if "benchmark" not in levels or "baseline" not in levels:
+    if "benchmark" not in levels or "baseline" not in levels or levels["benchmark"] > levels["baseline"]:
         return None
     if value <= levels["benchmark"]:
         return "better_than_benchmark"

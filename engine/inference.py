@@ -156,6 +156,38 @@ def derived_can_be_unknown(kb: KnowledgeBase) -> set[str]:
     return out
 
 
+Gate = tuple[str, str, frozenset]  # (fact kind, field, values): some fact has field in values
+
+
+def necessary(cr: CompiledRule) -> Optional[Gate]:
+    """A cheap condition every firing of the rule needs (never unknown), or None.
+
+    Used to skip whole rulesets a profile cannot touch (a paper mill never enters
+    the steel ruleset); it only reads fields that always have a value.
+    """
+    for c in cr.anchor.conds:
+        if isinstance(c, C.Cond) and c.field in ("sectors", "subsectors", "leading_sectors") and c.op == "contains":
+            vals = c.value if isinstance(c.value, tuple) else (c.value,)
+            return (cr.anchor.fact, c.field, frozenset(vals))
+    if cr.join:
+        for c in cr.join.conds:
+            if isinstance(c, C.Cond) and c.field in ("type", "kind", "key") and c.op in ("==", "in"):
+                vals = c.value if isinstance(c.value, tuple) else (c.value,)
+                return (cr.join.fact, c.field, frozenset(vals))
+    return None
+
+
+def gate_open(gates: Optional[list[Gate]], facts: Facts) -> bool:
+    if gates is None:
+        return True
+    for kind, fld, vals in gates:
+        for f in facts.get(kind, ()):
+            v = f.get(fld)
+            if (isinstance(v, list) and not vals.isdisjoint(v)) or (not isinstance(v, list) and v in vals):
+                return True
+    return False
+
+
 @dataclass
 class CompiledRuleset:
     name: str
@@ -164,6 +196,7 @@ class CompiledRuleset:
     kinds: set[str]  # fact kinds its rules read
     stages: set[int]
     derived_in: set[str]
+    gates: Optional[list[Gate]] = None  # None: always run
 
 
 class DurableEngine:
@@ -212,7 +245,13 @@ class DurableEngine:
         kinds: set[str] = set()
         stages: set[int] = set()
         derived_in: set[str] = set()
+        gates: Optional[list[Gate]] = []
         for k, (suffix, body, r) in enumerate(items):
+            g = necessary(r) if not (r.derived or r.rule.derive) else None
+            if g is None:
+                gates = None
+            elif gates is not None and g not in gates:
+                gates.append(g)
             rule_name = f"r{k}_{r.key.replace('.', '_').replace('/', '__')}_{suffix}"
             mode = suffix.split("_")[0]
             body = json.loads(json.dumps(body))  # durable pops 'run'; keep our copy clean
@@ -224,7 +263,7 @@ class DurableEngine:
             if r.not_derived:
                 stages.add(r.stratum)
             derived_in.update(r.derived + r.not_derived)
-        self.rulesets.append(CompiledRuleset(name, pack, definition, kinds, stages, derived_in))
+        self.rulesets.append(CompiledRuleset(name, pack, definition, kinds, stages, derived_in, gates))
 
     # ---------------------------------------------------------- callbacks
     def _callback(self, cr: CompiledRule, mode: str):
@@ -285,7 +324,7 @@ class DurableEngine:
                 touched: list[str] = []
                 for rs in self.rulesets:
                     todo = [f for k in rs.kinds for f in facts.get(k, ())]
-                    if not todo:
+                    if not todo or not gate_open(rs.gates, facts):
                         continue
                     touched.append(rs.name)
                     for f in todo:

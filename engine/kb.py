@@ -284,7 +284,7 @@ class _Loader:
         doc = self.docs.get(str(f))
         ok = True
         w = rule.when
-        anchor_kind = "park" if w.park else "enterprise"
+        anchor_kind = "park" if w.park is not None else "enterprise"
         pats: dict[str, C.Pattern] = {anchor_kind: C.Pattern(anchor_kind)}
         join = w.joined()
         if join:

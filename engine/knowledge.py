@@ -94,7 +94,7 @@ class AnyOf(_Strict):
 
 class When(_Strict):
     enterprise: list[Condition] = Field(default_factory=list)
-    park: list[Condition] = Field(default_factory=list)
+    park: Optional[list[Condition]] = None  # `park: []` = any park
     unit: Optional[list[Condition]] = None
     product: Optional[list[Condition]] = None
     waste: Optional[list[Condition]] = None
@@ -107,7 +107,7 @@ class When(_Strict):
         joined = [k for k in ("unit", "product", "waste", "voc") if getattr(self, k) is not None]
         if len(joined) > 1:
             raise ValueError(f"a rule may join at most one of unit/product/waste/voc, got {joined}")
-        if self.enterprise and self.park:
+        if self.enterprise and self.park is not None:
             raise ValueError("a rule is about an enterprise or a park, not both")
         return self
 
