@@ -1,0 +1,69 @@
+"""Consultant reports of an assessment: Markdown, HTML (A4, self-contained) and Word, in Chinese or English.
+
+    from engine import assess, render_report
+    a = assess("examples/steel_plant.yaml")
+    html = render_report(a, "html", "zh")      # str
+    docx = render_report(a, "docx", "en")      # bytes
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..errors import InputError
+from ..models import Assessment
+from .context import build_context
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+FORMATS = ("md", "html", "docx")
+LANGS = ("zh", "en")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def md_escape(value: Any) -> Any:
+    """Markdown-safe text: special characters backslash-escaped (no raw HTML), one line."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    return _MD_SPECIAL.sub(r"\\\1", value.replace("\r", " ").replace("\n", " "))
+
+
+@lru_cache(maxsize=None)
+def environment(kind: str) -> Environment:
+    """Jinja2 environment: HTML autoescapes every value; Markdown escapes its own specials."""
+    common: dict[str, Any] = dict(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                                  trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    if kind == "html":
+        return Environment(autoescape=True, **common)
+    return Environment(autoescape=False, finalize=md_escape, **common)
+
+
+def _check(fmt: str, lang: str) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"unknown report format '{fmt}': use one of {', '.join(FORMATS)} / 未知报告格式", field="format")
+    if lang not in LANGS:
+        raise InputError(f"unknown language '{lang}': use zh or en / 未知语言", field="lang")
+
+
+def render_report(assessment: Union[Assessment, dict], format: str = "md", lang: str = "zh",
+                  kb: Optional[Any] = None) -> Union[str, bytes]:
+    """Render a report: 'md' and 'html' return text, 'docx' returns the bytes of a Word file."""
+    _check(format, lang)
+    if not isinstance(assessment, Assessment):
+        assessment = Assessment.model_validate(assessment)
+    if kb is None:
+        from ..kb import load_knowledge
+        kb = load_knowledge()
+    ctx = build_context(assessment, lang, kb)
+    if format == "docx":
+        from .word import render_docx
+        return render_docx(ctx)
+    return environment(format).get_template(f"report.{format}.j2").render(**ctx)
+
+
+__all__ = ["FORMATS", "LANGS", "build_context", "md_escape", "render_report"]

@@ -1,0 +1,409 @@
+"""The report's content as plain data: one context shared by the Markdown, HTML and Word renderers."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Optional
+
+from ..kb import KnowledgeBase
+from ..models import Assessment, BenchmarkGap, ConditionResult, Finding, ThresholdUse
+from .labels import CITY_EN, FIELD_LABELS, PARK_LEVEL, PROJECT_TYPE, SIZE, labels, pick
+
+AUDIT_IDS = ("policy.mandatory_audit", "policy.voluntary_audit", "policy.simplified_audit")
+INCENTIVE_IDS = ("policy.incentive_priority", "policy.performance_contracting")
+CONSEQUENCE_IDS = ("policy.audit_consequences",)
+OTHER_POLICY_IDS = ("policy.annual_performance_report", "policy.carbon_in_audit", "policy.project_admission_gate")
+POLICY_SECTION_IDS = AUDIT_IDS + INCENTIVE_IDS + CONSEQUENCE_IDS + OTHER_POLICY_IDS
+CATEGORY_ORDER = ("energy", "water", "pollution", "carbon", "resources", "safety", "management")
+PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2, None: 3}
+
+# which vocabulary a field's words come from
+TERM_OF_FIELD = {
+    "type": "unit_types", "unit_types": "unit_types", "fuel": "fuels", "fuels": "fuels",
+    "subsectors": "subsectors", "waste_kinds": "waste_kinds", "disposal": "disposals",
+    "voc_kinds": "voc_kinds", "voc_materials": "voc_materials", "material": "voc_materials",
+    "method": "voc_methods", "shared_facilities": "shared_facilities", "product_keys": "products", "key": "products",
+}
+WORDS_OF_FIELD = {"size": SIZE, "project_type": PROJECT_TYPE, "level": PARK_LEVEL}
+CORE_LABEL_KEYS = {  # core fields shown with an overview label
+    "sectors": "f_sectors", "subsectors": "f_subsectors", "industry_codes": "f_industry_codes",
+    "type": "c_type", "unit_types": "t_units", "fuels": "c_fuel", "waste_kinds": "t_wastes", "voc_kinds": "t_voc",
+    "voc_materials": "c_material", "product_keys": "t_products", "leading_sectors": "f_leading_sectors",
+    "shared_facilities": "f_shared_facilities", "kind": "c_kind", "count": "c_count",
+}
+
+
+def fmt_num(v: Any, unit: Optional[str] = None) -> str:
+    """1234567.0 -> '1,234,567'; 0.25 -> '0.25' (no invented precision)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if float(v).is_integer():
+        s = f"{int(v):,}"
+    else:
+        s = f"{v:,.6f}".rstrip("0").rstrip(".")
+    return f"{s} {unit}" if unit else s
+
+
+class Ctx:
+    """Builds the context for one assessment, language and knowledge base."""
+
+    def __init__(self, a: Assessment, lang: str, kb: KnowledgeBase):
+        self.a, self.lang, self.kb = a, lang, kb
+        self.L = labels(lang)
+        self.p = a.profile
+        self.uid_labels = self._uid_labels()
+
+    # ---------------------------------------------------------------- words
+    def t(self, pair) -> str:
+        """A Text model or a (zh, en) pair in the report language."""
+        if pair is None:
+            return ""
+        if isinstance(pair, tuple):
+            return pick(pair, self.lang)
+        return pair.get(self.lang) if hasattr(pair, "get") else str(pair)
+
+    def term(self, kind: str, name: str) -> str:
+        if kind == "sectors":
+            s = self.kb.vocab.sectors.get(name)
+            return self.t(s) if s is not None else name
+        return self.kb.vocab.label(kind, name, self.lang)
+
+    def word(self, field: str, value: Any, fact: str = "enterprise") -> str:
+        """A profile value in words: booleans, vocabulary names, numbers with their unit."""
+        L = self.L
+        if value is None:
+            return L["not_available"]
+        if isinstance(value, bool):
+            return L["yes"] if value else L["no"]
+        if isinstance(value, dict):
+            return "; ".join(f"{self.field_label(fact, k)}: {self.word(k, v, fact)}" for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return "、".join(self.word(field, v, fact) for v in value) if self.lang != "en" else \
+                ", ".join(self.word(field, v, fact) for v in value)
+        if isinstance(value, (int, float)):
+            spec = self.kb.vocab.terms["attributes"].get(field)
+            return fmt_num(value, getattr(spec, "unit", None))
+        if field in ("sectors", "leading_sectors"):
+            return self.term("sectors", value)
+        if field in WORDS_OF_FIELD and value in WORDS_OF_FIELD[field]:
+            return pick(WORDS_OF_FIELD[field][value], self.lang)
+        if field == "kind":
+            return self.term({"waste": "waste_kinds", "voc": "voc_kinds"}.get(fact, "waste_kinds"), value)
+        if field in TERM_OF_FIELD:
+            return self.term(TERM_OF_FIELD[field], value)
+        if field == "city" and self.lang == "en":
+            return CITY_EN.get(value, value)
+        return str(value)
+
+    def field_label(self, fact: str, field: str) -> str:
+        spec = self.kb.specs.get(fact, {}).get(field)
+        if spec is not None and (spec.zh or spec.en):
+            return spec.en if self.lang == "en" else spec.zh
+        if field in FIELD_LABELS:
+            return pick(FIELD_LABELS[field], self.lang)
+        if field in CORE_LABEL_KEYS:
+            return self.L[CORE_LABEL_KEYS[field]]
+        return field
+
+    def _uid_labels(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for u in self.p.get("units", []) or []:
+            out[u["id"]] = f"{u['id']}（{self.term('unit_types', u['type'])}）" if self.lang != "en" else \
+                f"{u['id']} ({self.term('unit_types', u['type'])})"
+        for i, w in enumerate(self.p.get("solid_wastes", []) or []):
+            out[f"{w['kind']}#{i + 1}"] = f"{self.term('waste_kinds', w['kind'])} #{i + 1}"
+        for i, o in enumerate(self.p.get("voc_operations", []) or []):
+            out[f"{o['kind']}#{i + 1}"] = f"{self.term('voc_kinds', o['kind'])} #{i + 1}"
+        return out
+
+    def units(self, f: Finding) -> list[str]:
+        return [self.uid_labels.get(u, u) for u in f.units]
+
+    # ------------------------------------------------------------- sections
+    def overview(self) -> dict:
+        p, L, w = self.p, self.L, self.word
+        rows: list[tuple[str, str]] = [(L["f_name"], p["name"])]
+        if p.get("credit_code"):
+            rows.append((L["f_credit_code"], p["credit_code"]))
+        loc = " ".join(x for x in (w("city", p.get("city")) if p.get("city") else "", p.get("county") or "") if x)
+        if loc:
+            rows.append((L["f_location"], loc))
+        if p["kind"] == "park":
+            for key, field in (("f_level", "level"), ("f_enterprise_count", "enterprise_count"),
+                               ("f_leading_sectors", "leading_sectors"), ("f_shared_facilities", "shared_facilities"),
+                               ("f_total_energy", "total_energy_tce")):
+                if p.get(field) not in (None, []):
+                    rows.append((L[key], w(field, p[field]) + (" tce" if field == "total_energy_tce" else "")))
+            if p.get("water_reuse_rate") is not None:
+                rows.append((L["f_water_reuse_rate"], f"{p['water_reuse_rate'] * 100:g}%"))
+            mix = {k: v for k, v in (p.get("energy_mix") or {}).items() if v is not None}
+            if mix:
+                rows.append((L["f_energy_mix"], ", ".join(f"{self.field_label('park', 'energy_mix.' + k)} "
+                                                          f"{v * 100:g}%" for k, v in mix.items())))
+        else:
+            if p.get("park"):
+                rows.append((L["f_park"], p["park"]))
+            for key, field, unit in (("f_size", "size", None), ("f_sectors", "sectors", None),
+                                     ("f_subsectors", "subsectors", None), ("f_industry_codes", "industry_codes", None),
+                                     ("f_project_type", "project_type", None), ("f_total_energy", "total_energy_tce", "tce"),
+                                     ("f_electricity", "electricity_mwh", "MWh"), ("f_water", "water_m3", "m³"),
+                                     ("f_cp_audit_passed", "cp_audit_passed", None)):
+                v = p.get(field)
+                if v in (None, []):
+                    continue
+                rows.append((L[key], fmt_num(v, unit) if unit else w(field, v)))
+        attrs = p.get("attributes") or {}
+        if attrs:
+            rows.append((L["c_attributes"], "; ".join(f"{self.field_label(p['kind'], k)}: {w(k, v)}"
+                                                      for k, v in attrs.items())))
+        return {"rows": rows, "tables": self._overview_tables()}
+
+    def _overview_tables(self) -> list[dict]:
+        p, L, w = self.p, self.L, self.word
+        tables = []
+        if p.get("energy"):
+            tables.append({"title": L["t_energy"], "head": [L["c_fuel"], L["c_annual"]],
+                           "rows": [[w("fuel", e["fuel"]), fmt_num(e["annual"], e.get("unit"))] for e in p["energy"]]})
+        if p.get("units"):
+            rows = []
+            for u in p["units"]:
+                extra = "; ".join(f"{self.field_label('unit', k)}: {w(k, v, 'unit')}"
+                                  for k, v in (u.get("attributes") or {}).items())
+                cap = fmt_num(u["capacity"], u.get("capacity_unit")) if u.get("capacity") is not None else ""
+                rows.append([u["id"], w("type", u["type"]), str(u.get("count", 1)), cap,
+                             w("fuel", u["fuel"]) if u.get("fuel") else "", extra])
+            tables.append({"title": L["t_units"], "head": [L["c_unit_id"], L["c_type"], L["c_count"], L["c_capacity"],
+                                                           L["c_fuel"], L["c_attributes"]], "rows": rows})
+        if p.get("products"):
+            rows = []
+            for pr in p["products"]:
+                pk = self.kb.vocab.terms["products"].get(pr.get("key") or "")
+                eu = pr.get("unit_energy_unit") or getattr(pk, "energy_unit", None)
+                rows.append([pr["name"], self.term("products", pr["key"]) if pr.get("key") else "",
+                             fmt_num(pr["annual_output"], pr.get("output_unit") or getattr(pk, "output_unit", None))
+                             if pr.get("annual_output") is not None else L["not_available"],
+                             fmt_num(pr["unit_energy"], eu) if pr.get("unit_energy") is not None else L["not_available"]])
+            tables.append({"title": L["t_products"], "head": [L["c_product"], L["b_indicator"], L["c_output"],
+                                                              L["c_unit_energy"]], "rows": rows})
+        if p.get("solid_wastes"):
+            tables.append({"title": L["t_wastes"], "head": [L["c_kind"], L["c_amount"], L["c_disposal"], L["c_hazardous"]],
+                           "rows": [[w("kind", s["kind"], "waste"),
+                                     fmt_num(s["annual_t"], "t") if s.get("annual_t") is not None else L["not_available"],
+                                     w("disposal", s.get("disposal")), w("hazardous", s.get("hazardous"))]
+                                    for s in p["solid_wastes"]]})
+        if p.get("voc_operations"):
+            tables.append({"title": L["t_voc"], "head": [L["c_kind"], L["c_material"], L["c_method"], L["c_enclosed"],
+                                                         L["c_solvent"]],
+                           "rows": [[w("kind", o["kind"], "voc"), w("material", o.get("material")),
+                                     w("method", o.get("method")), w("enclosed", o.get("enclosed")),
+                                     fmt_num(o["annual_solvent_t"], "t") if o.get("annual_solvent_t") is not None
+                                     else L["not_available"]] for o in p["voc_operations"]]})
+        return tables
+
+    def evidence(self, conds: list[ConditionResult]) -> list[dict]:
+        """The profile values a finding rests on: label, value in words, the condition as written."""
+        out = []
+        for c in conds:
+            if c.outcome != "true" or c.fact == "derived":
+                if c.fact == "derived" and c.outcome == "true":
+                    out.append({"label": self.derived_label(c.field or ""), "value": self.L["yes"] if not
+                                c.text.startswith("not ") else self.L["no"], "cond": c.text})
+                continue
+            fields = (c.field or "").split(",")
+            if len(fields) > 1 and isinstance(c.value, dict):
+                val = "; ".join(f"{self.field_label(c.fact, f)}: {self.word(f, c.value.get(f), c.fact)}"
+                                for f in fields if c.value.get(f) is not None)
+                out.append({"label": " / ".join(self.field_label(c.fact, f) for f in fields), "value": val,
+                            "cond": c.text})
+            else:
+                out.append({"label": self.field_label(c.fact, fields[0]), "value": self.word(fields[0], c.value, c.fact),
+                            "cond": c.text})
+        return out
+
+    def derived_label(self, name: str) -> str:
+        rules = self.kb.producers(name)
+        if name == "mandatory_audit":
+            return self.L["audit_mandatory"]
+        return self.t(rules[0].rule.because) if rules else name
+
+    def missing_label(self, m: str) -> tuple[str, str]:
+        """'<fact>.<field>' -> (what to collect, the object it is about)."""
+        if "." not in m or m.split(".", 1)[0] not in ("enterprise", "unit", "product", "waste", "voc", "park", "derived"):
+            return pick(FIELD_LABELS.get(m, (m, m)), self.lang), ""
+        fact, field = m.split(".", 1)
+        if fact == "derived":
+            return self.derived_label(field), ""
+        label = self.field_label(fact, field)
+        spec = self.kb.specs.get(fact, {}).get(field)
+        if spec is not None and spec.type == "bool" and "是否" not in label and not label.startswith("Whether"):
+            label += self.L["v_bool_hint"]
+        return label, ""
+
+    def finding_item(self, f: Finding) -> dict:
+        info = self.kb.measures.get(f.measure_id)
+        return {
+            "id": f.measure_id, "name": self.t(f.name), "clause": f.clause, "status": self.L[f"st_{f.status}"],
+            "status_key": f.status, "priority": self.L.get(f"pr_{f.priority}", "") if f.priority else "",
+            "units": self.units(f), "reason": self.t(f.reason) if f.reason else "",
+            "evidence": self.evidence(f.conditions),
+            "description": self.t(info.measure.description) if info else "",
+            "thresholds": [self.threshold_line(t) for t in f.thresholds],
+            "missing": [self.missing_label(m)[0] for m in f.missing],
+            "cost": f.cost, "categories": f.categories,
+        }
+
+    def threshold_line(self, t: ThresholdUse) -> dict:
+        return {"id": t.id, "value": fmt_num(t.value, t.unit), "source": t.source, "effective": t.effective or "",
+                "verified": t.verified, "verified_label": self.L["b_verified_yes"] if t.verified else self.L["b_unverified"]}
+
+    def audit(self) -> dict:
+        a, L = self.a, self.L
+        items = [self.finding_item(f) for mid in AUDIT_IDS if (f := a.finding(mid)) is not None]
+        kind = a.audit_type()
+        simplified = a.finding("policy.simplified_audit")
+        if kind:
+            conclusion = L[f"audit_{kind}"]
+            if kind == "voluntary" and simplified is not None and simplified.status == "applies":
+                conclusion += "；" + L["audit_simplified"] if self.lang != "en" else "; " + L["audit_simplified"].lower()
+        else:
+            conclusion = L["audit_undetermined"]
+        return {"kind": kind or "undetermined", "conclusion": conclusion, "items": items}
+
+    def benchmarks(self) -> dict:
+        L = self.L
+        out, total, any_unverified = [], 0.0, False
+        for b in self.a.benchmarks:
+            out.append(self.benchmark(b))
+            any_unverified |= any(not lv.verified for lv in b.levels) or (b.co2_factor is not None and not b.co2_factor.verified)
+            total += b.saving_tce_per_year or 0.0
+        n = sum(1 for b in self.a.benchmarks if b.saving_tce_per_year)
+        return {"items": out, "total_saving": fmt_num(round(total, 3), "tce" + L["per_year"]) if n else "",
+                "any_unverified": any_unverified}
+
+    def benchmark(self, b: BenchmarkGap) -> dict:
+        L = self.L
+        levels = []
+        for lv in b.levels:
+            t = self.kb.thresholds.get(lv.id)
+            level = t.level if t is not None else lv.id.rsplit(".", 1)[-1]
+            levels.append({**self.threshold_line(lv), "label": L.get(f"lv_{level}", level)})
+        known = b.value is not None and "product.unit_energy" not in b.missing
+        per_year = L["per_year"]
+        if b.gap_to_benchmark is None:
+            gap = L["b_no_target"] if known else L["not_available"]
+        elif b.gap_to_benchmark == 0:
+            gap = L["b_at_benchmark"]
+        else:
+            gap = fmt_num(b.gap_to_benchmark, b.unit)
+        saving = fmt_num(b.saving_tce_per_year, "tce" + per_year) if b.saving_tce_per_year is not None else L["not_available"]
+        if b.co2_t_per_year is not None and b.co2_factor is not None:
+            f = b.co2_factor
+            co2 = (f"{fmt_num(b.co2_t_per_year, 'tCO2' + per_year)} ({L['b_co2_factor']} {fmt_num(f.value, f.unit)}, "
+                   f"{f.source}{'' if f.verified else ', ' + L['b_unverified']})")
+        elif b.saving_tce_per_year:
+            co2 = L["b_co2_not_quantified"]
+        else:
+            co2 = L["not_available"]
+        output = fmt_num(b.annual_output, b.output_unit) if b.annual_output is not None else L["not_available"]
+        formula = ""
+        if b.saving_tce_per_year is not None and b.gap_to_benchmark:
+            formula = (f"{L['b_saving_formula']}: {fmt_num(b.gap_to_benchmark, b.unit)} × {output} "
+                       f"= {fmt_num(b.saving_tce_per_year, 'tce' + per_year)}")
+        return {"product": b.product, "indicator": self.term("products", b.product_key), "unit": b.unit,
+                "value": fmt_num(b.value, b.unit) if known else L["not_available"], "output": output,
+                "rating": self.t(b.rating), "levels": levels, "gap": gap, "saving": saving, "co2": co2,
+                "formula": formula, "missing": [self.missing_label(m)[0] for m in b.missing]}
+
+    def measures(self) -> dict:
+        skip = set(POLICY_SECTION_IDS)
+        rec = [f for f in self.a.recommended if f.measure_id not in skip]
+        out = {}
+        for cost in ("low", "medium_high"):
+            groups: "OrderedDict[str, list]" = OrderedDict((c, []) for c in CATEGORY_ORDER)
+            for f in sorted((f for f in rec if f.cost == cost), key=lambda f: (PRIORITY_ORDER[f.priority], f.measure_id)):
+                cat = next((c for c in f.categories if c in groups), f.categories[0] if f.categories else "management")
+                groups.setdefault(cat, []).append(self.finding_item(f))
+            out[cost] = [{"category": self.L.get(f"cat_{c}", c), "items": items} for c, items in groups.items() if items]
+        return {"low": out["low"], "high": out["medium_high"], "count": len(rec),
+                "n_low": sum(len(g["items"]) for g in out["low"]),
+                "n_high": sum(len(g["items"]) for g in out["medium_high"])}
+
+    def to_verify(self) -> dict:
+        """What the consultant should collect (one row per fact), then the measures waiting for it."""
+        collect: "OrderedDict[tuple, dict]" = OrderedDict()
+        items = []
+        for f in self.a.to_verify:
+            fact_kinds = {m.split(".", 1)[0] for m in f.missing}
+            where = self.units(f) if f.units and fact_kinds - {"enterprise", "park", "derived"} else []
+            for m in f.missing:
+                label, _ = self.missing_label(m)
+                on = ", ".join(where) if m.split(".", 1)[0] not in ("enterprise", "park", "derived") and where \
+                    else self.L["v_enterprise"]
+                row = collect.setdefault((label, on), {"fact": label, "where": on, "for": []})
+                row["for"].append(self.t(f.name))
+            items.append(self.finding_item(f))
+        for b in self.a.benchmarks:
+            for m in b.missing:
+                label, _ = self.missing_label(m)
+                co2 = m.startswith("CO2")
+                on = self.L["v_enterprise"] if co2 else b.product
+                what = self.L["v_co2"] if co2 else self.L["v_benchmark"].format(p=b.product)
+                row = collect.setdefault((label, on), {"fact": label, "where": on, "for": []})
+                row["for"].append(what)
+        rows = list(collect.values())
+        for r in rows:
+            r["for"] = list(dict.fromkeys(r["for"]))
+        return {"collect": rows, "items": items}
+
+    def policy(self) -> dict:
+        a = self.a
+        clauses: "OrderedDict[str, list]" = OrderedDict()
+        for f in a.recommended:
+            clauses.setdefault(f.clause, []).append(self.t(f.name))
+
+        def pick_items(ids):
+            return [self.finding_item(f) for mid in ids if (f := a.finding(mid)) is not None]
+
+        return {"clauses": [{"clause": c, "measures": names} for c, names in sorted(clauses.items())],
+                "incentives": pick_items(INCENTIVE_IDS), "consequences": pick_items(CONSEQUENCE_IDS),
+                "other": pick_items(OTHER_POLICY_IDS)}
+
+    def facts(self) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = []
+
+        def walk(prefix: str, v: Any, field: str, fact: str) -> None:
+            if v is None or v == [] or v == {}:
+                return
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    walk(f"{prefix}.{k}" if prefix else k, x, k, fact)
+            elif isinstance(v, list) and v and isinstance(v[0], dict):
+                sub = {"units": "unit", "products": "product", "solid_wastes": "waste", "voc_operations": "voc"}
+                for i, x in enumerate(v):
+                    walk(f"{prefix}[{i}]", x, field, sub.get(field, fact))
+            else:
+                rows.append((prefix, self.word(field, v, fact) if not isinstance(v, str) or field in TERM_OF_FIELD
+                             or field in WORDS_OF_FIELD or field in ("sectors", "kind") else v))
+
+        for k, v in self.p.items():
+            if k == "kind":
+                continue
+            walk(k, v, k, self.p.get("kind", "enterprise"))
+        return rows
+
+    def build(self) -> dict:
+        a = self.a
+        return {
+            "L": self.L, "lang": self.lang,
+            "meta": {"name": a.profile_name, "kind": a.profile_kind, "credit_code": a.credit_code or "",
+                     "date": a.assessed_at.date().isoformat(), "assessed_at": a.assessed_at.isoformat(timespec="seconds"),
+                     "knowledge_version": a.knowledge_version, "engine_version": a.engine_version,
+                     "kb_mismatch": self.L["a_kb_mismatch"].format(v=self.kb.version)
+                     if self.kb.version != a.knowledge_version else ""},
+            "overview": self.overview(), "audit": self.audit(), "benchmarks": self.benchmarks(),
+            "measures": self.measures(), "verify": self.to_verify(), "policy": self.policy(), "facts": self.facts(),
+        }
+
+
+def build_context(a: Assessment, lang: str, kb: KnowledgeBase) -> dict:
+    """Everything the templates print, already in words of ``lang`` (zh or en)."""
+    return Ctx(a, lang, kb).build()

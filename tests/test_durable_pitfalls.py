@@ -1,0 +1,272 @@
+"""Each durable_rules pitfall (DEVELOPERS.md): reproduced on the raw engine, and shown handled by ours."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+from durable import engine as de
+
+from engine import inference
+from engine.errors import EngineError, InputError, KnowledgeError
+from tests.conftest import demo_measure, demo_pack
+
+
+class RawHost(de.Host):
+    def _run(self):  # no timer threads in tests either
+        return None
+
+
+def raw(rules: dict) -> RawHost:
+    return RawHost({"t": rules})
+
+
+ENT = {"sid": "1", "id": "enterprise", "t": "enterprise"}
+
+
+# 1. MessageNotHandledException ------------------------------------------------------------
+
+def test_raw_unhandled_fact_raises():
+    h = raw({"r": {"all": [{"m": {"t": "unit"}}], "run": lambda c: None}})
+    with pytest.raises(de.MessageNotHandledException):
+        h.assert_fact("t", dict(ENT))
+
+
+def test_engine_treats_unhandled_facts_as_normal(kb):
+    # a unit type that no rule joins, and a fuel nothing reads: assessment completes
+    a = kb.assess({"name": "x", "sectors": ["food"], "units": [{"type": "air_compressor"}]})
+    assert a.findings is not None and not a.errors
+
+
+def test_raw_batch_with_one_unhandled_fact_drops_the_rest():
+    fired = []
+    h = raw({"r": {"all": [{"u": {"$and": [{"t": "unit"}, {"type": "x"}]}}], "run": lambda c: fired.append(1)}})
+    with pytest.raises(de.MessageNotHandledException):
+        h.assert_facts("t", [{"sid": "1", "id": "a", "t": "unit", "type": "y"},
+                             {"sid": "1", "id": "b", "t": "unit", "type": "x"}])
+    assert fired == []  # which is why the engine asserts facts one by one
+
+
+# 2. error 303: the 64-entry evaluation stack ------------------------------------------------
+
+def _or_rules(n: int) -> dict:
+    return {f"r{i}": {"all": [{"e": {"$and": [{"t": "enterprise"}, {"$or": [{"a": i}, {"$nex": {"zz": 1}}]}]}}],
+                      "run": lambda c: None} for i in range(n)}
+
+
+def test_raw_error_303_with_too_many_rules():
+    assert raw(_or_rules(60)).assert_fact("t", {**ENT, "a": 1}) is not None
+    with pytest.raises(Exception, match="303"):
+        raw(_or_rules(70)).assert_fact("t", {**ENT, "a": 1})
+
+
+def test_big_pack_is_split_and_every_rule_still_fires(make_kb):
+    n = 150
+    files = {"demo/pack.yaml": demo_pack()}
+    for i in range(n):
+        files[f"demo/m{i}.yaml"] = demo_measure(
+            f"demo.m{i}", "  - id: r\n    priority: low\n    when:\n      enterprise:\n"
+                          "        - any: [demo_flag == true, demo_level > 1]\n"
+                          "    because: {zh: 演示, en: demo}\n")
+    kb = make_kb(files)
+    sizes = [len(rs.definition) for rs in kb.engine.rulesets]
+    assert max(sizes) <= inference.MAX_RULES and sum(sizes) >= n
+    a = kb.assess({"name": "x", "attributes": {"demo_flag": True, "demo_level": 5}})
+    assert {f.measure_id for f in a.recommended} == {f"demo.m{i}" for i in range(n)}
+    b = kb.assess({"name": "y"})  # everything unknown: every measure to verify, no engine error
+    assert len(b.to_verify) == n
+
+
+def test_real_knowledge_rulesets_within_budget(kb):
+    assert all(len(rs.definition) <= inference.MAX_RULES for rs in kb.engine.rulesets)
+
+
+# 3. exceptions in callbacks are stored, not raised -----------------------------------------
+
+def test_raw_callback_exception_is_swallowed():
+    def boom(c):
+        raise ValueError("boom")
+
+    h = raw({"r": {"all": [{"m": {"t": "enterprise"}}], "run": boom}})
+    h.assert_fact("t", dict(ENT))  # no exception reaches the caller
+
+
+def test_engine_surfaces_callback_exceptions(kb, monkeypatch):
+    def broken_event(*a, **k):
+        raise RuntimeError("callback failed")
+
+    monkeypatch.setattr(inference, "Event", broken_event)
+    with pytest.raises(EngineError, match="callback failed"):
+        kb.assess({"name": "x", "sectors": ["steel"], "units": [{"type": "sintering_machine"}]})
+    monkeypatch.undo()
+    assert kb.assess({"name": "x", "sectors": ["steel"]}).findings  # the session was cleaned up
+
+
+# 4. a derived fact nobody consumes is dropped silently -------------------------------------
+
+def test_raw_unconsumed_derived_fact_is_dropped():
+    def derive(c):
+        c.assert_fact({"t": "derived", "name": "orphan"})
+
+    h = raw({"r": {"all": [{"m": {"t": "enterprise"}}], "run": derive}})
+    h.assert_fact("t", dict(ENT))  # MessageNotHandled inside the callback: gone without a trace
+
+
+def test_loader_refuses_unconsumed_derived_fact(make_kb):
+    with pytest.raises(KnowledgeError, match="consumed by no rule"):
+        make_kb({"demo/pack.yaml": demo_pack() + textwrap.dedent("""\
+            derivations:
+              - id: orphan
+                derive: orphan
+                when: {enterprise: [demo_flag == true]}
+                because: {zh: 孤立, en: orphan}
+            """)})
+
+
+# 5. a queued negation still fires ----------------------------------------------------------
+
+def test_raw_queued_negation_fires_despite_blocking_fact():
+    fired = []
+
+    def produce(c):
+        fired.append("producer")
+        c.assert_fact({"t": "derived", "name": "x"})
+
+    h = raw({"neg": {"all": [{"e": {"t": "enterprise"}}, {"n$not": {"$and": [{"t": "derived"}, {"name": "x"}]}}],
+                     "run": lambda c: fired.append("negation")},
+             "prod": {"all": [{"e": {"t": "enterprise"}}], "run": produce}})
+    h.assert_fact("t", dict(ENT))
+    assert fired == ["negation", "producer"]  # wrong: the negation should have been blocked
+
+
+@pytest.mark.parametrize("first", ["prod", "neg"])
+def test_stratified_negation_is_order_independent(make_kb, first):
+    # files load alphabetically, so the prefix decides which rule comes first in the ruleset
+    names = {"prod": "a_prod", "neg": "b_neg"} if first == "prod" else {"prod": "b_prod", "neg": "a_neg"}
+    prod, neg = f"demo.{names['prod']}", f"demo.{names['neg']}"
+    kb = make_kb({
+        "demo/pack.yaml": demo_pack(),
+        f"demo/{names['prod']}.yaml": demo_measure(prod, (
+            "  - id: r\n    priority: high\n    derive: flagged\n    when: {enterprise: [demo_flag == true]}\n"
+            "    because: {zh: 标志, en: flag}\n")),
+        f"demo/{names['neg']}.yaml": demo_measure(neg, (
+            "  - id: r\n    priority: low\n    when: {not_derived: [flagged]}\n"
+            "    because: {zh: 无标志, en: no flag}\n")),
+    })
+    flagged = kb.assess({"name": "x", "attributes": {"demo_flag": True}})
+    assert flagged.finding(prod).status == "applies"
+    assert flagged.finding(neg) is None  # blocked: not applicable
+    clear = kb.assess({"name": "y", "attributes": {"demo_flag": False}})
+    assert clear.finding(neg).status == "applies"
+    unknown = kb.assess({"name": "z"})
+    assert unknown.finding(neg).status == "to_verify"
+    assert "derived.flagged" in unknown.finding(neg).missing
+
+
+def test_mandatory_and_voluntary_audit_exclusive(kb):
+    over = kb.assess({"name": "x", "emissions": {"over_standard": True}})
+    assert over.finding("policy.mandatory_audit").status == "applies"
+    assert over.finding("policy.voluntary_audit") is None
+    clean = kb.assess({"name": "y", "emissions": {k: False for k in (
+        "over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota", "on_mandatory_list")}})
+    assert clean.finding("policy.voluntary_audit").status == "applies"
+    assert clean.finding("policy.mandatory_audit") is None
+
+
+# 6. post lets only the first matching rule fire ---------------------------------------------
+
+def test_raw_post_fires_only_one_rule_assert_fact_fires_all():
+    fired = []
+
+    def rules():  # durable pops 'run' from a definition: build a fresh one per host
+        return {f"r{i}": {"all": [{"m": {"t": "enterprise"}}], "run": (lambda i: lambda c: fired.append(i))(i)}
+                for i in range(3)}
+
+    raw(rules()).post("t", dict(ENT))
+    assert len(fired) == 1
+    fired.clear()
+    raw(rules()).assert_fact("t", dict(ENT))
+    assert len(fired) == 3
+
+
+def test_engine_fires_every_matching_rule_on_one_fact(kb):
+    a = kb.assess({"name": "x", "sectors": ["steel"], "size": "large", "emissions": {"over_standard": True},
+                   "attributes": {"has_energy_carbon_platform": False}})
+    ids = {f.measure_id for f in a.recommended}
+    assert {"policy.mandatory_audit", "common.energy_carbon_digital_platform"} <= ids
+
+
+# 7. sessions: one per assessment, cleaned up, sids safe, under 1,024 live ----------------
+
+def test_raw_delete_state_with_partial_join_aborts_the_process():
+    code = textwrap.dedent("""
+        from durable import engine as de
+        class H(de.Host):
+            def _run(self): pass
+        h = H({"x": {"r": {"all": [{"e": {"t": "enterprise"}}, {"u": {"t": "unit"}}], "run": lambda c: None}}})
+        h.assert_fact("x", {"sid": "s1", "t": "enterprise"})
+        h.delete_state("x", "s1")
+        print("survived")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "survived" not in proc.stdout
+
+
+def test_sessions_are_emptied_and_reused(kb):
+    eng = kb.engine
+    profiles = [{"name": f"e{i}", "sectors": ["steel", "vocs"], "subsectors": ["coking"],
+                 "units": [{"type": "sintering_machine"}, {"type": "coke_oven_battery"}],
+                 "emissions": {"over_standard": i % 2 == 0}} for i in range(1100)]
+    for p in profiles:
+        kb.assess(p)
+    assert 1 <= len(eng._free_sids) <= 2 and not eng._sessions
+    h = inference.host()
+    for sid in eng._free_sids:
+        assert all(ch in "0123456789abcdef" for ch in sid)
+        for rs in eng.rulesets:
+            try:
+                assert h.get_facts(rs.name, sid) == []
+            except Exception as exc:  # no state ever created for this sid in this ruleset
+                assert "302" in str(exc) or "309" in str(exc) or "not found" in str(exc).lower()
+
+
+# 8. one Host per process, no timer threads ---------------------------------------------------
+
+def test_single_quiet_host_no_threads(kb, make_kb):
+    before = threading.active_count()
+    h1 = inference.host()
+    kb.assess({"name": "x", "sectors": ["paper"]})
+    other = make_kb({"demo/pack.yaml": demo_pack(), "demo/m.yaml": demo_measure(
+        "demo.m", "  - id: r\n    priority: low\n    when: {enterprise: [demo_flag == true]}\n"
+                  "    because: {zh: 演示, en: demo}\n")})
+    other.assess({"name": "y", "attributes": {"demo_flag": True}})
+    assert inference.host() is h1 and isinstance(h1, inference.QuietHost)
+    assert threading.active_count() == before
+
+
+# 9. "abc" > 100 is true inside durable --------------------------------------------------------
+
+def test_raw_string_compares_greater_than_number():
+    fired = []
+    h = raw({"r": {"all": [{"m": {"$and": [{"t": "enterprise"}, {"$gt": {"x": 100}}]}}],
+                   "run": lambda c: fired.append(1)}})
+    h.assert_fact("t", {**ENT, "x": "abc"})
+    assert fired == [1]
+
+
+def test_profiles_are_validated_before_asserting(kb):
+    with pytest.raises(InputError, match="must be true or false"):
+        kb.assess({"name": "x", "attributes": {"large_electricity_consumer": "abc"}})
+    with pytest.raises(InputError):
+        kb.assess({"name": "x", "total_energy_tce": "abc"})
+
+
+# 10. a callback takes exactly c ----------------------------------------------------------------
+
+def test_callbacks_take_exactly_one_argument(kb):
+    for rs in kb.engine.rulesets:
+        for name, action in inference.host().get_ruleset(rs.name)._actions.items():
+            assert action._sync, name
+            assert action._func.__code__.co_argcount == 1
