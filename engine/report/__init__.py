@@ -24,11 +24,15 @@ LANGS = ("zh", "en")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 
+class Raw(str):
+    """Markdown the templates built themselves (a macro's output): not escaped again."""
+
+
 def md_escape(value: Any) -> Any:
     """Markdown-safe text: special characters backslash-escaped (no raw HTML), one line."""
     if value is None:
         return ""
-    if not isinstance(value, str):
+    if isinstance(value, Raw) or not isinstance(value, str):
         return value
     return _MD_SPECIAL.sub(r"\\\1", value.replace("\r", " ").replace("\n", " "))
 
@@ -40,7 +44,9 @@ def environment(kind: str) -> Environment:
                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     if kind == "html":
         return Environment(autoescape=True, **common)
-    return Environment(autoescape=False, finalize=md_escape, **common)
+    env = Environment(autoescape=False, finalize=md_escape, **common)
+    env.filters["raw"] = Raw
+    return env
 
 
 def _check(fmt: str, lang: str) -> None:

@@ -116,7 +116,8 @@ class Ctx:
         return out
 
     def units(self, f: Finding) -> list[str]:
-        return [self.uid_labels.get(u, u) for u in f.units]
+        order = {u: i for i, u in enumerate(self.uid_labels)}
+        return [self.uid_labels.get(u, u) for u in sorted(f.units, key=lambda u: order.get(u, len(order)))]
 
     # ------------------------------------------------------------- sections
     def overview(self) -> dict:
@@ -209,11 +210,10 @@ class Ctx:
                                 c.text.startswith("not ") else self.L["no"], "cond": c.text})
                 continue
             fields = (c.field or "").split(",")
-            if len(fields) > 1 and isinstance(c.value, dict):
-                val = "; ".join(f"{self.field_label(c.fact, f)}: {self.word(f, c.value.get(f), c.fact)}"
-                                for f in fields if c.value.get(f) is not None)
-                out.append({"label": " / ".join(self.field_label(c.fact, f) for f in fields), "value": val,
-                            "cond": c.text})
+            if isinstance(c.value, dict):
+                known = [f for f in c.value if c.value.get(f) is not None] or list(c.value)
+                out.append({"label": " / ".join(self.field_label(c.fact, f) for f in known),
+                            "value": "; ".join(self.word(f, c.value.get(f), c.fact) for f in known), "cond": c.text})
             else:
                 out.append({"label": self.field_label(c.fact, fields[0]), "value": self.word(fields[0], c.value, c.fact),
                             "cond": c.text})
