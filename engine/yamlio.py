@@ -168,6 +168,8 @@ def pydantic_errors(exc: Any, doc: Any, file: str, skip: int = 0, names: Iterabl
             loc = loc[1:]  # the discriminator tag of the profile union
         field = ".".join(str(p) for p in loc) or None
         msg = err["msg"]
+        if err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = f"unknown field / 未知字段 '{loc[-1]}'" + did_you_mean(str(loc[-1]), names)
         elif err["type"] == "missing":
