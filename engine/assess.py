@@ -6,6 +6,7 @@ from typing import Any, Iterable, Optional
 
 from . import __version__
 from .evaluator import candidates, missing_of, plain_events, trace
+from .evaluator import trace as _trace
 from .facts import Facts, build_facts, product_levels
 from .inference import Event
 from .intake import AnyProfile, coerce_profile
@@ -73,8 +74,20 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
 
     findings: list[Finding] = []
     anchor_fact = (facts.get("enterprise") or facts.get("park") or [{}])[0]
-    unit_ip = {k for u in facts.get("unit", ()) for k in u.get("ip", {})}
-    for mid, info in kb.measures.items():
+    in_place = set(anchor_fact.get("ip", {})) | {k for u in facts.get("unit", ()) for k in u.get("ip", {})}
+    traced: dict[tuple, tuple] = {}
+
+    def trace(ev: Event) -> tuple:
+        key = (ev.rule.key, ev.anchor.get("id"), ev.join.get("id") if ev.join else None)
+        if key not in traced:
+            traced[key] = _trace(kb, ev.rule, ev.anchor, ev.join, derived)
+        return traced[key]
+
+    candidates_ids = set(by_measure) | set(superseded) | {k.replace("__", ".", 1) for k in in_place}
+    for mid in sorted(candidates_ids, key=kb.measure_order.get):
+        info = kb.measures.get(mid)
+        if info is None:
+            continue
         m = info.measure
         base = dict(measure_id=mid, pack=info.pack, kind=m.kind, name=m.name, clause=m.clause,
                     categories=list(m.categories), cost=m.cost)
@@ -83,7 +96,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             chosen = sorted(applied[mid], key=lambda e: (PRIORITY_RANK[e.rule.rule.priority],
                                                           info.rules.index(e.rule) if e.rule in info.rules else 0))
             best = chosen[0]
-            _, results = trace(kb, best.rule, best.anchor, best.join, derived)
+            _, results = trace(best)
             units = list(dict.fromkeys(u for u in (uid(e) for e in chosen) if u))
             findings.append(Finding(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
                                     units=units, reason=best.rule.rule.because, conditions=results,
@@ -97,18 +110,16 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             missing: list[str] = []
             best = sorted(evs["verify"], key=lambda e: PRIORITY_RANK[e.rule.rule.priority])[0]
             for ev in evs["verify"]:
-                _, res = trace(kb, ev.rule, ev.anchor, ev.join, derived)
+                _, res = trace(ev)
                 missing += missing_of(res, kb)
-            _, results = trace(kb, best.rule, best.anchor, best.join, derived)
+            _, results = trace(best)
             units = list(dict.fromkeys(u for u in (uid(e) for e in evs["verify"]) if u))
             findings.append(Finding(**base, status="to_verify", priority=best.rule.rule.priority,
                                     rule_id=best.rule.key, units=units, reason=best.rule.rule.because,
                                     conditions=results, missing=list(dict.fromkeys(missing)),
                                     thresholds=_thresholds_for(kb, best.rule, best.join)))
-        else:
-            k = mid.replace(".", "__")
-            if k in anchor_fact.get("ip", {}) or k in unit_ip:
-                findings.append(Finding(**base, status="in_place"))
+        elif mid.replace(".", "__") in in_place:
+            findings.append(Finding(**base, status="in_place"))
     return findings
 
 

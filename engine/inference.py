@@ -125,7 +125,9 @@ def variants(cr: CompiledRule, specs: dict[str, dict[str, C.FieldSpec]],
     slots = ["anchor"] + (["join"] if cr.join else []) + [f"d{i}" for i in range(len(cr.derived))] + \
         [f"n{i}" for i in range(len(cr.not_derived))]
     result = [("apply", build({s: "apply" for s in slots}))]
-    for s in slots:
+    # One verify variant per slot that can be unknown. The variant for slot k also needs every
+    # earlier slot fully known and true, so at most one variant fires for a combination of facts.
+    for k, s in enumerate(slots):
         if s == "anchor" and not cr.anchor.nullable(specs[cr.anchor.fact]):
             continue
         if s == "join" and not cr.join.nullable(specs[cr.join.fact]):  # type: ignore[union-attr]
@@ -134,7 +136,7 @@ def variants(cr: CompiledRule, specs: dict[str, dict[str, C.FieldSpec]],
             name = cr.derived[int(s[1:])] if s[0] == "d" else cr.not_derived[int(s[1:])]
             if name not in unknowable:
                 continue
-        modes = {o: "verify" for o in slots}
+        modes = {o: ("apply" if j < k else "verify") for j, o in enumerate(slots)}
         modes[s] = "missing" if s in ("anchor", "join") else "unknown"
         result.append(("verify", build(modes)))
     return result

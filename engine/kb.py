@@ -73,6 +73,7 @@ class KnowledgeBase:
         self.packs: dict[str, PackFile] = {}
         self.pack_dirs: dict[str, Path] = {}
         self.measures: dict[str, MeasureInfo] = {}
+        self.measure_order: dict[str, int] = {}
         self.rules: list[CompiledRule] = []
         self.cases: list[CaseInfo] = []
         self.thresholds: dict[str, Threshold] = {}
@@ -262,6 +263,7 @@ class _Loader:
             return
         info = MeasureInfo(m, pack, str(f))
         kb.measures[m.id] = info
+        kb.measure_order[m.id] = len(kb.measure_order)
         seen: set[str] = set()
         for i, rule in enumerate(mf.rules):
             if rule.id in seen:

@@ -43,7 +43,10 @@ class Vocabulary:
         return frozenset(self.terms[kind])
 
     def attributes(self, on: str) -> dict[str, Attribute]:
-        return {k: a for k, a in self.terms["attributes"].items() if a.on == on}  # type: ignore[union-attr]
+        cache = self.__dict__.setdefault("_attr_cache", {})
+        if on not in cache:
+            cache[on] = {k: a for k, a in self.terms["attributes"].items() if a.on == on}  # type: ignore[union-attr]
+        return cache[on]
 
     def label(self, kind: str, name: str, lang: str = "zh") -> str:
         t = self.terms.get(kind, {}).get(name)

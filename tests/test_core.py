@@ -1,0 +1,133 @@
+"""Core behaviour: profile validation, results, explanations, CLI."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from engine.cli import app
+from engine.errors import InputError
+from engine.profile import credit_code_check_char, validate_credit_code
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+def test_credit_code_check_digit():
+    body = "91430300MA4QDL0JX"
+    assert validate_credit_code(body + credit_code_check_char(body)) == body + credit_code_check_char(body)
+    wrong = "0" if credit_code_check_char(body) != "0" else "1"
+    with pytest.raises(ValueError, match="check digit"):
+        validate_credit_code(body + wrong)
+
+
+def test_steel_example_end_to_end(kb):
+    a = kb.assess(EXAMPLES / "steel_plant.yaml")
+    rec = {f.measure_id: f for f in a.recommended}
+    assert a.audit_type() == "mandatory"  # toxic substances: 双超双有
+    assert rec["steel.sinter_flue_gas_recirculation"].units == ["SJ1"]
+    assert rec["steel.bf_top_gas_equalizing_recovery"].units == ["GL1"]
+    assert "common.wastewater_recycling" not in rec  # in place
+    assert a.finding("common.wastewater_recycling").status == "in_place"
+    for f in a.recommended:
+        assert f.clause and f.reason and f.conditions and all(c.outcome == "true" for c in f.conditions)
+    assert a.knowledge_version == kb.version
+    bf = next(b for b in a.benchmarks if b.product_key == "steel_blast_furnace")
+    assert bf.gap_to_benchmark == pytest.approx(398 - 361)
+    assert bf.saving_tce_per_year == pytest.approx((398 - 361) * 2_800_000 / 1000)
+    assert all(not lv.verified and lv.source for lv in bf.levels)
+
+
+def test_sector_measure_supersedes_general_one_on_same_unit(kb):
+    a = kb.assess({"name": "x", "sectors": ["steel"], "attributes": {"low_temp_heat_demand_nearby": False},
+                   "units": [{"id": "S1", "type": "sintering_machine",
+                              "attributes": {"low_temp_waste_heat_unused": True, "waste_heat_unrecovered": True}}]})
+    assert a.finding("steel.orc_waste_heat_power").status == "applies"
+    general = a.finding("common.waste_heat_recovery")
+    assert general.status == "superseded" and general.superseded_by and general.note
+
+
+def test_multi_sector_enterprise_gets_each_sectors_measures(kb):
+    a = kb.assess(EXAMPLES / "steel_plant.yaml")
+    packs = {f.pack for f in a.recommended}
+    assert {"steel", "vocs", "common", "policy"} <= packs
+
+
+def test_to_verify_lists_missing_facts(kb):
+    a = kb.assess({"name": "x", "sectors": ["steel"], "units": [{"id": "S1", "type": "sintering_machine"}]})
+    f = a.finding("steel.sinter_flue_gas_recirculation")
+    assert f.status == "to_verify" and "unit.sinter_flue_gas_recirculation" in f.missing and f.units == ["S1"]
+
+
+def test_explain_names_failed_condition(kb):
+    prof = {"name": "x", "sectors": ["steel"],
+            "units": [{"id": "S1", "type": "sintering_machine", "attributes": {"sinter_flue_gas_recirculation": True}}]}
+    e = kb.explain(prof, "steel.sinter_flue_gas_recirculation")
+    assert e.status == "not_applicable"
+    failed = [c for t in e.traces for c in t.conditions if c.outcome == "false"]
+    assert any("sinter_flue_gas_recirculation" in c.text and c.value is True for c in failed)
+    with pytest.raises(InputError, match="did you mean"):
+        kb.explain(prof, "steel.sinter_flue_gas_recirculatio")
+
+
+def test_explain_no_such_unit(kb):
+    e = kb.explain({"name": "x", "sectors": ["paper"]}, "steel.hot_charging")
+    assert e.status == "not_applicable" and all(t.outcome == "false" for t in e.traces)
+
+
+def test_in_place_never_recommended(kb):
+    a = kb.assess({"name": "x", "size": "large", "attributes": {"has_energy_carbon_platform": False},
+                   "measures_in_place": ["common.energy_carbon_digital_platform"]})
+    assert a.finding("common.energy_carbon_digital_platform").status == "in_place"
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_example_assesses(kb, path):
+    a = kb.assess(path)
+    assert a.findings and a.profile_name
+    res = runner.invoke(app, ["assess", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["knowledge_version"] == kb.version and data["findings"]
+
+
+def test_examples_cover_every_sector_and_a_park(kb):
+    from engine.intake import load_profile
+    profiles = [load_profile(p, kb) for p in EXAMPLES.glob("*.yaml")]
+    sectors = {s for p in profiles if p.kind == "enterprise" for s in p.sectors}
+    assert set(kb.vocab.sectors) <= sectors
+    assert any(p.kind == "park" for p in profiles)
+    assert len(profiles) >= 11
+
+
+def test_cli_explain_and_measures_and_schema():
+    res = runner.invoke(app, ["explain", str(EXAMPLES / "cement_plant.yaml"), "building_materials.cement_ultra_low_emission"])
+    assert res.exit_code == 0 and "rule" in res.output
+    res = runner.invoke(app, ["measures", "--pack", "steel", "--json"])
+    assert res.exit_code == 0 and len(json.loads(res.stdout)) == 9
+    res = runner.invoke(app, ["measures", "--pack", "steal"])
+    assert res.exit_code == 2 and "did you mean 'steel'" in res.output
+    res = runner.invoke(app, ["schema"])
+    schema = json.loads(res.stdout)
+    assert res.exit_code == 0 and "EnterpriseProfile" in json.dumps(schema)
+
+
+def test_cli_bad_profile_exit_2(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("name: x\nsectors: [steel]\nunits:\n  - type: sintering_machin\n", encoding="utf-8")
+    res = runner.invoke(app, ["assess", str(p)])
+    assert res.exit_code == 2
+    assert "bad.yaml:4" in res.output and "did you mean 'sintering_machine'" in res.output
+
+
+def test_industry_code_maps_to_pack(kb):
+    a = kb.assess({"name": "x", "industry_codes": ["3110"], "units": [{"type": "sintering_machine",
+                   "attributes": {"sinter_flue_gas_recirculation": False}}]})
+    assert a.finding("steel.sinter_flue_gas_recirculation").status == "applies"
+
+
+def test_park_gets_park_measures_only(kb):
+    a = kb.assess(EXAMPLES / "chemical_park.yaml")
+    assert a.profile_kind == "park"
+    assert a.recommended and all(f.pack == "parks" for f in a.findings)
