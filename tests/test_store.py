@@ -1,0 +1,149 @@
+"""The assessment store, against SQLite and a real PostgreSQL server (scripts/ci.d/postgres.sh)."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from engine.errors import InputError
+from engine.store import OK, Store, changes, db_url, profile_hash
+
+FIXTURES = Path(__file__).parent / "fixtures" / "batch"
+PG_URL = os.environ.get("CPADVISOR_TEST_PG_URL",
+                        "postgresql+psycopg://cpadvisor:cpadvisor@127.0.0.1:5433/cpadvisor_test")
+
+
+def _pg_schema_url():
+    """A fresh schema on the test server (dropped afterwards), or skip saying why."""
+    try:
+        import psycopg
+        conn = psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3,
+                               autocommit=True)
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"no PostgreSQL server reachable at {PG_URL.split('@')[-1]} "
+                    f"(run scripts/ci.d/postgres.sh as root or set CPADVISOR_TEST_PG_URL): {str(exc).strip()[:120]}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    conn.execute(f"CREATE SCHEMA {schema}")
+    return conn, schema, f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A database URL on an empty store: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+        return
+    conn, schema, url = _pg_schema_url()
+    try:
+        yield url
+    finally:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        conn.close()
+
+
+def _steel(**changes_):
+    p = {"name": "湘潭测试钢铁有限公司", "credit_code": "91430300MA4L0000XK", "city": "湘潭市", "sectors": ["steel"],
+         "units": [{"id": "SJ1", "type": "sintering_machine"}, {"id": "GL1", "type": "industrial_boiler", "fuel": "coal"}],
+         "products": [{"name": "高炉铁水", "key": "steel_blast_furnace", "unit_energy": 400, "annual_output": 3e6}]}
+    p.update(changes_)
+    return p
+
+
+def test_round_trip_keeps_profile_result_and_metadata(kb, store_url):
+    store = Store(store_url)
+    a = kb.assess(_steel())
+    path = FIXTURES / "good" / "steel_plant.yaml"
+    assert store.save_assessment(a, source_file=str(path))
+    assert not store.save_assessment(a, source_file=str(path)), "same file, content and knowledge: stored once"
+    [rec] = store.history("91430300MA4L0000XK")
+    assert rec.status == OK and rec.knowledge_version == kb.version
+    assert rec.profile_hash == profile_hash(a.profile) and rec.source_file == str(path.resolve())
+    assert rec.content_hash and rec.run_key and rec.created_at is not None
+    back = rec.assessment()
+    assert back.model_dump(mode="json") == a.model_dump(mode="json")
+    assert rec.recommended.split() == [f.measure_id for f in a.recommended]
+    savings = [b.saving_tce_per_year for b in a.benchmarks if b.saving_tce_per_year is not None]
+    assert savings and rec.saving_tce == pytest.approx(sum(savings))
+    store.close()
+
+
+def test_history_by_name_code_or_part_and_changes(kb, store_url):
+    store = Store(store_url)
+    first = kb.assess(_steel())
+    second = kb.assess(_steel(units=[{"id": "GL1", "type": "industrial_boiler", "fuel": "natural_gas"},
+                                     {"id": "SJ1", "type": "sintering_machine",
+                                      "measures_in_place": ["steel.sinter_flue_gas_recirculation"]}]))
+    store.save_assessment(first)
+    store.save_assessment(second)
+    other = kb.assess({"name": "长沙另一家有限公司", "sectors": ["food"]})
+    store.save_assessment(other)
+    for who in ("91430300ma4l0000xk", "湘潭测试钢铁有限公司", "测试钢铁"):
+        recs = store.history(who)
+        assert [r.enterprise for r in recs] == ["湘潭测试钢铁有限公司"] * 2, who
+    old, new = store.history("测试钢铁")
+    c = changes(old, new)
+    s1 = {f.measure_id: f.status for f in first.findings}
+    s2 = {f.measure_id: f.status for f in second.findings}
+    assert c["added"] == sorted(set(s2) - set(s1))
+    assert c["removed"] == sorted(set(s1) - set(s2))
+    assert c["status_changed"] == sorted((m, s1[m], s2[m]) for m in set(s1) & set(s2) if s1[m] != s2[m])
+    assert c["added"] or c["removed"] or c["status_changed"], "a changed profile changes some finding"
+    assert ("steel.sinter_flue_gas_recirculation" in c["removed"]
+            or ("steel.sinter_flue_gas_recirculation", s1.get("steel.sinter_flue_gas_recirculation"), "in_place")
+            in c["status_changed"])
+    assert c["profile_changed"] and c["knowledge"] is None
+    assert store.history("没有这家企业") == []
+    store.close()
+
+
+def test_knowledge_version_change_is_reported(kb, tmp_path):
+    store = Store(str(tmp_path / "k.db"))
+    a = kb.assess(_steel())
+    store.save_assessment(a)
+    store.save_assessment(a.model_copy(update={"knowledge_version": "0123456789abcdef"}))
+    old, new = store.history("湘潭测试钢铁有限公司")
+    c = changes(old, new)
+    assert c["knowledge"] == (kb.version, "0123456789abcdef")
+    assert not c["profile_changed"] and not (c["added"] or c["removed"] or c["status_changed"])
+
+
+def test_db_url_forms(tmp_path, monkeypatch):
+    monkeypatch.delenv("CPADVISOR_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert db_url(None) == f"sqlite:///{tmp_path / 'cpadvisor.db'}"
+    assert db_url("x/y.db") == f"sqlite:///{tmp_path / 'x' / 'y.db'}"
+    assert db_url("postgresql://u:p@h:5/d") == "postgresql+psycopg://u:p@h:5/d"
+    assert db_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    monkeypatch.setenv("CPADVISOR_DB", "postgresql://env@h/d")
+    assert db_url(None) == "postgresql+psycopg://env@h/d"
+    assert db_url("other.db").endswith("/other.db")
+
+
+def test_unreachable_database_is_one_clear_error():
+    with pytest.raises(InputError) as exc:
+        Store("postgresql://nobody:secret@127.0.0.1:1/none")
+    line = exc.value.one_line()
+    assert "cannot open database" in line and "[--db]" in line and "secret" not in line and "\n" not in line
+
+
+def test_cli_history(kb, tmp_path):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+    db = str(tmp_path / "h.db")
+    store = Store(db)
+    store.save_assessment(kb.assess(_steel()))
+    store.save_assessment(kb.assess(_steel(units=[])))
+    store.close()
+    r = CliRunner().invoke(app, ["history", "湘潭测试", "--db", db, "--json"])
+    assert r.exit_code == 0, r.output
+    import json
+    [g] = json.loads(r.stdout)
+    assert g["credit_code"] == "91430300MA4L0000XK" and len(g["assessments"]) == 2
+    assert g["assessments"][0]["changes"] is None and g["assessments"][1]["changes"]["removed"]
+    r = CliRunner().invoke(app, ["history", "湘潭测试", "--db", db])
+    assert r.exit_code == 0 and "变化 / changes" in r.stdout
+    r = CliRunner().invoke(app, ["history", "不存在", "--db", db])
+    assert r.exit_code == 2 and "no assessment" in r.output
