@@ -308,6 +308,12 @@ class _Loader:
                     self.err(problem, str(f), line_of(doc, where), ".".join(map(str, where)))
                     ok = False
                 items = cond.items if isinstance(cond, C.AnyGroup) else (cond,)
+                for c in items:
+                    if c.op in (">", ">=", "<", "<=") and not c.threshold:
+                        self.err(f"'{c.text}': a number compared in a rule must be a sourced threshold "
+                                 "($id from a pack's thresholds), never a bare number / 规则阈值必须有来源",
+                                 str(f), line_of(doc, where), ".".join(map(str, where)))
+                        ok = False
                 used_thresholds += [c.threshold for c in items if c.threshold]
                 pats[kind].conds.append(cond)
         for t in used_thresholds:
