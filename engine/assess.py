@@ -155,7 +155,8 @@ def benchmarks(kb: KnowledgeBase, profile: AnyProfile) -> list[BenchmarkGap]:
         if grade:
             parts_zh.append(f"能耗限额{grade}级" if grade < 4 else "未达能耗限额3级（限定值）")
             parts_en.append(f"quota grade {grade}" if grade < 4 else "worse than quota grade 3 (limit)")
-        target = lv.get("benchmark", lv.get("quota_1"))
+        target_level = "benchmark" if "benchmark" in lv else ("quota_1" if "quota_1" in lv else None)
+        target = lv.get(target_level) if target_level else None
         gap = round(v - target, 6) if target is not None and v > target else (0.0 if target is not None else None)
         saving = None
         if gap is not None and pr.annual_output is not None and unit.startswith("kgce/"):
@@ -179,7 +180,7 @@ def benchmarks(kb: KnowledgeBase, profile: AnyProfile) -> list[BenchmarkGap]:
                                 annual_output=pr.annual_output, output_unit=pr.output_unit or pk.output_unit,
                                 levels=levels, rating=Text(zh="，".join(parts_zh) or "待核实",
                                                            en="; ".join(parts_en) or "to verify"),
-                                gap_to_benchmark=gap, saving_tce_per_year=saving, co2_t_per_year=co2,
+                                gap_to_benchmark=gap, gap_target=target_level, saving_tce_per_year=saving, co2_t_per_year=co2,
                                 co2_factor=co2_factor, missing=missing))
     return out
 

@@ -77,7 +77,8 @@ class BenchmarkGap(BaseModel):
     output_unit: Optional[str] = None
     levels: list[ThresholdUse]
     rating: Text
-    gap_to_benchmark: Optional[float] = None
+    gap_to_benchmark: Optional[float] = None  # value minus the target level, 0 when already better
+    gap_target: Optional[str] = None  # the level compared with: benchmark (标杆) or quota_1 (限额1级)
     saving_tce_per_year: Optional[float] = None
     co2_t_per_year: Optional[float] = None
     co2_factor: Optional[ThresholdUse] = None
