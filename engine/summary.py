@@ -133,6 +133,8 @@ def write_chart(summary: dict, path: Path, lang: str = "zh") -> Path:
         top = list(reversed(summary["top_measures"]))
         labels = [(t["zh"] if zh else t["measure_id"]) for t in top]
         ax1.barh(labels, [t["enterprises"] for t in top], color="#3a7ca5")
+        from matplotlib.ticker import MaxNLocator
+        ax1.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax1.set_xlabel("企业数 / enterprises" if zh else "enterprises")
         ax1.set_title(("最常建议的措施" if zh else "Most often recommended measures")
                       + f" (n={summary['enterprises']})")

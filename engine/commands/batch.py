@@ -65,6 +65,6 @@ def register(app: typer.Typer) -> None:
         rate = res.processed / res.seconds if res.seconds else 0.0
         out.print(f"{res.files} files: {res.ok} assessed / 已评估, {res.invalid} rejected / 有误, "
                   f"{res.failed} failed / 失败, {res.skipped} already stored / 已在库中 "
-                  f"({res.seconds:.1f} s, {rate:.0f}/s) -> {store.url.split('@')[-1]}", highlight=False)
+                  f"({res.seconds:.1f} s, {rate:.0f}/s) -> {store.url.split('@')[-1]}", highlight=False, soft_wrap=True)
         if res.invalid or res.failed:
             raise typer.Exit(1)

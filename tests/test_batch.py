@@ -1,0 +1,156 @@
+"""Batch runs: bad profiles among good ones, resume after a partial or killed run (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.batch import _parse_fast, collect, run_batch
+from engine.store import FAILED, INVALID, OK, TABLE, Store
+from engine.yamlio import loads, to_plain
+from tests.test_store import FIXTURES, store_url  # noqa: F401 - the parametrized store fixture
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def profiles(tmp_path):
+    d = tmp_path / "profiles"
+    shutil.copytree(FIXTURES, d)
+    return d
+
+
+def _rows(store):
+    return store.records(columns=("source_file", "status", "error", "run_key", "enterprise"))
+
+
+def test_bad_profiles_are_recorded_and_the_run_goes_on(kb, store_url, profiles):
+    store = Store(store_url)
+    res = run_batch([profiles], store, jobs=2)
+    assert (res.files, res.ok, res.invalid, res.failed, res.skipped) == (7, 4, 3, 0, 0)
+    rows = {Path(r.source_file).name: r for r in _rows(store)}
+    assert {n for n, r in rows.items() if r.status == OK} == {"steel_plant.yaml", "cement.yaml", "food.json",
+                                                              "coater.yaml"}
+    err = {n: r.error for n, r in rows.items() if r.status == INVALID}
+    assert err["malformed.yaml"].startswith(f"{profiles / 'bad' / 'malformed.yaml'}:4:")
+    assert "malformed YAML" in err["malformed.yaml"]
+    assert err["wrong_type.yaml"].startswith(f"{profiles / 'bad' / 'wrong_type.yaml'}:4: [total_energy_tce]")
+    assert err["unknown_unit.yaml"].startswith(f"{profiles / 'bad' / 'unknown_unit.yaml'}:5: [units.0.type]")
+    assert "did you mean 'blast_furnace'" in err["unknown_unit.yaml"]
+    assert rows["unknown_unit.yaml"].enterprise is None or rows["unknown_unit.yaml"].enterprise.endswith("有限公司")
+    assert all("\n" not in e for e in err.values())
+    # a stored result equals a direct assessment of the same file
+    rec = next(r for r in store.history("湘潭测试钢铁有限公司"))
+    direct = kb.assess(profiles / "good" / "steel_plant.yaml")
+    assert [(f.measure_id, f.status) for f in rec.assessment().findings] == \
+           [(f.measure_id, f.status) for f in direct.findings]
+    store.close()
+
+
+def test_resume_processes_only_the_rest(kb, store_url, profiles):
+    store = Store(store_url)
+    first = run_batch([profiles / "good"], store, jobs=1)
+    assert (first.ok, first.skipped) == (4, 0)
+    second = run_batch([profiles], store, jobs=2)
+    assert (second.skipped, second.ok, second.invalid) == (4, 0, 3)
+    third = run_batch([profiles], store, jobs=2)
+    assert (third.skipped, third.processed) == (7, 0)
+    # fixing a bad file assesses it again (new content); the old error row stays as history
+    (profiles / "bad" / "wrong_type.yaml").write_text(
+        (profiles / "bad" / "wrong_type.yaml").read_text(encoding="utf-8").replace("lots", "1200"), encoding="utf-8")
+    fourth = run_batch([profiles], store, jobs=1)
+    assert (fourth.skipped, fourth.ok, fourth.invalid) == (6, 1, 0)
+    keys = [r.run_key for r in _rows(store)]
+    assert len(keys) == len(set(keys)) == 8
+    store.close()
+
+
+def test_unexpected_failures_are_retried(kb, store_url, profiles, monkeypatch):
+    store = Store(store_url)
+    from engine import batch
+
+    def boom(*_a, **_k):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(type(kb), "assess", boom)
+    res = run_batch([profiles / "good"], store, jobs=1)
+    assert res.failed == 4 and all("RuntimeError: engine exploded" in e for e in res.errors)
+    monkeypatch.undo()
+    res = run_batch([profiles / "good"], store, jobs=1)
+    assert (res.ok, res.skipped) == (4, 0)
+    statuses = sorted(r.status for r in _rows(store))
+    assert statuses == [FAILED] * 4 + [OK] * 4
+    assert batch.collect([profiles / "good"])  # module still usable
+    store.close()
+
+
+def _synthetic(kb, folder: Path, n: int) -> None:
+    from bench.synth import Generator, to_yaml
+    folder.mkdir(parents=True)
+    for i, p in enumerate(Generator(kb, 11).profiles(n)):
+        (folder / f"p{i:04d}.yaml").write_text(to_yaml(p) + "\n", encoding="utf-8")
+
+
+def test_killed_run_resumes_without_losing_or_redoing(kb, store_url, tmp_path):
+    n = 120
+    folder = tmp_path / "many"
+    _synthetic(kb, folder, n)
+    store = Store(store_url)
+    cmd = [str(REPO / ".venv" / "bin" / "cpadvisor"), "batch", str(folder), "--db", store_url, "--jobs", "2",
+           "--no-progress"]
+    if not Path(cmd[0]).exists():
+        cmd = [sys.executable, "-m", "engine.cli"] + cmd[1:]
+    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    try:
+        while store.count() < 10:
+            assert proc.poll() is None, "the run ended before it could be interrupted"
+            assert time.time() < deadline, "no rows written within 120 s"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    stored = store.count()
+    assert 10 <= stored < n, f"killed midway: {stored} of {n} stored"
+    res = run_batch([folder], store, jobs=2)
+    assert res.skipped == stored and res.processed == n - stored and res.failed == 0
+    rows = _rows(store)
+    assert len(rows) == n and len({r.source_file for r in rows}) == n
+    assert len({r.run_key for r in rows}) == n
+    store.close()
+
+
+def test_fast_parser_reads_like_yamlio(kb, tmp_path):
+    from bench.synth import Generator, to_yaml
+    texts = [to_yaml(p) + "\n" for p in Generator(kb, 3).profiles(40)]
+    texts += [f.read_text(encoding="utf-8") for f in collect([FIXTURES / "good"])]
+    texts.append("name: x\na: yes\nb: on\nc: 010\nd: 1:20\ne: 0o10\nf: .inf\ng: ~\nh: 2024-01-01\ni: '7'\nj: 1_000\n")
+    for t in texts:
+        assert _parse_fast(t) == to_plain(loads(t)), t[:80]
+    for refused in ("a: &x 1\nb: *x\n", "a: !!str 1\n", "a: [1\n"):
+        assert _parse_fast(refused) is None
+
+
+def test_cli_batch_exit_codes_and_messages(kb, tmp_path, profiles):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+    db = str(tmp_path / "c.db")
+    r = CliRunner().invoke(app, ["batch", str(profiles / "good"), "--db", db, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert "4 assessed" in r.stdout
+    r = CliRunner().invoke(app, ["batch", str(profiles), "--db", db, "--no-progress", "-j", "1"])
+    assert r.exit_code == 1
+    assert "3 rejected" in r.stdout and "4 already stored" in r.stdout
+    assert "[units.0.type] unknown unit type 'blast_furnance'" in r.output
+    r = CliRunner().invoke(app, ["batch", str(tmp_path / "nowhere"), "--db", db])
+    assert r.exit_code == 2 and "no such file or folder" in r.output
+    assert Store(db).count(INVALID) == 3
+    assert TABLE.name == "assessment"

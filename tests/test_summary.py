@@ -1,0 +1,95 @@
+"""Portfolio summary: counts, top measures, saving potential, policy targets, chart."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from engine.batch import collect, run_batch
+from engine.errors import InputError
+from engine.store import Store
+from engine.summary import TARGET_SOURCE, region_of, summarize, write_chart
+from tests.test_store import FIXTURES, store_url  # noqa: F401 - the parametrized store fixture
+
+
+@pytest.fixture
+def filled(kb, store_url):
+    store = Store(store_url)
+    run_batch([FIXTURES], store, jobs=1)
+    yield store
+    store.close()
+
+
+def _direct(kb):
+    return [kb.assess(f) for f in collect([FIXTURES / "good"])]
+
+
+def test_summary_matches_direct_assessments(kb, filled):
+    direct = _direct(kb)
+    s = summarize(filled)
+    assert s["enterprises"] == len(direct) == 4
+    assert s["mandatory_audit"] == sum(a.audit_type() == "mandatory" for a in direct)
+    assert s["mandatory_audit"] >= 1
+    want = Counter(f.measure_id for a in direct for f in a.recommended)
+    got = {m["measure_id"]: m["enterprises"] for m in s["top_measures"]}
+    assert len(got) == min(10, len(want))
+    assert all(got[m] == want[m] for m in got)
+    assert min(got.values()) >= max((c for m, c in want.items() if m not in got), default=0)
+    saving = sum(b.saving_tce_per_year for a in direct for b in a.benchmarks if b.saving_tce_per_year is not None)
+    assert saving > 0 and s["saving_tce_per_year"] == pytest.approx(saving)
+    assert s["invalid_profiles"] == 3
+    energy, water = s["targets"]
+    assert energy["reduction_pct"] == 14.0 and water["reduction_pct"] == 12.0 and water["at_least"]
+    assert energy["source"] == TARGET_SOURCE
+    both = [a for a in direct if a.profile.get("total_energy_tce") and any(
+        b.saving_tce_per_year is not None for b in a.benchmarks)]
+    share = 100 * sum(b.saving_tce_per_year or 0 for a in both for b in a.benchmarks) / sum(
+        a.profile["total_energy_tce"] for a in both)
+    assert energy["portfolio"]["saving_share_pct"] == pytest.approx(share, abs=0.01)
+
+
+def test_latest_assessment_per_enterprise_and_region(kb, filled):
+    again = kb.assess(FIXTURES / "good" / "steel_plant.yaml")
+    filled.save_assessment(again)  # a second assessment of the same enterprise
+    assert summarize(filled)["enterprises"] == 4
+    xt = summarize(filled, "湘潭")
+    assert xt["region"] == "湘潭市" and xt["enterprises"] == 1
+    assert summarize(filled, "张家界市")["enterprises"] == 0
+    with pytest.raises(InputError) as exc:
+        region_of("武汉")
+    assert "[--region]" in exc.value.one_line()
+
+
+@pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG"), (".svg", b"<svg")])
+def test_chart(kb, filled, tmp_path, suffix, magic):
+    s = summarize(filled)
+    out = write_chart(s, tmp_path / f"c{suffix}")
+    data = out.read_bytes()
+    assert magic in data[:400] and len(data) > 2000
+    with pytest.raises(InputError):
+        write_chart(s, tmp_path / "c.pdf")
+
+
+def test_cli_summary(kb, tmp_path):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+    db = str(tmp_path / "s.db")
+    store = Store(db)
+    run_batch([FIXTURES / "good"], store, jobs=1)
+    store.close()
+    chart = tmp_path / "p.svg"
+    r = CliRunner(env={"COLUMNS": "300"}).invoke(app, ["summary", "--db", db, "--chart", str(chart)])
+    assert r.exit_code == 0, r.output
+    for text in ("须强制性清洁生产审核", "最常建议的措施", "单位工业增加值能耗较2020年下降14%", "万元工业增加值用水量下降12%以上",
+                 "湖南省2025年目标"):
+        assert text in r.stdout, text
+    assert chart.exists()
+    r = CliRunner().invoke(app, ["summary", "--db", db, "--json", "--lang", "en"])
+    s = json.loads(r.stdout)
+    assert s["enterprises"] == 4 and s["targets"][0]["source"]["en"].startswith("Hunan 2025 target")
+    r = CliRunner().invoke(app, ["summary", "--db", db, "--region", "北京"])
+    assert r.exit_code == 2 and "not a city or prefecture of Hunan" in r.output
+    assert Path(db).exists()
