@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 from ..kb import KnowledgeBase
 from ..models import Assessment, BenchmarkGap, ConditionResult, Finding, ThresholdUse
-from .labels import CITY_EN, FIELD_LABELS, PARK_LEVEL, PROJECT_TYPE, SIZE, labels, pick
+from .labels import CITY_EN, FIELD_LABELS, PARK_LEVEL, PROJECT_TYPE, SIZE, VS_BENCHMARK, labels, pick
 
 AUDIT_IDS = ("policy.mandatory_audit", "policy.voluntary_audit", "policy.simplified_audit")
 INCENTIVE_IDS = ("policy.incentive_priority", "policy.performance_contracting")
@@ -23,7 +23,8 @@ TERM_OF_FIELD = {
     "voc_kinds": "voc_kinds", "voc_materials": "voc_materials", "material": "voc_materials",
     "method": "voc_methods", "shared_facilities": "shared_facilities", "product_keys": "products", "key": "products",
 }
-WORDS_OF_FIELD = {"size": SIZE, "project_type": PROJECT_TYPE, "level": PARK_LEVEL}
+WORDS_OF_FIELD = {"size": SIZE, "project_type": PROJECT_TYPE, "level": PARK_LEVEL, "vs_benchmark": VS_BENCHMARK}
+COLLECT_INSTEAD = {"energy_grade": "unit_energy", "vs_benchmark": "unit_energy"}  # computed fields: collect the input
 CORE_LABEL_KEYS = {  # core fields shown with an overview label
     "sectors": "f_sectors", "subsectors": "f_subsectors", "industry_codes": "f_industry_codes",
     "type": "c_type", "unit_types": "t_units", "fuels": "c_fuel", "waste_kinds": "t_wastes", "voc_kinds": "t_voc",
@@ -230,6 +231,7 @@ class Ctx:
         if "." not in m or m.split(".", 1)[0] not in ("enterprise", "unit", "product", "waste", "voc", "park", "derived"):
             return pick(FIELD_LABELS.get(m, (m, m)), self.lang), ""
         fact, field = m.split(".", 1)
+        field = COLLECT_INSTEAD.get(field, field) if fact == "product" else field
         if fact == "derived":
             return self.derived_label(field), ""
         label = self.field_label(fact, field)
@@ -249,6 +251,7 @@ class Ctx:
             "thresholds": [self.threshold_line(t) for t in f.thresholds],
             "missing": [self.missing_label(m)[0] for m in f.missing],
             "cost": f.cost, "categories": f.categories,
+            "verdict": self.L.get(f"vd_{f.verdict}", f.verdict or "") if f.verdict else "",
         }
 
     def threshold_line(self, t: ThresholdUse) -> dict:
@@ -260,10 +263,15 @@ class Ctx:
         items = [self.finding_item(f) for mid in AUDIT_IDS if (f := a.finding(mid)) is not None]
         kind = a.audit_type()
         simplified = a.finding("policy.simplified_audit")
+        mandatory = a.finding("policy.mandatory_audit")
         if kind:
             conclusion = L[f"audit_{kind}"]
             if kind == "voluntary" and simplified is not None and simplified.status == "applies":
-                conclusion += "；" + L["audit_simplified"] if self.lang != "en" else "; " + L["audit_simplified"].lower()
+                conclusion += ("；" if self.lang != "en" else "; ") + L["audit_simplified"]
+        elif a.profile_kind == "park":
+            kind, conclusion = "park", L["audit_park"]
+        elif (mandatory is None or mandatory.status != "to_verify") and self.p.get("project_type") not in (None, "existing"):
+            kind, conclusion = "not_existing", L["audit_not_existing"]
         else:
             conclusion = L["audit_undetermined"]
         return {"kind": kind or "undetermined", "conclusion": conclusion, "items": items}

@@ -118,6 +118,10 @@ class WordReport:
         L = self.L
         self.p(f"{n}. {m['name']}", bold=True)
         rows = [[L["m_id"], m["id"]], [L["m_clause"], m["clause"]]]
+        if m["status_key"] != "applies":
+            rows.append([L["p_status"], m["status"]])
+        if m["verdict"]:
+            rows.append([L["p_verdict"], m["verdict"]])
         if m["priority"]:
             rows.append([L["m_priority"], m["priority"]])
         rows.append([L["m_units"], ", ".join(m["units"]) if m["units"] else L["m_enterprise_wide"]])
@@ -222,13 +226,8 @@ class WordReport:
         for title, items in ((L["s_incentives"], pol["incentives"]), (L["s_consequences"], pol["consequences"]),
                              (L["s_other_policy"], pol["other"])):
             self.h(title, 2)
-            for m in items:
-                self.bullet(m["name"], f"{m['status']} ({m['clause']})")
-                if m["reason"] and m["status_key"] == "applies":
-                    self.p(f"{L['m_reason']}: {m['reason']}")
-                if m["missing"]:
-                    self.p(f"{L['v_missing']}: {'; '.join(m['missing'])}")
-                self.p(f"{L['m_description']}: {m['description']}")
+            for i, m in enumerate(items, 1):
+                self.measure(i, m)
             if not items:
                 self.p(L["p_none"])
 

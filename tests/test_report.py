@@ -1,0 +1,241 @@
+"""Consultant reports: Markdown, HTML and Word, zh and en, for every example profile."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from docx import Document
+from typer.testing import CliRunner
+
+from engine import render_report
+from engine.cli import app
+from engine.models import ThresholdUse
+from engine.report import TEMPLATES, md_escape
+from engine.report.labels import LABELS, labels
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures" / "report"
+PROFILES = sorted((REPO / "examples").glob("*.yaml")) + sorted(FIXTURES.glob("*.yaml"))
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+POLICY_SECTIONS = {"policy.mandatory_audit", "policy.voluntary_audit", "policy.simplified_audit"}
+
+
+def docx_text(data: bytes) -> tuple[list[str], list[list[list[str]]]]:
+    """Paragraph texts and tables (rows of cell texts) of a Word file."""
+    doc = Document(io.BytesIO(data))
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    return [p.text for p in doc.paragraphs], tables
+
+
+@pytest.fixture(scope="module")
+def assessments(kb):
+    return {p.name: kb.assess(p) for p in PROFILES}
+
+
+def test_examples_exist():
+    assert any(p.parent.name == "examples" for p in PROFILES), "no example profile to render"
+    assert (REPO / "examples" / "steel_plant.yaml") in PROFILES
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_three_formats_render_with_each_recommended_measure(path, lang, kb, assessments):
+    a = assessments[path.name]
+    md = render_report(a, "md", lang, kb=kb)
+    html = render_report(a, "html", lang, kb=kb)
+    docx = render_report(a, "docx", lang, kb=kb)
+    assert isinstance(md, str) and isinstance(html, str) and isinstance(docx, bytes)
+    assert docx[:2] == b"PK"
+    L = labels(lang)
+    for key in ("s_audit_type", "s_benchmark", "s_measures", "s_to_verify", "s_policy", "s_appendix"):
+        assert L[key] in md and L[key] in html
+    paras, tables = docx_text(docx)
+    for f in a.recommended:
+        name = f.name.get(lang)
+        assert md_escape(name) in md and md_escape(f.clause) in md, f.measure_id
+        if f.measure_id in POLICY_SECTIONS:
+            assert any(name in p for p in paras), f.measure_id
+            continue
+        # Word: "n. name" heading line, then a table holding its id and its clause
+        assert any(p.endswith(f". {name}") for p in paras), f.measure_id
+        assert any(any(r == ["编号" if lang == "zh" else "ID", f.measure_id] for r in t)
+                   and any(r[1] == f.clause for r in t) for t in tables), f.measure_id
+    assert a.knowledge_version in " ".join(paras) and a.engine_version in " ".join(paras)
+
+
+def test_word_file_reads_back_steel_example(kb, assessments):
+    a = assessments["steel_plant.yaml"]
+    paras, tables = docx_text(render_report(a, "docx", "zh", kb=kb))
+    text = "\n".join(paras) + "\n".join(c for t in tables for r in t for c in r)
+    rec = [f for f in a.recommended if f.measure_id not in POLICY_SECTIONS]
+    assert len(rec) >= 5
+    for f in rec:
+        assert f.name.zh in text and f.clause in text
+    assert "清洁生产审核建议报告" in text and "（一）无/低费方案" in text and "（二）中/高费方案" in text
+    doc = Document(io.BytesIO(render_report(a, "docx", "zh", kb=kb)))
+    fonts = doc.styles["Normal"].element.rPr.rFonts
+    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+    sec = doc.sections[0]
+    assert abs(sec.page_width.cm - 21.0) < 0.01 and abs(sec.page_height.cm - 29.7) < 0.01
+
+
+def test_html_escapes_profile_strings(kb, assessments):
+    a = assessments["steel_xss.yaml"]
+    html = render_report(a, "html", "zh", kb=kb)
+    assert "<script>" not in html and "document.title='PWNED'" not in html
+    assert "湘钢测试&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;有限公司" in html
+    assert "@page { size: A4" in html and '<meta charset="utf-8">' in html
+    assert "<link" not in html and "src=" not in html  # self-contained
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "<script>" not in md and r"\<script\>" in md
+    b = render_report(kb.assess(FIXTURES / "ascii_en.yaml"), "md", "en", kb=kb)
+    assert r"Demo Paper & Board Co. \| \<b\>Ltd\</b\>" in b  # a pipe cannot break the table
+
+
+def test_markdown_table_rows_keep_their_columns(kb, assessments):
+    md = render_report(assessments["ascii_en.yaml"], "md", "en", kb=kb)
+    for line in md.splitlines():
+        if line.startswith("| Name |"):
+            assert len(re.findall(r"(?<!\\)\|", line)) == 3, line
+            break
+    else:
+        pytest.fail("overview name row not found")
+
+
+def test_english_labels_and_templates_hold_no_chinese():
+    bad = {k: v[1] for k, v in LABELS.items() if CJK.search(v[1])}
+    assert not bad, bad
+    for t in TEMPLATES.iterdir():
+        assert not CJK.search(t.read_text(encoding="utf-8")), t.name
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx"])
+def test_english_report_has_chinese_only_in_cited_data(fmt, kb, assessments):
+    """Chinese may remain only in clauses, threshold sources and the profile's own strings."""
+    a = assessments["ascii_en.yaml"]
+    out = render_report(a, fmt, "en", kb=kb)
+    if fmt == "docx":
+        paras, tables = docx_text(out)
+        out = "\n".join(paras + [c for t in tables for r in t for c in r])
+    allowed = {m.measure.clause for m in kb.measures.values()} | {t.source for t in kb.thresholds.values()}
+    allowed |= {str(v) for v in (a.profile.get("city"), a.profile.get("county"), a.profile.get("park")) if v}
+    for s in sorted(allowed, key=len, reverse=True):
+        out = out.replace(s, "").replace(md_escape(s), "")
+        out = out.replace(s.replace(">", "&gt;").replace("<", "&lt;"), "")
+    leftover = sorted({m.group(0) for m in re.finditer(r"[^\n|]{0,20}" + CJK.pattern + r"[^\n|]{0,20}", out)})
+    assert not leftover, leftover[:10]
+
+
+def test_benchmark_gap_is_quantified_and_co2_is_not_invented(kb, assessments):
+    a = assessments["steel_xss.yaml"]
+    bf = next(b for b in a.benchmarks if b.product_key == "steel_blast_furnace")
+    assert bf.saving_tce_per_year == pytest.approx(31 * 6_000_000 / 1000)
+    assert bf.co2_t_per_year is None  # no sourced factor in the knowledge base
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "186,000 tce/年" in md and "31 kgce/t × 6,000,000 t = 186,000 tce/年" in md
+    assert "未量化：缺少有出处的排放因子（tCO2/tce），待核实" in md
+    assert "有出处的二氧化碳排放因子（tCO2/tce，官方文件）" in md  # listed as data to collect
+    assert md.count("**未核实**") >= len(bf.levels)  # Tier C levels visibly marked
+    assert "标注“未核实”的数值来自第三方转录" in md
+    en = render_report(a, "md", "en", kb=kb)
+    assert "not quantified: no sourced emission factor (tCO2/tce); to verify" in en and "**unverified**" in en
+    sinter = next(b for b in a.benchmarks if b.product_key == "steel_sintering")
+    assert sinter.saving_tce_per_year is None
+    assert "| 单位产品综合能耗 | 烧结矿 | 对标：烧结矿 |" in md
+
+
+def test_co2_is_shown_with_its_factor_and_source_when_the_engine_gives_one(kb, assessments):
+    a = assessments["steel_xss.yaml"].model_copy(deep=True)
+    b = next(b for b in a.benchmarks if b.saving_tce_per_year)
+    factor = ThresholdUse(id="test.factor", value=2.0, unit="tCO2/tce", source="TEST-SOURCE-DOC", verified=False)
+    b.co2_factor, b.co2_t_per_year = factor, b.saving_tce_per_year * 2.0
+    html = render_report(a, "html", "en", kb=kb)
+    assert f"{b.saving_tce_per_year * 2:,.0f} tCO2/a (emission factor 2 tCO2/tce, TEST-SOURCE-DOC, unverified)" in html
+
+
+def test_to_verify_lists_what_to_collect_with_vocabulary_labels(kb, assessments):
+    a = assessments["steel_xss.yaml"]
+    md = render_report(a, "md", "zh", kb=kb)
+    hot = a.finding("steel.hot_charging")
+    assert hot.status == "to_verify" and hot.missing == ["unit.hot_charging"]
+    label = kb.vocab.terms["attributes"]["hot_charging"].zh
+    assert f"| {label}（是/否） | RZ1（热轧生产线（含加热炉）） | 热装热送 |" in md
+    en = render_report(a, "md", "en", kb=kb)
+    assert f"| {kb.vocab.terms['attributes']['hot_charging'].en} (yes/no) | RZ1 (" in en
+
+
+def test_measures_split_by_cost_and_grouped_by_category(kb, assessments):
+    a = assessments["steel_xss.yaml"]
+    md = render_report(a, "md", "zh", kb=kb)
+    low, high = md.index("### （一）无/低费方案"), md.index("### （二）中/高费方案")
+    end = md.index("## 五、待核实事项")
+    for f in a.recommended:
+        if f.measure_id in POLICY_SECTIONS:
+            continue
+        pos = md.index(f"**{md_escape(f.name.zh)}**")
+        assert (low < pos < high) if f.cost == "low" else (high < pos < end), f.measure_id
+    assert "#### 节能降碳" in md[high:end] and "#### 污染防治" in md[high:end]
+    # the reason carries the profile value it rests on
+    assert "已实施烧结烟气内循环 = 否 (判定条件: sinter\\_flue\\_gas\\_recirculation != true)" in md
+
+
+def test_audit_type_section(kb, assessments):
+    steel = render_report(assessments["steel_plant.yaml"], "md", "zh", kb=kb)
+    assert assessments["steel_plant.yaml"].audit_type() == "mandatory"
+    assert "**结论: 强制性清洁生产审核**" in steel
+    vol = render_report(assessments["steel_xss.yaml"], "md", "en", kb=kb)
+    assert "**Conclusion: Voluntary cleaner-production audit**" in vol
+    park = render_report(assessments["chemical_park.yaml"], "md", "en", kb=kb)
+    assert "Parks are not given an audit type" in park
+    unknown = kb.assess({"name": "信息不全企业", "sectors": ["food"]})
+    assert "审核类型待核实" in render_report(unknown, "md", "zh", kb=kb)
+
+
+def test_appendix_lists_facts_and_versions(kb, assessments):
+    a = assessments["steel_xss.yaml"]
+    md = render_report(a, "md", "zh", kb=kb)
+    appendix = md[md.index("## 附录"):]
+    assert "| units\\[0\\].attributes.sinter\\_flue\\_gas\\_recirculation | 否 |" in appendix
+    assert "| products\\[0\\].unit\\_energy | 392 |" in appendix
+    assert f"知识库版本: {a.knowledge_version}" in appendix and f"引擎版本: {a.engine_version}" in appendix
+    assert a.assessed_at.isoformat(timespec="seconds") in appendix
+
+
+def test_bad_format_and_language(kb, assessments):
+    from engine.errors import InputError
+    a = assessments["steel_xss.yaml"]
+    with pytest.raises(InputError, match="unknown report format"):
+        render_report(a, "pdf", "zh", kb=kb)
+    with pytest.raises(InputError, match="unknown language"):
+        render_report(a, "md", "fr", kb=kb)
+    assert "# 清洁生产审核建议报告" in render_report(a.model_dump(mode="json"), "md", "zh", kb=kb)
+
+
+def test_cli_report_picks_format_by_extension(tmp_path):
+    runner = CliRunner()
+    prof = str(FIXTURES / "steel_xss.yaml")
+    for ext in ("docx", "html", "md"):
+        out = tmp_path / f"r.{ext}"
+        res = runner.invoke(app, ["report", prof, "-o", str(out), "--lang", "en"])
+        assert res.exit_code == 0, res.output
+        data = out.read_bytes()
+        assert (data[:2] == b"PK") if ext == "docx" else ("Cleaner-Production Audit Recommendation Report" in
+                                                          data.decode("utf-8"))
+    res = runner.invoke(app, ["report", prof, "-o", str(tmp_path / "r.txt")])
+    assert res.exit_code == 2 and "cannot tell the format" in res.output and "Traceback" not in res.output
+    res = runner.invoke(app, ["report", prof])
+    assert res.exit_code == 0 and "## 四、清洁生产方案" in res.output
+    res = runner.invoke(app, ["report", prof, "--lang", "fr"])
+    assert res.exit_code == 2
+
+
+def test_cli_report_from_saved_assessment(tmp_path, kb):
+    a = kb.assess(FIXTURES / "steel_xss.yaml")
+    saved = tmp_path / "a.json"
+    saved.write_text(a.model_dump_json(), encoding="utf-8")
+    out = tmp_path / "r.md"
+    res = CliRunner().invoke(app, ["report", str(saved), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert a.assessed_at.isoformat(timespec="seconds") in out.read_text(encoding="utf-8")
