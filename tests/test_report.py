@@ -197,8 +197,8 @@ def test_appendix_lists_facts_and_versions(kb, assessments):
     a = assessments["steel_xss.yaml"]
     md = render_report(a, "md", "zh", kb=kb)
     appendix = md[md.index("## 附录"):]
-    assert "| units\\[0\\].attributes.sinter\\_flue\\_gas\\_recirculation | 否 |" in appendix
-    assert "| products\\[0\\].unit\\_energy | 392 |" in appendix
+    assert "| units\\[0\\].attributes.sinter\\_flue\\_gas\\_recirculation | 已实施烧结烟气内循环 | 否 |" in appendix
+    assert "| products\\[0\\].unit\\_energy | 单位产品综合能耗 | 392 |" in appendix
     assert f"知识库版本: {a.knowledge_version}" in appendix and f"引擎版本: {a.engine_version}" in appendix
     assert a.assessed_at.isoformat(timespec="seconds") in appendix
 

@@ -30,6 +30,10 @@ CORE_LABEL_KEYS = {  # core fields shown with an overview label
     "type": "c_type", "unit_types": "t_units", "fuels": "c_fuel", "waste_kinds": "t_wastes", "voc_kinds": "t_voc",
     "voc_materials": "c_material", "product_keys": "t_products", "leading_sectors": "f_leading_sectors",
     "shared_facilities": "f_shared_facilities", "kind": "c_kind", "count": "c_count",
+    "name": "f_name", "city": "f_city", "county": "f_county", "park": "f_park", "credit_code": "f_credit_code",
+    "measures_in_place": "f_measures_in_place", "id": "c_unit_id", "capacity_unit": "f_capacity_unit",
+    "annual": "c_annual", "unit": "f_unit", "enterprises": "f_enterprises", "unit_energy_unit": "f_unit",
+    "unit_water_unit": "f_unit", "unit_material_unit": "f_unit",
 }
 
 
@@ -211,10 +215,13 @@ class Ctx:
                                 c.text.startswith("not ") else self.L["no"], "cond": c.text})
                 continue
             fields = (c.field or "").split(",")
-            if isinstance(c.value, dict):
-                known = [f for f in c.value if c.value.get(f) is not None] or list(c.value)
-                out.append({"label": " / ".join(self.field_label(c.fact, f) for f in known),
-                            "value": "; ".join(self.word(f, c.value.get(f), c.fact) for f in known), "cond": c.text})
+            if isinstance(c.value, dict):  # an any(...) group: one line per field it read
+                parts = c.text[4:-1].split("; ") if c.text.startswith("any(") and c.text.endswith(")") else []
+                for f, v in c.value.items():
+                    if v is None:
+                        continue
+                    sub = next((x for x in parts if x.split(" ", 1)[0] == f), c.text)
+                    out.append({"label": self.field_label(c.fact, f), "value": self.word(f, v, c.fact), "cond": sub})
             else:
                 out.append({"label": self.field_label(c.fact, fields[0]), "value": self.word(fields[0], c.value, c.fact),
                             "cond": c.text})
@@ -375,21 +382,24 @@ class Ctx:
                 "incentives": pick_items(INCENTIVE_IDS), "consequences": pick_items(CONSEQUENCE_IDS),
                 "other": pick_items(OTHER_POLICY_IDS)}
 
-    def facts(self) -> list[tuple[str, str]]:
-        rows: list[tuple[str, str]] = []
+    def facts(self) -> list[tuple[str, str, str]]:
+        rows: list[tuple[str, str, str]] = []
 
         def walk(prefix: str, v: Any, field: str, fact: str) -> None:
             if v is None or v == [] or v == {}:
                 return
             if isinstance(v, dict):
                 for k, x in v.items():
-                    walk(f"{prefix}.{k}" if prefix else k, x, k, fact)
+                    walk(f"{prefix}.{k}" if prefix else k, x, f"{field}.{k}" if field in ("emissions", "energy_mix")
+                         else k, fact)
             elif isinstance(v, list) and v and isinstance(v[0], dict):
                 sub = {"units": "unit", "products": "product", "solid_wastes": "waste", "voc_operations": "voc"}
                 for i, x in enumerate(v):
                     walk(f"{prefix}[{i}]", x, field, sub.get(field, fact))
             else:
-                rows.append((prefix, self.word(field, v, fact) if not isinstance(v, str) or field in TERM_OF_FIELD
+                label = self.field_label(fact, field)
+                rows.append((prefix, "" if label == field else label,
+                             self.word(field, v, fact) if not isinstance(v, str) or field in TERM_OF_FIELD
                              or field in WORDS_OF_FIELD or field in ("sectors", "kind") else v))
 
         for k, v in self.p.items():

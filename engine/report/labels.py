@@ -120,7 +120,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "p_none": ("暂无", "none yet"), "p_verdict": ("结论", "Verdict"),
     "vd_blocked": ("不予准入", "blocked"), "vd_pass": ("符合准入要求", "passes"), "vd_required": ("须落实", "required"),
     # appendix
-    "a_field": ("字段", "Field"), "a_value": ("取值", "Value"),
+    "f_measures_in_place": ("已实施措施", "Measures in place"), "f_unit": ("计量单位", "Unit of measure"),
+    "f_capacity_unit": ("规模单位", "Capacity unit"), "f_county": ("区县", "County"), "f_city": ("市州", "City"),
+    "f_enterprises": ("入园企业", "Enterprises"),
+    "a_field": ("字段", "Field"), "a_value": ("取值", "Value"), "a_meaning": ("含义", "Meaning"),
     "a_knowledge": ("知识库版本", "Knowledge version"), "a_engine": ("引擎版本", "Engine version"),
     "a_assessed_at": ("评估时间", "Assessed at"), "a_kb_mismatch": ("注意：报告渲染所用知识库版本为 {v}，与评估时不同。",
                                                                    "Note: rendered with knowledge version {v}, not the one assessed."),
@@ -171,6 +174,10 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "energy_mix.gas": ("天然气占能源消费比重", "Gas share of energy use"),
     "energy_mix.electricity": ("电力占能源消费比重", "Electricity share of energy use"),
     "energy_mix.renewables": ("可再生能源占能源消费比重", "Renewables share of energy use"),
+    "key": ("产品编码（对标用）", "Product key (for benchmarking)"),
+    "cp_advanced_energy": ("清洁生产先进值：单位产品能耗", "Cleaner-production advanced value: unit energy"),
+    "cp_advanced_water": ("清洁生产先进值：单位产品水耗", "Cleaner-production advanced value: unit water"),
+    "cp_advanced_material": ("清洁生产先进值：单位产品物耗", "Cleaner-production advanced value: unit material"),
     # benchmark-only gaps (BenchmarkGap.missing)
     "CO2 emission factor (tCO2/tce) with a source": ("有出处的二氧化碳排放因子（tCO2/tce，官方文件）",
                                                       "A sourced CO2 emission factor (tCO2/tce, official document)"),

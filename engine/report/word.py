@@ -233,7 +233,7 @@ class WordReport:
 
         self.h(L["s_appendix"], 1)
         self.h(L["s_facts"], 2)
-        self.table([L["a_field"], L["a_value"]], c["facts"], widths=[6, 10])
+        self.table([L["a_field"], L["a_meaning"], L["a_value"]], c["facts"], widths=[5, 6, 5])
         self.h(L["s_versions"], 2)
         for key, val in (("a_knowledge", meta["knowledge_version"]), ("a_engine", meta["engine_version"]),
                          ("a_assessed_at", meta["assessed_at"])):
