@@ -98,13 +98,13 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             best = chosen[0]
             _, results = trace(best)
             units = list(dict.fromkeys(u for u in (uid(e) for e in chosen) if u))
-            findings.append(Finding(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
+            findings.append(Finding.model_construct(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
                                     units=units, reason=best.rule.rule.because, conditions=results,
                                     thresholds=_thresholds_for(kb, best.rule, best.join),
                                     verdict=best.rule.rule.verdict))
         elif mid in superseded:
             winner, rule = superseded[mid]
-            findings.append(Finding(**base, status="superseded", rule_id=rule.key, superseded_by=winner,
+            findings.append(Finding.model_construct(**base, status="superseded", rule_id=rule.key, superseded_by=winner,
                                     reason=rule.rule.because, note=rule.rule.yields_why))
         elif evs and evs["verify"]:
             missing: list[str] = []
@@ -114,12 +114,12 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
                 missing += missing_of(res, kb)
             _, results = trace(best)
             units = list(dict.fromkeys(u for u in (uid(e) for e in evs["verify"]) if u))
-            findings.append(Finding(**base, status="to_verify", priority=best.rule.rule.priority,
+            findings.append(Finding.model_construct(**base, status="to_verify", priority=best.rule.rule.priority,
                                     rule_id=best.rule.key, units=units, reason=best.rule.rule.because,
                                     conditions=results, missing=list(dict.fromkeys(missing)),
                                     thresholds=_thresholds_for(kb, best.rule, best.join)))
         elif mid.replace(".", "__") in in_place:
-            findings.append(Finding(**base, status="in_place"))
+            findings.append(Finding.model_construct(**base, status="in_place"))
     return findings
 
 

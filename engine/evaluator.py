@@ -41,18 +41,18 @@ def trace(kb: KnowledgeBase, cr: CompiledRule, anchor: dict, join: Optional[dict
         specs = kb.specs[pat.fact]
         for cond in pat.conds:
             fld = cond.field if isinstance(cond, C.Cond) else ",".join(cond.fields)
-            results.append(ConditionResult(fact=pat.fact, text=cond.text, field=fld,
+            results.append(ConditionResult.model_construct(fact=pat.fact, text=cond.text, field=fld,
                                            value=C.value_of(cond, fact), outcome=C.evaluate(cond, fact, specs)))
     for n in cr.derived:
         st = derived.get(n)
-        results.append(ConditionResult(fact="derived", text=n, field=n, value=st,
+        results.append(ConditionResult.model_construct(fact="derived", text=n, field=n, value=st,
                                        outcome=TRUE if st == "yes" else UNKNOWN if st == "unknown" else FALSE))
     for n in cr.not_derived:
         st = derived.get(n)
-        results.append(ConditionResult(fact="derived", text=f"not {n}", field=n, value=st,
+        results.append(ConditionResult.model_construct(fact="derived", text=f"not {n}", field=n, value=st,
                                        outcome=FALSE if st == "yes" else UNKNOWN if st == "unknown" else TRUE))
     if in_place(cr, anchor, join):
-        results.append(ConditionResult(fact="enterprise", text=f"{cr.measure_id} not in place",
+        results.append(ConditionResult.model_construct(fact="enterprise", text=f"{cr.measure_id} not in place",
                                        field="measures_in_place", value=cr.measure_id, outcome=FALSE))
     return _and([r.outcome for r in results]), results
 

@@ -39,15 +39,49 @@ ANCHOR_ALIAS = {"enterprise": "e", "park": "p"}
 JOIN_ALIAS = "u"
 
 
+class LeanRuleset(durable_engine.Ruleset):
+    """A Ruleset whose action loop skips what our callbacks never use.
+
+    Our callbacks are synchronous, never raise (errors are collected) and never
+    change the session state, so the stock loop's Promise/timer wrapping and the
+    state write-back after every action (a JSON round trip each) are skipped.
+    """
+
+    def _flush_actions(self, state, result_container, state_offset, complete):
+        while "message" in result_container:
+            action_name, message = next(iter(result_container.pop("message").items()))
+            c = durable_engine.Closure(self._host, self, state, message, state_offset)
+            try:
+                self._actions[action_name]._func(c)
+                new_result = durable_engine.durable_rules_engine.complete_and_start_action(self._handle, c._handle)
+            except BaseException as error:  # noqa: BLE001 - an engine failure, reported by the caller
+                durable_engine.durable_rules_engine.abandon_action(self._handle, c._handle)
+                complete(error, None)
+                return
+            if new_result:
+                result_container["message"] = json.loads(new_result)
+            else:
+                complete(None, state)
+
+
 class QuietHost(durable_engine.Host):
     """A durable Host without the two dispatch/timer threads (we never use timers).
 
     The stock Host starts two threads per instance that are never freed, and its
     dispatch thread would run pending actions concurrently with our sessions.
+    Its rulesets use :class:`LeanRuleset`'s action loop.
     """
 
     def _run(self) -> None:  # noqa: D401 - durable's hook
         return None
+
+    def register_rulesets(self, ruleset_definitions):
+        names = super().register_rulesets(ruleset_definitions)
+        for name in names:
+            rs = self._ruleset_directory[name]
+            if type(rs) is durable_engine.Ruleset:
+                rs.__class__ = LeanRuleset
+        return names
 
 
 _HOST: Optional[QuietHost] = None

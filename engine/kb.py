@@ -25,7 +25,7 @@ def default_knowledge_dir() -> Path:
     return Path(os.environ.get("CPADVISOR_KNOWLEDGE", REPO / "knowledge"))
 
 
-@dataclass
+@dataclass(eq=False)  # identity: rules are compared in hot loops
 class CompiledRule:
     """A rule of the YAML model, with parsed conditions and its place in the engine."""
 

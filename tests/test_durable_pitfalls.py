@@ -64,11 +64,13 @@ def test_raw_error_303_with_too_many_rules():
 
 def test_big_pack_is_split_and_every_rule_still_fires(make_kb):
     n = 150
-    files = {"demo/pack.yaml": demo_pack()}
+    extra = ("thresholds:\n  demo.x.quota_3:\n    value: 1\n    unit: kgce/t\n    level: quota_3\n"
+             "    source: demo source for the test\n    verified: false\n")
+    files = {"demo/pack.yaml": demo_pack(extra=extra)}
     for i in range(n):
         files[f"demo/m{i}.yaml"] = demo_measure(
             f"demo.m{i}", "  - id: r\n    priority: low\n    when:\n      enterprise:\n"
-                          "        - any: [demo_flag == true, demo_level > 1]\n"
+                          "        - any: [demo_flag == true, demo_level > $demo.x.quota_3]\n"
                           "    because: {zh: 演示, en: demo}\n")
     kb = make_kb(files)
     sizes = [len(rs.definition) for rs in kb.engine.rulesets]
