@@ -8,6 +8,7 @@ are skipped, so an interrupted run resumes where it stopped.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import time
@@ -223,6 +224,8 @@ def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[in
         if "fork" in methods:
             ctx = mp.get_context("fork")  # workers inherit the loaded knowledge (copy-on-write)
             _KB = kb
+            gc.collect()
+            gc.freeze()  # children's collector skips the inherited heap (fewer copied pages, less gc time)
         else:
             ctx = mp.get_context("spawn")
         chunk = max(1, min(32, len(items) // (jobs * 8)))
@@ -235,5 +238,8 @@ def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[in
             except BaseException:
                 pool.terminate()
                 raise
+            finally:
+                if "fork" in methods:
+                    gc.unfreeze()
     res.seconds = time.perf_counter() - t0
     return res
