@@ -85,3 +85,16 @@ def test_screenshot_renders_cjk_page(tmp_path, kb):
     im = Image.open(shot).convert("L")
     dark = sum(im.histogram()[:128])
     assert dark > 0.01 * width * height  # text drawn, not a blank page
+
+
+def test_cli_pdf_is_a4(tmp_path):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+    out = tmp_path / "steel.pdf"
+    res = CliRunner().invoke(app, ["report", str(FIXTURES / "steel_xss.yaml"), "-o", str(out), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    data = out.read_bytes()
+    assert data[:5] == b"%PDF-"
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
+    assert boxes and all(abs(float(w) - 595) < 1.5 and abs(float(h) - 842) < 1.5 for w, h in boxes)
