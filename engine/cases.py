@@ -1,12 +1,23 @@
-"""Expert cases: a profile in, expected measures out (run by pytest and `cpadvisor lint --cases`)."""
+"""Expert cases: a profile in, expected measures out (run by pytest and `cpadvisor lint --cases`).
+
+A failure reads as: what the case expected, what the engine decided, and why, i.e.
+each rule of the measure with every condition marked ✓ (holds), ✗ (fails) or ? (unknown)
+and the profile value it was evaluated on.
+"""
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from typing import Optional
 
 from .errors import CpadvisorError
 from .kb import CaseInfo, KnowledgeBase
-from .models import Assessment
+from .models import Assessment, Finding
+
+PLACEHOLDER = "TODO"
+MAX_TRACES = 4
+_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
 
 
 @dataclass
@@ -19,6 +30,19 @@ class CaseResult:
     def ok(self) -> bool:
         return not self.failures
 
+    def report(self, kb: Optional[KnowledgeBase] = None) -> str:
+        """The whole failure as text: where, expected vs actual, and the rules' conditions."""
+        ci = self.info
+        head = f"{_rel(ci.file)}:{ci.line or 1}: case '{ci.case.name}' failed / 用例未通过"
+        return "\n".join([head] + [f"  - {f}" for f in self.failures])
+
+
+def _rel(path: str) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path
+
 
 def case_profile(info: CaseInfo) -> dict:
     data = dict(info.case.profile)
@@ -26,58 +50,91 @@ def case_profile(info: CaseInfo) -> dict:
     return data
 
 
+def _status(f: Optional[Finding]) -> str:
+    if f is None:
+        return "not_applicable"
+    extra = ""
+    if f.units:
+        extra += f" on {f.units}"
+    if f.missing:
+        extra += f" (missing / 缺: {', '.join(f.missing)})"
+    if f.superseded_by:
+        extra += f" (superseded by {f.superseded_by})"
+    return f.status + extra
+
+
 def run_case(kb: KnowledgeBase, info: CaseInfo, engine: str = "durable") -> CaseResult:
+    """Assess the case's profile and compare with its ``expect``; failures explain themselves."""
     res = CaseResult(info)
+    if PLACEHOLDER in info.case.name:
+        res.failures.append(f"unfinished case: fill in its profile and expect, then remove '{PLACEHOLDER}' from "
+                            f"its name / 用例尚未填写完成：请填写画像与期望结果，并删除名称中的 {PLACEHOLDER}")
+        return res
     try:
-        a = kb.assess(case_profile(info)) if engine == "durable" else __import__(
-            "engine.assess", fromlist=["assess"]).assess(kb, case_profile(info), engine=engine)
+        if engine == "durable":
+            a = kb.assess(case_profile(info))
+        else:
+            from .assess import assess
+            a = assess(kb, case_profile(info), engine=engine)
     except CpadvisorError as exc:
-        res.failures.append(f"the case profile does not assess: {exc}")
+        res.failures.append(f"the case profile does not assess / 用例画像无效: {exc}")
         return res
     res.assessment = a
-    status = {f.measure_id: f for f in a.findings}
+    found = {f.measure_id: f for f in a.findings}
     exp = info.case.expect
 
     def st(mid: str) -> str:
-        return status[mid].status if mid in status else "not_applicable"
+        return found[mid].status if mid in found else "not_applicable"
+
+    explained: set[str] = set()
+
+    def fail(mid: str, expected: str) -> None:
+        res.failures.append(f"{mid}: expected / 期望 {expected}, actual / 实际 {_status(found.get(mid))}"
+                            + ("" if mid in explained else why(kb, info, mid)))
+        explained.add(mid)
 
     for mid in exp.applies:
         if st(mid) != "applies":
-            res.failures.append(f"expected {mid} to apply, got {st(mid)}" + _why(kb, info, mid))
+            fail(mid, "applies")
     for mid in exp.not_applies:
         if st(mid) == "applies":
-            f = status[mid]
-            res.failures.append(f"expected {mid} NOT to apply, but rule {f.rule_id} fired: "
-                                + "; ".join(f"{c.text} [{c.value}]" for c in f.conditions))
+            fail(mid, "not applies")
     for mid in exp.to_verify:
         if st(mid) != "to_verify":
-            res.failures.append(f"expected {mid} to be to_verify, got {st(mid)}" + _why(kb, info, mid))
+            fail(mid, "to_verify")
     for mid, units in exp.units.items():
-        got = status[mid].units if mid in status else []
+        got = found[mid].units if mid in found else []
         if sorted(got) != sorted(units):
-            res.failures.append(f"expected {mid} on units {sorted(units)}, got {sorted(got)}")
+            fail(mid, f"on units {sorted(units)}")
     for mid, missing in exp.missing.items():
-        got = status[mid].missing if mid in status else []
+        got = found[mid].missing if mid in found else []
         lack = [m for m in missing if m not in got]
         if lack:
-            res.failures.append(f"expected {mid} to list missing facts {lack}, got {got}")
+            fail(mid, f"to list missing facts {lack}")
     for name in exp.derived:
         if name not in a.derived:
-            res.failures.append(f"expected derived fact '{name}', got {a.derived}")
+            res.failures.append(f"derived fact '{name}': expected / 期望 derived, actual / 实际 derived {a.derived}")
     return res
 
 
-def _why(kb: KnowledgeBase, info: CaseInfo, mid: str) -> str:
+def why(kb: KnowledgeBase, info: CaseInfo, mid: str) -> str:
+    """Each rule of the measure on each candidate, every condition marked, with the profile value."""
     try:
         e = kb.explain(case_profile(info), mid)
     except CpadvisorError:
         return ""
     lines = []
-    for tr in e.traces:
-        bad = [f"{c.text} -> {c.outcome} (value {c.value!r})" for c in tr.conditions if c.outcome != "true"]
-        lines.append(f"    rule {tr.rule_id}{' @ ' + tr.target if tr.target else ''}: {tr.outcome}"
-                     + ("; " + "; ".join(bad) if bad else ""))
-    return "\n" + "\n".join(lines) if lines else ""
+    # the candidates closest to holding first: they say what is missing
+    traces = sorted(e.traces, key=lambda t: (sum(c.outcome == "false" for c in t.conditions),
+                                           sum(c.outcome == "unknown" for c in t.conditions)))
+    for tr in traces[:MAX_TRACES]:
+        lines.append(f"      rule {tr.rule_id}" + (f" @ {tr.target}" if tr.target else "") + f": {tr.outcome}")
+        for c in tr.conditions:
+            lines.append(f"        {_MARK[c.outcome]} {c.fact}: {c.text}   (value: "
+                         f"{json.dumps(c.value, ensure_ascii=False, default=str)})")
+    if len(e.traces) > MAX_TRACES:
+        lines.append(f"      … {len(e.traces) - MAX_TRACES} more (cpadvisor explain PROFILE {mid})")
+    return "\n    why / 原因:\n" + "\n".join(lines) if lines else ""
 
 
 def run_all(kb: KnowledgeBase, pack: Optional[str] = None) -> list[CaseResult]:
