@@ -111,7 +111,7 @@ def test_killed_run_resumes_without_losing_or_redoing(kb, store_url, tmp_path):
     deadline = time.time() + 120
     try:
         while store.count() < 10:
-            assert proc.poll() is None, "the run ended before it could be interrupted"
+            assert proc.poll() is None, f"the run ended (exit {proc.returncode}) before it could be interrupted"
             assert time.time() < deadline, "no rows written within 120 s"
             time.sleep(0.05)
     finally:
@@ -120,7 +120,7 @@ def test_killed_run_resumes_without_losing_or_redoing(kb, store_url, tmp_path):
     stored = store.count()
     assert 10 <= stored < n, f"killed midway: {stored} of {n} stored"
     res = run_batch([folder], store, jobs=2)
-    assert res.skipped == stored and res.processed == n - stored and res.failed == 0
+    assert (res.skipped, res.processed, res.failed) == (stored, n - stored, 0), res
     rows = _rows(store)
     assert len(rows) == n and len({r.source_file for r in rows}) == n
     assert len({r.run_key for r in rows}) == n
