@@ -232,7 +232,7 @@ class _Lint:
                         and overlap(kb, a, b):
                     self.add(b.file, b.line, "warning", "priority-overlap",
                              f"rules '{a.rule.id}' ({a.rule.priority}) and '{b.rule.id}' ({b.rule.priority}) of "
-                             f"{mid} can hold on the same target: the higher priority wins; make their conditions "
+                             f"{mid} can both hold for one profile: the higher priority wins; make their conditions "
                              "disjoint or give them one priority")
 
     @staticmethod
@@ -320,6 +320,10 @@ def lint(root: Optional[Union[str, Path]] = None, catalog: Optional[Path] = None
         raise InputError("knowledge folder not found / 找不到知识库目录", str(root), field="--knowledge")
     ln = _Lint(root, catalog)
     ln.placeholders()
+    cat = catalog or default_catalog_path()
+    if cat is None or not Path(cat).exists():
+        ln.add(cat or root, None, "warning", "catalog",
+               "measure catalog not found: catalog checks skipped (set CPADVISOR_CATALOG or --catalog)")
     kb = ln.load()
     if kb is not None:
         ln.catalog_encoded(kb)
