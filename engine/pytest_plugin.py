@@ -9,6 +9,7 @@ Registered through the ``pytest11`` entry point of pyproject.toml.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,17 @@ def knowledge_of(root: Path):
     return _KBS[root]
 
 
+def _line(problem) -> str:
+    """A loader problem as one line, its file relative to the working directory."""
+    text = problem.one_line()
+    if problem.file:
+        try:
+            text = text.replace(problem.file, os.path.relpath(problem.file), 1)
+        except ValueError:
+            pass
+    return text
+
+
 class CaseFailure(Exception):
     """A case or a pack that failed: the message is the whole report."""
 
@@ -53,7 +65,7 @@ class CaseFile(pytest.File):
         if isinstance(kb, KnowledgeError):
             me = self.path.resolve()
             mine = [p for p in kb.problems if p.file and Path(p.file).resolve() == me]
-            yield KnowledgeLoadItem.from_parent(self, name="load", problems=mine, others=kb.problems)
+            yield KnowledgeLoadItem.from_parent(self, name="knowledge does not load", problems=mine, others=kb.problems)
             return
         me = self.path.resolve()
         seen: dict[str, int] = {}
@@ -77,10 +89,10 @@ class KnowledgeLoadItem(pytest.Item):
 
     def runtest(self):
         if self.problems:
-            text = "this file does not load / 本文件无法加载:\n" + "\n".join(p.one_line() for p in self.problems)
+            text = "this file does not load / 本文件无法加载:\n" + "\n".join(_line(p) for p in self.problems)
         else:
             text = ("the knowledge does not load because of other files / 其他文件有错误，知识库无法加载:\n"
-                    + "\n".join(p.one_line() for p in self.others[:10])
+                    + "\n".join(_line(p) for p in self.others[:10])
                     + (f"\n… {len(self.others) - 10} more (cpadvisor lint)" if len(self.others) > 10 else ""))
         raise CaseFailure(text)
 
