@@ -24,10 +24,10 @@ def assess(profile, kb=None) -> Assessment:
     return (kb or load_knowledge()).assess(profile)
 
 
-def render_report(assessment, format: str = "md", lang: str = "zh", kb=None):
-    """Render a report: 'md' and 'html' return text, 'docx' returns bytes."""
+def render_report(assessment, format: str = "md", lang: str = "zh", kb=None, template=None):
+    """Render a report: 'md' and 'html' return text, 'docx' returns bytes (``template``: a Word template)."""
     from .report import render_report as _render
-    return _render(assessment, format, lang, kb=kb)
+    return _render(assessment, format, lang, kb=kb, template=template)
 
 
 __all__ = [

@@ -3,7 +3,8 @@
     from engine import assess, render_report
     a = assess("examples/steel_plant.yaml")
     html = render_report(a, "html", "zh")      # str
-    docx = render_report(a, "docx", "en")      # bytes
+    docx = render_report(a, "docx", "en")      # bytes, from templates/report.docx
+    docx = render_report(a, "docx", template="my_report.docx")   # a consultant's restyled copy
 """
 from __future__ import annotations
 
@@ -57,9 +58,16 @@ def _check(fmt: str, lang: str) -> None:
 
 
 def render_report(assessment: Union[Assessment, dict], format: str = "md", lang: str = "zh",
-                  kb: Optional[Any] = None) -> Union[str, bytes]:
-    """Render a report: 'md' and 'html' return text, 'docx' returns the bytes of a Word file."""
+                  kb: Optional[Any] = None, template: Optional[Union[str, Path]] = None) -> Union[str, bytes]:
+    """Render a report: 'md' and 'html' return text, 'docx' returns the bytes of a Word file.
+
+    ``template``: the Word template (.docx with Jinja2 tags) for 'docx'; default $CPADVISOR_DOCX_TEMPLATE,
+    else templates/report.docx.
+    """
     _check(format, lang)
+    if template is not None and format != "docx":
+        raise InputError(f"a template can be given for docx only, not {format} / 仅Word报告可指定模板",
+                         str(template), field="template")
     if not isinstance(assessment, Assessment):
         assessment = Assessment.model_validate(assessment)
     if kb is None:
@@ -68,7 +76,7 @@ def render_report(assessment: Union[Assessment, dict], format: str = "md", lang:
     ctx = build_context(assessment, lang, kb)
     if format == "docx":
         from .word import render_docx
-        return render_docx(ctx)
+        return render_docx(ctx, template)
     return environment(format).get_template(f"report.{format}.j2").render(**ctx)
 
 
