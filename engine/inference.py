@@ -39,13 +39,35 @@ ANCHOR_ALIAS = {"enterprise": "e", "park": "p"}
 JOIN_ALIAS = "u"
 
 
+def dumps_fact(obj: Any) -> str:
+    """JSON for durable's parser, which rejects an exponent without a decimal point ("1e-05", error 204)."""
+    if isinstance(obj, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{dumps_fact(v)}" for k, v in obj.items()) + "}"
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(dumps_fact(v) for v in obj) + "]"
+    if isinstance(obj, float) and not isinstance(obj, bool):
+        text = repr(obj)
+        if "e" in text:
+            mant, exp = text.split("e")
+            text = (mant if "." in mant else mant + ".0") + "e" + exp
+        return text
+    return json.dumps(obj, ensure_ascii=False)
+
+
 class LeanRuleset(durable_engine.Ruleset):
     """A Ruleset whose action loop skips what our callbacks never use.
 
     Our callbacks are synchronous, never raise (errors are collected) and never
     change the session state, so the stock loop's Promise/timer wrapping and the
     state write-back after every action (a JSON round trip each) are skipped.
+    Facts are serialised with :func:`dumps_fact` so every float parses.
     """
+
+    def assert_fact(self, fact):
+        return self._handle_result(durable_engine.durable_rules_engine.assert_fact(self._handle, dumps_fact(fact)), fact)
+
+    def retract_fact(self, fact):
+        return self._handle_result(durable_engine.durable_rules_engine.retract_fact(self._handle, dumps_fact(fact)), fact)
 
     def _flush_actions(self, state, result_container, state_offset, complete):
         while "message" in result_container:
