@@ -23,6 +23,11 @@ def register(app: typer.Typer) -> None:
         """
         from ..scaffold import new_measure as make
         path, entry = make(pack, measure_id, knowledge, catalog)
+        import os
+        try:
+            path = Path(os.path.relpath(path))
+        except ValueError:
+            pass
         out.print(f"created / 已创建 {path}", highlight=False)
         if entry is None:
             err.print("warning: the id is not in the measure catalog: name, clause and kind are TODO, and the loader "
