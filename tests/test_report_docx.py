@@ -191,3 +191,25 @@ def test_libreoffice_opens_the_report_as_a4(tmp_path, kb, steel):
     assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "清洁生产审核建议报告" in text and "A&B <Steel>" in text and "BF<1>&2" in text
+
+
+def test_cli_template_option(tmp_path):
+    """`cpadvisor report --template` uses a restyled copy; a template with html output is refused."""
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+    from engine.report.word import DOCX_TEMPLATE
+    import docx as _docx
+
+    custom = tmp_path / "mine.docx"
+    doc = _docx.Document(str(DOCX_TEMPLATE))
+    doc.paragraphs[0].insert_paragraph_before("CUSTOM-TEMPLATE-MARK {{ meta.name }}")
+    doc.save(str(custom))
+    out = tmp_path / "r.docx"
+    example = Path(__file__).resolve().parent.parent / "examples" / "cement_plant.yaml"
+    res = CliRunner().invoke(app, ["report", str(example), "-o", str(out), "--template", str(custom)])
+    assert res.exit_code == 0, res.output
+    text = "\n".join(p.text for p in _docx.Document(str(out)).paragraphs)
+    assert "CUSTOM-TEMPLATE-MARK" in text and "（示例）" in text
+    res = CliRunner().invoke(app, ["report", str(example), "-o", str(tmp_path / "r.html"), "--template", str(custom)])
+    assert res.exit_code == 2 and "--template" in res.output

@@ -74,6 +74,9 @@ def register(app: typer.Typer) -> None:
                lang: str = typer.Option("zh", "--lang", help="zh (default) or en"),
                fmt: Optional[str] = typer.Option(None, "--format", "-f",
                                                  help="docx, html, md or pdf (default: from the -o extension)"),
+               template: Optional[Path] = typer.Option(None, "--template",
+                                                       help="Word template (.docx) for docx output, e.g. a restyled "
+                                                            "copy of the default"),
                knowledge: Optional[Path] = kb_option()):
         """Write the consultant's report (清洁生产审核建议报告): Word, HTML or Markdown, zh or en."""
         from ..report import LANGS, render_report
@@ -90,6 +93,8 @@ def register(app: typer.Typer) -> None:
         fmt = fmt.lower()
         if fmt not in ("docx", "html", "md", "pdf"):
             raise InputError(f"unknown format '{fmt}': use docx, html, md or pdf / 未知报告格式", field="--format")
+        if template is not None and fmt != "docx":
+            raise InputError("--template applies to Word (.docx) output only / 模板仅用于Word报告", field="--template")
         if fmt in ("docx", "pdf") and output is None:
             raise InputError(f"{fmt} is binary: give an output file with -o / 请用 -o 指定输出文件", field="-o")
         kb = get_kb(knowledge)
@@ -99,7 +104,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "pdf":
             html_to_pdf(render_report(a, "html", lang, kb=kb), output)
         else:
-            data = render_report(a, fmt, lang, kb=kb)
+            data = render_report(a, fmt, lang, kb=kb, **({"template": template} if template else {}))
             if output is None:
                 sys.stdout.write(data)
                 return
