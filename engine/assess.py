@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
 from . import __version__
-from .evaluator import candidates, missing_of, plain_events, trace
+from .evaluator import candidates, plain_events, trace, unknowns
 from .evaluator import trace as _trace
 from .facts import Facts, build_facts, product_levels
 from .inference import Event
@@ -98,28 +98,27 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             best = chosen[0]
             _, results = trace(best)
             units = list(dict.fromkeys(u for u in (uid(e) for e in chosen) if u))
-            findings.append(Finding.model_construct(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
+            findings.append(Finding(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
                                     units=units, reason=best.rule.rule.because, conditions=results,
                                     thresholds=_thresholds_for(kb, best.rule, best.join),
                                     verdict=best.rule.rule.verdict))
         elif mid in superseded:
             winner, rule = superseded[mid]
-            findings.append(Finding.model_construct(**base, status="superseded", rule_id=rule.key, superseded_by=winner,
+            findings.append(Finding(**base, status="superseded", rule_id=rule.key, superseded_by=winner,
                                     reason=rule.rule.because, note=rule.rule.yields_why))
         elif evs and evs["verify"]:
             missing: list[str] = []
             best = sorted(evs["verify"], key=lambda e: PRIORITY_RANK[e.rule.rule.priority])[0]
             for ev in evs["verify"]:
-                _, res = trace(ev)
-                missing += missing_of(res, kb)
+                missing += unknowns(kb, ev.rule, ev.anchor, ev.join, derived)
             _, results = trace(best)
             units = list(dict.fromkeys(u for u in (uid(e) for e in evs["verify"]) if u))
-            findings.append(Finding.model_construct(**base, status="to_verify", priority=best.rule.rule.priority,
+            findings.append(Finding(**base, status="to_verify", priority=best.rule.rule.priority,
                                     rule_id=best.rule.key, units=units, reason=best.rule.rule.because,
                                     conditions=results, missing=list(dict.fromkeys(missing)),
                                     thresholds=_thresholds_for(kb, best.rule, best.join)))
         elif mid.replace(".", "__") in in_place:
-            findings.append(Finding.model_construct(**base, status="in_place"))
+            findings.append(Finding(**base, status="in_place"))
     return findings
 
 

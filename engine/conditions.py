@@ -200,6 +200,11 @@ def evaluate(cond: Condition, fact: dict, specs: dict[str, FieldSpec]) -> str:
     return TRUE if _cmp(cond.op, actual, cond.value) else FALSE
 
 
+def value_of_field(fact: dict, name: str) -> Any:
+    v = get(fact, name)
+    return None if v is _MISSING else v
+
+
 def value_of(cond: Condition, fact: dict) -> Any:
     if isinstance(cond, AnyGroup):
         return {c.field: (None if get(fact, c.field) is _MISSING else get(fact, c.field)) for c in cond.items}

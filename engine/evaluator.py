@@ -13,7 +13,6 @@ from .conditions import FALSE, TRUE, UNKNOWN
 from .facts import Facts, ip_key
 from .inference import Event
 from .kb import CompiledRule, KnowledgeBase
-from .models import ConditionResult
 
 
 def _and(outs: list[str]) -> str:
@@ -32,44 +31,70 @@ def in_place(cr: CompiledRule, anchor: dict, join: Optional[dict]) -> bool:
 
 
 def trace(kb: KnowledgeBase, cr: CompiledRule, anchor: dict, join: Optional[dict],
-          derived: dict[str, str]) -> tuple[str, list[ConditionResult]]:
-    """Outcome of one rule on one anchor/join pair, with every condition's result."""
-    results: list[ConditionResult] = []
+          derived: dict[str, str]) -> tuple[str, list[dict]]:
+    """Outcome of one rule on one anchor/join pair, with every condition's result (ConditionResult dicts)."""
+    results: list[dict] = []
     for pat, fact in ((cr.anchor, anchor), (cr.join, join)):
         if pat is None:
             continue
         specs = kb.specs[pat.fact]
         for cond in pat.conds:
             fld = cond.field if isinstance(cond, C.Cond) else ",".join(cond.fields)
-            results.append(ConditionResult.model_construct(fact=pat.fact, text=cond.text, field=fld,
-                                           value=C.value_of(cond, fact), outcome=C.evaluate(cond, fact, specs)))
+            results.append({"fact": pat.fact, "text": cond.text, "field": fld, "value": C.value_of(cond, fact),
+                            "outcome": C.evaluate(cond, fact, specs)})
     for n in cr.derived:
         st = derived.get(n)
-        results.append(ConditionResult.model_construct(fact="derived", text=n, field=n, value=st,
-                                       outcome=TRUE if st == "yes" else UNKNOWN if st == "unknown" else FALSE))
+        results.append({"fact": "derived", "text": n, "field": n, "value": st,
+                        "outcome": TRUE if st == "yes" else UNKNOWN if st == "unknown" else FALSE})
     for n in cr.not_derived:
         st = derived.get(n)
-        results.append(ConditionResult.model_construct(fact="derived", text=f"not {n}", field=n, value=st,
-                                       outcome=FALSE if st == "yes" else UNKNOWN if st == "unknown" else TRUE))
+        results.append({"fact": "derived", "text": f"not {n}", "field": n, "value": st,
+                        "outcome": FALSE if st == "yes" else UNKNOWN if st == "unknown" else TRUE})
     if in_place(cr, anchor, join):
-        results.append(ConditionResult.model_construct(fact="enterprise", text=f"{cr.measure_id} not in place",
-                                       field="measures_in_place", value=cr.measure_id, outcome=FALSE))
-    return _and([r.outcome for r in results]), results
+        results.append({"fact": "enterprise", "text": f"{cr.measure_id} not in place", "field": "measures_in_place",
+                        "value": cr.measure_id, "outcome": FALSE})
+    return _and([r["outcome"] for r in results]), results
 
 
-def missing_of(results: list[ConditionResult], kb: KnowledgeBase) -> list[str]:
-    """Facts to verify: fields whose conditions were unknown, as '<fact>.<field>'."""
-    out = []
-    for r in results:
-        if r.outcome != UNKNOWN:
+def outcome(kb: KnowledgeBase, cr: CompiledRule, anchor: dict, join: Optional[dict], derived: dict[str, str]) -> str:
+    """Just the outcome of :func:`trace` (true / false / unknown)."""
+    if in_place(cr, anchor, join):
+        return FALSE
+    outs = []
+    for pat, fact in ((cr.anchor, anchor), (cr.join, join)):
+        if pat is not None:
+            specs = kb.specs[pat.fact]
+            for cond in pat.conds:
+                o = C.evaluate(cond, fact, specs)
+                if o == FALSE:
+                    return FALSE
+                outs.append(o)
+    for n in cr.derived:
+        st = derived.get(n)
+        outs.append(TRUE if st == "yes" else UNKNOWN if st == "unknown" else FALSE)
+    for n in cr.not_derived:
+        st = derived.get(n)
+        outs.append(FALSE if st == "yes" else UNKNOWN if st == "unknown" else TRUE)
+    return _and(outs)
+
+
+def unknowns(kb: KnowledgeBase, cr: CompiledRule, anchor: dict, join: Optional[dict],
+             derived: dict[str, str]) -> list[str]:
+    """Facts to verify for one rule on one anchor/join pair, as '<fact>.<field>' or 'derived.<name>'."""
+    out: list[str] = []
+    for pat, fact in ((cr.anchor, anchor), (cr.join, join)):
+        if pat is None:
             continue
-        if r.fact == "derived":
-            out.append(f"derived.{r.field}")
-            continue
-        for f in (r.field or "").split(","):
-            val = r.value.get(f) if isinstance(r.value, dict) else r.value
-            if val is None and kb.specs[r.fact][f].nullable:
-                out.append(f"{r.fact}.{f}")
+        specs = kb.specs[pat.fact]
+        for cond in pat.conds:
+            if C.evaluate(cond, fact, specs) == UNKNOWN:
+                out += [f"{pat.fact}.{f}" for f in cond.fields if specs[f].nullable and C.value_of_field(fact, f) is None]
+    for n in cr.derived:
+        if derived.get(n) == "unknown":
+            out.append(f"derived.{n}")
+    for n in cr.not_derived:
+        if derived.get(n) == "unknown":
+            out.append(f"derived.{n}")
     return out
 
 
@@ -90,7 +115,7 @@ def plain_events(kb: KnowledgeBase, facts: Facts) -> tuple[list[Event], dict[str
             changed = False
             for cr in rules:
                 for anchor, join in candidates(cr, facts):
-                    out, _ = trace(kb, cr, anchor, join, derived)
+                    out = outcome(kb, cr, anchor, join, derived)
                     if out == FALSE:
                         continue
                     mode = "apply" if out == TRUE else "verify"

@@ -39,19 +39,36 @@ ANCHOR_ALIAS = {"enterprise": "e", "park": "p"}
 JOIN_ALIAS = "u"
 
 
-def dumps_fact(obj: Any) -> str:
-    """JSON for durable's parser, which rejects an exponent without a decimal point ("1e-05", error 204)."""
+def _exp_float(obj: Any) -> bool:
+    if isinstance(obj, float):
+        return "e" in repr(obj)
     if isinstance(obj, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{dumps_fact(v)}" for k, v in obj.items()) + "}"
+        return any(_exp_float(v) for v in obj.values())
     if isinstance(obj, (list, tuple)):
-        return "[" + ",".join(dumps_fact(v) for v in obj) + "]"
-    if isinstance(obj, float) and not isinstance(obj, bool):
+        return any(_exp_float(v) for v in obj)
+    return False
+
+
+def _dumps_exp(obj: Any) -> str:
+    if isinstance(obj, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_dumps_exp(v)}" for k, v in obj.items()) + "}"
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(_dumps_exp(v) for v in obj) + "]"
+    if isinstance(obj, float):
         text = repr(obj)
         if "e" in text:
             mant, exp = text.split("e")
             text = (mant if "." in mant else mant + ".0") + "e" + exp
         return text
     return json.dumps(obj, ensure_ascii=False)
+
+
+def dumps_fact(obj: Any) -> str:
+    """JSON for durable's parser, which rejects an exponent without a decimal point ("1e-05", error 204)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    if ("e-" in text or "e+" in text) and _exp_float(obj):  # Python writes 1e-05 and 1e+16 that way
+        return _dumps_exp(obj)
+    return text
 
 
 class LeanRuleset(durable_engine.Ruleset):
@@ -287,6 +304,15 @@ class DurableEngine:
             for n in rs.derived_in:
                 self.consumers.setdefault(n, []).append(rs.name)
         self.max_stage = max((s for rs in self.rulesets for s in rs.stages), default=0)
+        # only the fields some rule reads travel through durable (smaller JSON both ways)
+        self.keep: dict[str, set[str]] = {k: {"t", "id", "uid", "ip", "key", "kind", "type"} for k in kb.specs}
+        for r in kb.rules:
+            for p in r.patterns:
+                for c in p.conds:
+                    for f in c.fields:
+                        self.keep[p.fact].add(f.split(".", 1)[0])
+                        if kb.specs[p.fact][f].type == "list":
+                            self.keep[p.fact].add(C.count_key(f))
         with _HOST_LOCK:
             h = host()
             for rs in self.rulesets:
@@ -362,6 +388,14 @@ class DurableEngine:
                 self._assert(lambda f, n=rs_name: host().assert_fact(n, dict(f)), fact, sess)
 
     @staticmethod
+    def _send(rs_name: str, op: str, payload: str, fact: dict):
+        """assert_fact / retract_fact with a ready JSON payload, running the actions it triggers."""
+        h = host()
+        rs = h.get_ruleset(rs_name)
+        call = getattr(durable_engine.durable_rules_engine, op)
+        return h._handle_function(rs, lambda _: rs._handle_result(call(rs._handle, payload), fact), None, None)
+
+    @staticmethod
     def _assert(fn, fact: dict, sess: Session) -> None:
         try:
             res = fn(fact)
@@ -380,13 +414,20 @@ class DurableEngine:
             self._sessions[sid] = sess
             try:
                 touched: list[str] = []
+                payloads: dict[int, tuple[dict, str]] = {}  # one JSON text per fact per session
                 for rs in self.rulesets:
                     todo = [f for k in rs.kinds for f in facts.get(k, ())]
                     if not todo or not gate_open(rs.gates, facts):
                         continue
                     touched.append(rs.name)
                     for f in todo:
-                        self._checked(rs.name, {**f, "sid": sid}, sess, broken)
+                        key = id(f)
+                        if key not in payloads:
+                            keep = self.keep[f["t"]]
+                            slim = {k: v for k, v in f.items() if k in keep}
+                            slim["sid"] = sid
+                            payloads[key] = (slim, dumps_fact(slim))
+                        self._checked(rs.name, payloads[key][0], sess, broken, payloads[key][1])
                 for stage in range(1, self.max_stage + 1):
                     for rs in self.rulesets:
                         if stage in rs.stages and rs.name in touched:
@@ -402,12 +443,14 @@ class DurableEngine:
 
     def _clean(self, sess: Session) -> bool:
         """Retract every fact of the session (anchors first); True if the sid is empty again."""
-        h = host()
         order = sorted(sess.asserted, key=lambda x: 0 if x[1].get("t") in ("enterprise", "park") else 1)
         ok = True
+        texts: dict[int, str] = {}
         for rs_name, fact in order:
             try:
-                h.retract_fact(rs_name, {**fact, "sid": sess.sid})
+                if id(fact) not in texts:
+                    texts[id(fact)] = dumps_fact({**fact, "sid": sess.sid})
+                self._send(rs_name, "retract_fact", texts[id(fact)], fact)
             except (durable_engine.MessageNotHandledException, durable_engine.MessageObservedException):
                 pass
             except Exception as exc:  # noqa: BLE001
@@ -415,10 +458,10 @@ class DurableEngine:
                 sess.errors.append(f"retract in {rs_name}: {exc}")
         return ok
 
-    def _checked(self, rs_name: str, fact: dict, sess: Session, broken: set[str]) -> None:
+    def _checked(self, rs_name: str, fact: dict, sess: Session, broken: set[str], payload: Optional[str] = None) -> None:
         sess.asserted.append((rs_name, fact))
         try:
-            self._assert(lambda f: host().assert_fact(rs_name, f), fact, sess)
+            self._assert(lambda f: self._send(rs_name, "assert_fact", payload or dumps_fact(f), f), fact, sess)
         except Exception as exc:  # noqa: BLE001 - e.g. error 303 from the engine's stack
             broken.add(rs_name)
             sess.errors.append(f"durable_rules failed in {rs_name}: {exc}")
