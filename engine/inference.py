@@ -71,6 +71,21 @@ def dumps_fact(obj: Any) -> str:
     return text
 
 
+class Call:
+    """What a callback gets: the session id and the matched facts by alias (durable's Closure, lean)."""
+
+    __slots__ = ("sid", "m", "ruleset")
+
+    def __init__(self, sid: str, m: dict, ruleset: "LeanRuleset"):
+        self.sid = sid
+        self.m = m
+        self.ruleset = ruleset
+
+    def assert_fact(self, fact: dict):
+        """Assert into the ruleset running this action (its actions run after this one)."""
+        return self.ruleset.assert_fact(fact)
+
+
 class LeanRuleset(durable_engine.Ruleset):
     """A Ruleset whose action loop skips what our callbacks never use.
 
@@ -89,12 +104,11 @@ class LeanRuleset(durable_engine.Ruleset):
     def _flush_actions(self, state, result_container, state_offset, complete):
         while "message" in result_container:
             action_name, message = next(iter(result_container.pop("message").items()))
-            c = durable_engine.Closure(self._host, self, state, message, state_offset)
             try:
-                self._actions[action_name]._func(c)
-                new_result = durable_engine.durable_rules_engine.complete_and_start_action(self._handle, c._handle)
+                self._actions[action_name]._func(Call(state["sid"], message, self))
+                new_result = durable_engine.durable_rules_engine.complete_and_start_action(self._handle, state_offset)
             except BaseException as error:  # noqa: BLE001 - an engine failure, reported by the caller
-                durable_engine.durable_rules_engine.abandon_action(self._handle, c._handle)
+                durable_engine.durable_rules_engine.abandon_action(self._handle, state_offset)
                 complete(error, None)
                 return
             if new_result:
@@ -358,13 +372,11 @@ class DurableEngine:
         engine = self
 
         def callback(c):  # exactly one parameter: two would make durable treat it as async
-            sess = engine._sessions.get(c.s.sid)
+            sess = engine._sessions.get(c.sid)
             if sess is None:
                 return
             try:
-                a = getattr(c, anchor)
-                j = getattr(c, join) if join else None
-                sess.events.append(Event(cr, mode, dict(a._d), dict(j._d) if j is not None else None))
+                sess.events.append(Event(cr, mode, c.m[anchor], c.m[join] if join else None))
                 if derive:
                     engine._derive(c, sess, derive, status)
             except Exception as exc:  # noqa: BLE001 - surfaced via Session.errors
@@ -378,7 +390,7 @@ class DurableEngine:
             return
         sess.derived[key] = status
         fact = {"sid": sess.sid, "id": f"derived:{key}", "t": "derived", "name": name, "status": status}
-        own = c._ruleset._name
+        own = c.ruleset._name
         for rs_name in self.consumers.get(name, []):
             sess.asserted.append((rs_name, fact))
             if rs_name == own:
