@@ -10,19 +10,14 @@ CLUSTER=cpadvisor
 ROLE=cpadvisor
 DB=cpadvisor_test
 log() { echo "postgres.sh: $*" >&2; }
+. "$(dirname "$0")/../lib/apt_install.sh"
 
 main() {
   if [ "$(id -u)" -ne 0 ]; then
     log "not root: cannot install or start PostgreSQL; PostgreSQL tests skip unless a server is reachable"; return 0
   fi
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-    command -v apt-get >/dev/null 2>&1 || { log "apt-get not available; PostgreSQL tests will skip"; return 0; }
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -q --no-install-recommends postgresql >/dev/null 2>&1; then
-      apt-get update -q >/dev/null 2>&1 || true
-      apt-get install -y -q --no-install-recommends postgresql >/dev/null 2>&1 \
-        || { log "could not install postgresql; PostgreSQL tests will skip"; return 0; }
-    fi
+    apt_install postgresql || { log "could not install postgresql; PostgreSQL tests will skip"; return 0; }
   fi
   local ver
   ver="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
