@@ -68,10 +68,21 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON"),
            as_json: bool = typer.Option(False, "--json", help="machine-readable JSON on stdout"),
            lang: str = typer.Option("zh", "--lang", help="zh or en"),
            show_all: bool = typer.Option(False, "--all", help="also list measures in place and superseded"),
+           save: bool = typer.Option(False, "--save", help="keep the result in the store (see history)"),
+           db: Optional[str] = typer.Option(None, "--db", help="store URL (default: CPADVISOR_DB or ./cpadvisor.db)"),
            knowledge: Optional[Path] = kb_option()):
     """Assess a profile: obligations, recommended measures, facts to verify."""
     kb = get_kb(knowledge)
     a = kb.assess(profile)
+    if save or db:
+        from .store import Store
+        store = Store(db)
+        try:
+            new = store.save_assessment(a, source_file=str(profile))
+        finally:
+            store.close()
+        err.print("已保存 / saved" if new else "已有相同评估（文件与知识库未变）/ already stored: same file and knowledge",
+                  highlight=False)
     if as_json:
         sys.stdout.write(a.model_dump_json(indent=2) + "\n")
         return

@@ -131,3 +131,19 @@ def test_park_gets_park_measures_only(kb):
     a = kb.assess(EXAMPLES / "chemical_park.yaml")
     assert a.profile_kind == "park"
     assert a.recommended and all(f.pack == "parks" for f in a.findings)
+
+
+def test_assess_save_then_history(tmp_path):
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    prof = tmp_path / "p.yaml"
+    prof.write_text((EXAMPLES / "cement_plant.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert runner.invoke(app, ["assess", str(prof), "--db", db, "--json"]).exit_code == 0
+    again = runner.invoke(app, ["assess", str(prof), "--db", db])
+    assert again.exit_code == 0 and "already stored" in again.output
+    # the enterprise changes: a second record, and history shows what changed
+    prof.write_text(prof.read_text(encoding="utf-8").replace("cement_ule_completed: false", "cement_ule_completed: true"),
+                    encoding="utf-8")
+    assert runner.invoke(app, ["assess", str(prof), "--db", db, "--save"]).exit_code == 0
+    res = runner.invoke(app, ["history", "湘中南方水泥", "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    assert "building_materials.cement_ultra_low_emission" in res.output
