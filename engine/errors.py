@@ -20,11 +20,11 @@ class InputError(CpadvisorError):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        where = self.file or "<input>"
-        if self.line:
-            where += f":{self.line}"
-        fld = f" [{self.field}]" if self.field else ""
-        return f"{where}:{fld} {self.message}"
+        fld = f"[{self.field}] " if self.field else ""
+        if not self.file:
+            return f"{fld}{self.message}"  # e.g. a command-line argument
+        where = self.file + (f":{self.line}" if self.line else "")
+        return f"{where}: {fld}{self.message}"
 
 
 class KnowledgeError(CpadvisorError):
