@@ -263,9 +263,9 @@ def content(b: Builder) -> None:
     b.tag("endif")
     b.tag('for x in benchmarks["items"]')
     b.h("{{ x.product }} ({{ x.indicator }})", 2)
-    for label, value in (("b_value", "value"), ("c_output", "output"), ("b_rating", "rating"), ("b_gap", "gap"),
-                         ("b_saving", "saving")):
-        b.bullet("{{ L." + label + " }}", "{{ x." + value + " }}")
+    for label, value in (("L.b_value", "value"), ("L.c_output", "output"), ("L.b_rating", "rating"),
+                         ("x.gap_label", "gap"), ("L.b_saving", "saving")):
+        b.bullet("{{ " + label + " }}", "{{ x." + value + " }}")
     b.tag("if x.formula")
     b.p("{{ x.formula }}", char=NOTE)
     b.tag("endif")
@@ -273,7 +273,7 @@ def content(b: Builder) -> None:
     b.tag("if x.missing")
     b.bullet("{{ L.b_missing }}", '{{ x.missing | join("; ") }}')
     b.tag("endif")
-    b.table(["{{ L.b_level }}", "{{ L.b_value }}", "{{ L.b_source }}", "{{ L.b_effective }}", "{{ L.b_verified }}"],
+    b.table(["{{ L.b_level }}", "{{ L.b_level_value }}", "{{ L.b_source }}", "{{ L.b_effective }}", "{{ L.b_verified }}"],
             [("tr", "for lv in x.levels"),
              ["{{ lv.label }}", "{{ lv.value }}", "{{ lv.source }}", '{{ lv.effective or "—" }}',
               [('{{ lv.verified_label if lv.verified else "" }}', None),

@@ -326,6 +326,7 @@ class Ctx:
         return {"product": b.product, "indicator": self.term("products", b.product_key), "unit": b.unit,
                 "value": fmt_num(b.value, b.unit) if known else L["not_available"], "output": output,
                 "rating": self.t(b.rating), "levels": levels, "gap": gap, "saving": saving, "co2": co2,
+                "gap_label": L["b_gap_quota_1"] if b.gap_target == "quota_1" else L["b_gap"],
                 "formula": formula, "missing": [self.missing_label(m)[0] for m in b.missing]}
 
     def measures(self) -> dict:

@@ -85,7 +85,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "b_unverified_note": ("标注“未核实”的数值来自第三方转录（Tier C），未与官方文本核对，引用前须核实原文。",
                           "Values marked \"unverified\" come from third-party transcriptions (Tier C), not checked "
                           "against the official text: verify them before citing."),
-    "b_gap": ("与标杆差距", "Gap to benchmark"), "b_saving": ("节能潜力", "Saving potential"),
+    "b_gap": ("与标杆差距", "Gap to benchmark"), "b_gap_quota_1": ("与能耗限额1级差距", "Gap to quota grade 1"),
+    "b_level_value": ("数值", "Value"), "b_saving": ("节能潜力", "Saving potential"),
     "b_co2": ("二氧化碳减排潜力", "CO2 reduction potential"),
     "b_saving_formula": ("节能潜力 = 差距 × 年产量", "saving = gap x annual output"),
     "b_at_benchmark": ("已达到标杆水平，无差距", "at or better than the benchmark: no gap"),
