@@ -203,11 +203,9 @@ class _Loader:
             kb.pack_dirs[d.name] = d
             for msg in kb.vocab.add_pack(pf, str(pf_path)):
                 self.err(msg, str(pf_path), line_of(self.docs[str(pf_path)], ("vocabulary",)))
-            for tid, t in pf.thresholds.items():
+            for tid, t in pf.thresholds.items():  # products are checked once every pack is read
                 kb.thresholds[tid] = t
                 kb.threshold_pack[tid] = d.name
-                if t.product and t.product not in pf.vocabulary.products and t.product not in kb.vocab.terms["products"]:
-                    pass  # checked below once all products are known
             for f in sorted(d.glob("*.yaml")):
                 if f.name == "pack.yaml":
                     continue
@@ -321,8 +319,6 @@ class _Loader:
             if not th.source.strip():
                 self.err(f"threshold '{t}' has no source", str(f), line_of(doc, loc))
                 ok = False
-        for y in rule.yields_to:
-            pass  # checked in _check_catalog once all measures are loaded
         if not ok:
             return None
         return CompiledRule(key=key, rule=rule, pack=pack, file=str(f), line=line_of(doc, loc),
