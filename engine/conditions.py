@@ -17,9 +17,10 @@ TRUE, FALSE, UNKNOWN = "true", "false", "unknown"
 
 _COND = re.compile(
     r"^\s*(?P<field>[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s+"
-    r"(?P<op>==|!=|>=|<=|>|<|not\s+in|in|not\s+contains|contains)\s+(?P<value>.+?)\s*$"
+    r"(?P<op>==|!=|>=|<=|>|<|not\s+in|in|not\s+contains|contains|is\s+not|is)\s+(?P<value>.+?)\s*$"
 )
-OPS = ("==", "!=", ">=", "<=", ">", "<", "in", "not in", "contains", "not contains")
+OPS = ("==", "!=", ">=", "<=", ">", "<", "in", "not in", "contains", "not contains", "is", "is not")
+DECLARED = ("is", "is not")  # a missing value is not unknown here: "x is not false" holds when x is missing
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,8 @@ def check(cond: Condition, specs: dict[str, FieldSpec]) -> list[str]:
     if spec.type == "list":
         if cond.op not in ("contains", "not contains"):
             return [f"'{cond.field}' is a list: use contains / not contains"]
+    elif cond.op in DECLARED and not spec.nullable:
+        return [f"'{cond.field}' always has a value: use == or != rather than '{cond.op}'"]
     elif cond.op in ("contains", "not contains"):
         return [f"'{cond.field}' is not a list: use == or in"]
     problems = []
@@ -167,6 +170,8 @@ def get(fact: dict, name: str) -> Any:
 
 
 def _cmp(op: str, actual: Any, value: Any) -> bool:
+    if op in DECLARED:
+        op = "==" if op == "is" else "!="
     if op == "==":
         if isinstance(actual, bool) or isinstance(value, bool):
             return isinstance(actual, bool) and isinstance(value, bool) and actual == value
@@ -194,6 +199,8 @@ def evaluate(cond: Condition, fact: dict, specs: dict[str, FieldSpec]) -> str:
             return TRUE
         return UNKNOWN if UNKNOWN in outs else FALSE
     actual = get(fact, cond.field)
+    if (actual is _MISSING or actual is None) and cond.op in DECLARED:
+        return TRUE if cond.op == "is not" else FALSE
     if actual is _MISSING or actual is None:
         spec = specs.get(cond.field)
         return UNKNOWN if spec is not None and spec.nullable else FALSE
@@ -225,8 +232,10 @@ def count_key(name: str) -> str:
 def to_durable(cond: Cond) -> dict:
     """durable_rules JSON expression that is true exactly when ``cond`` is true."""
     f, op, v = cond.field, cond.op, cond.value
-    if op == "==":
+    if op in ("==", "is"):
         return {f: v}
+    if op == "is not":
+        return {"$or": [{"$nex": {f: 1}}, {"$neq": {f: v}}]}
     if op == "!=":
         return {"$neq": {f: v}}
     if op in (">", ">=", "<", "<="):
@@ -244,7 +253,9 @@ def to_durable(cond: Cond) -> dict:
 
 
 def nullable_fields(cond: Condition, specs: dict[str, FieldSpec]) -> list[str]:
-    return [f for f in cond.fields if specs[f].nullable]
+    """Fields whose absence makes the condition unknown (not for 'is' / 'is not')."""
+    items = cond.items if isinstance(cond, AnyGroup) else (cond,)
+    return list(dict.fromkeys(c.field for c in items if c.op not in DECLARED and specs[c.field].nullable))
 
 
 def compile_cond(cond: Condition, specs: dict[str, FieldSpec], verify: bool) -> dict:

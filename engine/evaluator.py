@@ -87,7 +87,7 @@ def unknowns(kb: KnowledgeBase, cr: CompiledRule, anchor: dict, join: Optional[d
             continue
         specs = kb.specs[pat.fact]
         for cond in pat.conds:
-            absent = [f for f in cond.fields if specs[f].nullable and C.value_of_field(fact, f) is None]
+            absent = [f for f in C.nullable_fields(cond, specs) if C.value_of_field(fact, f) is None]
             # a plain condition on an absent field is unknown; an any-group only if no item holds
             if absent and (isinstance(cond, C.Cond) or C.evaluate(cond, fact, specs) == UNKNOWN):
                 out += [f"{pat.fact}.{f}" for f in absent]

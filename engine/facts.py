@@ -31,13 +31,18 @@ def _in_place(ids: list[str]) -> dict[str, int]:
     return {ip_key(m): 1 for m in ids}
 
 
+def has_quota(levels: dict[str, float]) -> bool:
+    """The product has a usable quota standard: a limit (grade 3) and levels in order."""
+    if "quota_3" not in levels:
+        return False
+    present = [levels[k] for k in ("quota_1", "quota_2", "quota_3") if k in levels]
+    return present == sorted(present)  # out of order as transcribed: no grade rather than a wrong one
+
+
 def energy_grade(value: float, levels: dict[str, float]) -> Optional[int]:
     """1, 2 or 3 for the best quota level reached (lower is better), 4 if worse than level 3."""
-    if "quota_3" not in levels:
+    if not has_quota(levels):
         return None
-    present = [levels[k] for k in ("quota_1", "quota_2", "quota_3") if k in levels]
-    if present != sorted(present):
-        return None  # levels out of order as transcribed: no grade rather than a wrong one
     for lvl, name in ((1, "quota_1"), (2, "quota_2"), (3, "quota_3")):
         if name in levels and value <= levels[name]:
             return lvl
@@ -61,7 +66,7 @@ def _worse(value: Optional[float], advanced: Optional[float]) -> Optional[bool]:
 
 
 def product_fact(p: Product, i: int, levels: dict[str, float]) -> dict[str, Any]:
-    f: dict[str, Any] = {"t": "product", "id": f"product:{i}", "uid": p.name}
+    f: dict[str, Any] = {"t": "product", "id": f"product:{i}", "uid": p.name, "has_quota": has_quota(levels)}
     _put(f, "key", p.key)
     for name in ("annual_output", "unit_energy", "unit_water", "unit_material"):
         _put(f, name, getattr(p, name))

@@ -91,6 +91,7 @@ class Vocabulary:
             "unit_energy": S("unit_energy", "number", True),
             "unit_water": S("unit_water", "number", True),
             "unit_material": S("unit_material", "number", True),
+            "has_quota": S("has_quota", "bool", False),  # the product's key has sourced quota levels
             "energy_grade": S("energy_grade", "number", True),
             "vs_benchmark": S("vs_benchmark", "enum", True,
                               frozenset({"better_than_benchmark", "between", "worse_than_baseline"})),

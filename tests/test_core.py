@@ -147,3 +147,19 @@ def test_assess_save_then_history(tmp_path):
     res = runner.invoke(app, ["history", "湘中南方水泥", "--db", db, "--json"])
     assert res.exit_code == 0, res.output
     assert "building_materials.cement_ultra_low_emission" in res.output
+
+
+def test_forward_chain_product_energy_to_mandatory_audit(kb):
+    """product grade 4 -> derived energy_quota_exceeded -> derived mandatory_audit -> voluntary blocked."""
+    base = {"name": "x", "sectors": ["building_materials"],
+            "emissions": {"over_standard": False, "over_total_quota": False, "toxic_hazardous": False,
+                          "on_mandatory_list": False}}
+    over = kb.assess({**base, "products": [{"name": "熟料", "key": "cement_clinker", "unit_energy": 125}]})
+    assert {"energy_quota_exceeded", "mandatory_audit"} <= set(over.derived)
+    f = over.finding("policy.mandatory_audit")
+    assert f.status == "applies" and f.rule_id.endswith("product_energy_over_quota_limit")
+    assert over.finding("policy.voluntary_audit") is None
+    declared = kb.assess({**base, "emissions": {**base["emissions"], "energy_over_quota": False},
+                          "products": [{"name": "熟料", "key": "cement_clinker"}]})
+    assert declared.finding("policy.mandatory_audit") is None  # `is not false`: the declaration wins
+    assert declared.finding("policy.voluntary_audit").status == "applies"
