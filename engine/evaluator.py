@@ -78,19 +78,33 @@ def outcome(kb: KnowledgeBase, cr: CompiledRule, anchor: dict, join: Optional[di
     return _and(outs)
 
 
+def _probes(kb: KnowledgeBase, cr: CompiledRule) -> list[tuple]:
+    """(on the joined fact?, fact kind, condition, fields that can be unknown, specs) of a rule, cached."""
+    probes = cr.__dict__.get("_probes")
+    if probes is None:
+        probes = []
+        for on_join, pat in ((False, cr.anchor), (True, cr.join)):
+            if pat is None:
+                continue
+            specs = kb.specs[pat.fact]
+            for cond in pat.conds:
+                fields = tuple(C.nullable_fields(cond, specs))
+                if fields:
+                    probes.append((on_join, pat.fact, cond, fields, specs))
+        cr.__dict__["_probes"] = probes
+    return probes
+
+
 def unknowns(kb: KnowledgeBase, cr: CompiledRule, anchor: dict, join: Optional[dict],
              derived: dict[str, str]) -> list[str]:
     """Facts to verify for one rule on one anchor/join pair, as '<fact>.<field>' or 'derived.<name>'."""
     out: list[str] = []
-    for pat, fact in ((cr.anchor, anchor), (cr.join, join)):
-        if pat is None:
-            continue
-        specs = kb.specs[pat.fact]
-        for cond in pat.conds:
-            absent = [f for f in C.nullable_fields(cond, specs) if C.value_of_field(fact, f) is None]
-            # a plain condition on an absent field is unknown; an any-group only if no item holds
-            if absent and (isinstance(cond, C.Cond) or C.evaluate(cond, fact, specs) == UNKNOWN):
-                out += [f"{pat.fact}.{f}" for f in absent]
+    for on_join, fact_kind, cond, fields, specs in _probes(kb, cr):
+        fact = join if on_join else anchor
+        absent = [f for f in fields if C.value_of_field(fact, f) is None]
+        # a plain condition on an absent field is unknown; an any-group only if no item holds
+        if absent and (isinstance(cond, C.Cond) or C.evaluate(cond, fact, specs) == UNKNOWN):
+            out += [f"{fact_kind}.{f}" for f in absent]
     for n in cr.derived:
         if derived.get(n) == "unknown":
             out.append(f"derived.{n}")

@@ -401,11 +401,21 @@ class DurableEngine:
 
     @staticmethod
     def _send(rs_name: str, op: str, payload: str, fact: dict):
-        """assert_fact / retract_fact with a ready JSON payload, running the actions it triggers."""
-        h = host()
-        rs = h.get_ruleset(rs_name)
-        call = getattr(durable_engine.durable_rules_engine, op)
-        return h._handle_function(rs, lambda _: rs._handle_result(call(rs._handle, payload), fact), None, None)
+        """assert_fact / retract_fact with a ready JSON payload, then run the actions it triggered.
+
+        The same steps as durable's Host.assert_fact -> _handle_function -> do_actions, without the layers.
+        """
+        rs = host()._ruleset_directory[rs_name]
+        eng = durable_engine.durable_rules_engine
+        state_handle = rs._handle_result(getattr(eng, op)(rs._handle, payload), fact)
+        result = eng.start_action_for_state(rs._handle, state_handle)
+        if result:
+            failed: list = []
+            rs._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, state_handle,
+                              lambda e, _state: failed.append(e) if e else None)
+            if failed:
+                raise failed[0]
+        return state_handle
 
     @staticmethod
     def _assert(fn, fact: dict, sess: Session) -> None:
