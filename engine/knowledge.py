@@ -40,6 +40,7 @@ class Attribute(_Strict):
     zh: str
     en: str
     values: Optional[list[str]] = None
+    labels: Optional[dict[str, Term]] = None  # words for enum values in reports, e.g. wet: {zh: 湿法, en: wet}
     unit: Optional[str] = None
     min: Optional[float] = None
     max: Optional[float] = None
@@ -48,6 +49,9 @@ class Attribute(_Strict):
     def _enum(self) -> "Attribute":
         if (self.type == "enum") != bool(self.values):
             raise ValueError("'values' is required for type enum and only for it")
+        extra = set(self.labels or {}) - set(self.values or [])
+        if extra:
+            raise ValueError(f"labels for values the attribute does not have: {sorted(extra)}")
         return self
 
 

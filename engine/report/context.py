@@ -89,6 +89,10 @@ class Ctx:
             return fmt_num(value, getattr(spec, "unit", None))
         if field in ("sectors", "leading_sectors"):
             return self.term("sectors", value)
+        attr = self.kb.vocab.terms["attributes"].get(field)
+        labels = getattr(attr, "labels", None)
+        if labels and value in labels:
+            return getattr(labels[value], "en" if self.lang == "en" else "zh")
         if field in WORDS_OF_FIELD and value in WORDS_OF_FIELD[field]:
             return pick(WORDS_OF_FIELD[field][value], self.lang)
         if field == "kind":
