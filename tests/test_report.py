@@ -239,3 +239,11 @@ def test_cli_report_from_saved_assessment(tmp_path, kb):
     res = CliRunner().invoke(app, ["report", str(saved), "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert a.assessed_at.isoformat(timespec="seconds") in out.read_text(encoding="utf-8")
+
+
+def test_enum_values_are_printed_as_words(kb):
+    a = kb.assess(REPO / "examples" / "steel_plant.yaml")
+    zh = render_report(a, "md", "zh", kb=kb)
+    en = render_report(a, "md", "en", kb=kb)
+    assert "湿法熄焦" in zh and "wet quenching" in en
+    assert "= wet " not in zh and ": wet |" not in zh
