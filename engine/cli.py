@@ -87,8 +87,10 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON"),
         sys.stdout.write(a.model_dump_json(indent=2) + "\n")
         return
     audit = a.audit_type()
-    out.print(f"[bold]{a.profile_name}[/bold]  knowledge {a.knowledge_version}"
-              + (f"  审核类型/audit: {audit}" if audit else ""), highlight=False)
+    audit_words = {"mandatory": ("强制性审核", "mandatory audit"), "voluntary": ("自愿性审核", "voluntary audit")}
+    out.print(f"[bold]{a.profile_name}[/bold]  " + ("knowledge " if lang == "en" else "知识库版本 ") + a.knowledge_version
+              + (f"  {_l(('审核类型', 'audit'), lang)}: {_l(audit_words[audit], lang)}" if audit else ""),
+              highlight=False)
     t = Table(show_lines=False)
     for col in (("措施编号", "measure"), ("名称", "name"), ("状态", "status"), ("优先级", "priority"),
                 ("费用", "cost"), ("装置", "units"), ("条款", "clause"), ("说明", "reason / missing")):
@@ -105,7 +107,8 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON"),
                   f.clause, detail)
     out.print(t)
     n_app, n_ver = len(a.recommended), len(a.to_verify)
-    out.print(f"{n_app} 项建议/recommended, {n_ver} 项待核实/to verify", highlight=False)
+    out.print(f"{n_app} recommended, {n_ver} to verify" if lang == "en" else f"{n_app} 项建议实施，{n_ver} 项待核实",
+              highlight=False)
 
 
 @app.command()
