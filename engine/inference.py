@@ -397,7 +397,7 @@ class DurableEngine:
                 # same ruleset: queue it; durable runs the new actions after this one
                 self._assert(lambda f: c.assert_fact(dict(f)), fact, sess)
             else:
-                self._assert(lambda f, n=rs_name: host().assert_fact(n, dict(f)), fact, sess)
+                self._assert(lambda f, n=rs_name: self._send(n, "assert_fact", dumps_fact(f), f), fact, sess)
 
     @staticmethod
     def _send(rs_name: str, op: str, payload: str, fact: dict):
