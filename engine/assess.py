@@ -6,8 +6,7 @@ from typing import Any, Iterable, Optional
 
 from . import __version__
 from .evaluator import candidates, plain_events, trace, unknowns
-from .evaluator import trace as _trace
-from .facts import Facts, build_facts, product_levels
+from .facts import Facts, build_facts, energy_grade, product_levels, vs_benchmark
 from .inference import Event
 from .intake import AnyProfile, coerce_profile
 from .kb import CompiledRule, KnowledgeBase
@@ -75,13 +74,6 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
     findings: list[Finding] = []
     anchor_fact = (facts.get("enterprise") or facts.get("park") or [{}])[0]
     in_place = set(anchor_fact.get("ip", {})) | {k for u in facts.get("unit", ()) for k in u.get("ip", {})}
-    traced: dict[tuple, tuple] = {}
-
-    def trace(ev: Event) -> tuple:
-        key = (ev.rule.key, ev.anchor.get("id"), ev.join.get("id") if ev.join else None)
-        if key not in traced:
-            traced[key] = _trace(kb, ev.rule, ev.anchor, ev.join, derived)
-        return traced[key]
 
     candidates_ids = set(by_measure) | set(superseded) | {k.replace("__", ".", 1) for k in in_place}
     for mid in sorted(candidates_ids, key=kb.measure_order.get):
@@ -96,7 +88,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             chosen = sorted(applied[mid], key=lambda e: (PRIORITY_RANK[e.rule.rule.priority],
                                                           info.rules.index(e.rule) if e.rule in info.rules else 0))
             best = chosen[0]
-            _, results = trace(best)
+            _, results = trace(kb, best.rule, best.anchor, best.join, derived)
             units = list(dict.fromkeys(u for u in (uid(e) for e in chosen) if u))
             findings.append(Finding(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
                                     units=units, reason=best.rule.rule.because, conditions=results,
@@ -111,7 +103,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             best = sorted(evs["verify"], key=lambda e: PRIORITY_RANK[e.rule.rule.priority])[0]
             for ev in evs["verify"]:
                 missing += unknowns(kb, ev.rule, ev.anchor, ev.join, derived)
-            _, results = trace(best)
+            _, results = trace(kb, best.rule, best.anchor, best.join, derived)
             units = list(dict.fromkeys(u for u in (uid(e) for e in evs["verify"]) if u))
             findings.append(Finding(**base, status="to_verify", priority=best.rule.rule.priority,
                                     rule_id=best.rule.key, units=units, reason=best.rule.rule.because,
@@ -142,7 +134,6 @@ def benchmarks(kb: KnowledgeBase, profile: AnyProfile) -> list[BenchmarkGap]:
             continue
         lv = product_levels(kb.thresholds, pr.key)
         v = pr.unit_energy
-        from .facts import energy_grade, vs_benchmark
         vb = vs_benchmark(v, lv)
         grade = energy_grade(v, lv)
         parts_zh, parts_en = [], []
