@@ -6,7 +6,7 @@ from typing import Any, Iterable, Optional
 
 from . import __version__
 from .evaluator import candidates, plain_events, trace, unknowns
-from .facts import Facts, build_facts, energy_grade, product_levels, vs_benchmark
+from .facts import Facts, build_facts, energy_grade, has_quota, product_levels, vs_benchmark
 from .inference import Event
 from .intake import AnyProfile, coerce_profile
 from .kb import CompiledRule, KnowledgeBase
@@ -145,13 +145,17 @@ def benchmarks(kb: KnowledgeBase, profile: AnyProfile) -> list[BenchmarkGap]:
         if grade:
             parts_zh.append(f"能耗限额{grade}级" if grade < 4 else "未达能耗限额3级（限定值）")
             parts_en.append(f"quota grade {grade}" if grade < 4 else "worse than quota grade 3 (limit)")
-        target_level = "benchmark" if "benchmark" in lv else ("quota_1" if "quota_1" in lv else None)
+        elif "quota_3" in lv and not has_quota(lv):
+            parts_zh.append("所录能耗限额各级数值顺序异常，须核对标准原文")
+            parts_en.append("the recorded quota levels are out of order: check the standard")
+        target_level = ("benchmark" if vb is not None else
+                        "quota_1" if "quota_1" in lv and (has_quota(lv) or "quota_3" not in lv) else None)
         target = lv.get(target_level) if target_level else None
         gap = round(v - target, 6) if target is not None and v > target else (0.0 if target is not None else None)
         saving = None
         if gap is not None and pr.annual_output is not None and unit.startswith("kgce/"):
             denom = unit.split("/", 1)[1]
-            if (pr.output_unit or pk.output_unit) == denom or (pr.output_unit is None and pk.output_unit == denom):
+            if (pr.output_unit or pk.output_unit) == denom:
                 saving = round(gap * pr.annual_output / 1000.0, 3)
             else:
                 missing.append("product.output_unit")

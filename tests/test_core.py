@@ -163,3 +163,12 @@ def test_forward_chain_product_energy_to_mandatory_audit(kb):
                           "products": [{"name": "熟料", "key": "cement_clinker"}]})
     assert declared.finding("policy.mandatory_audit") is None  # `is not false`: the declaration wins
     assert declared.finding("policy.voluntary_audit").status == "applies"
+
+
+def test_out_of_order_quota_levels_give_no_grade_or_gap(kb):
+    """GB 21258-2024 600 MW levels are out of order as transcribed: no grade, no gap, a warning instead."""
+    a = kb.assess({"name": "x", "sectors": ["power"],
+                   "products": [{"name": "供电", "key": "coal_power_sc_600mw", "unit_energy": 300}]})
+    b = a.benchmarks[0]
+    assert b.gap_to_benchmark is None and b.gap_target is None
+    assert "顺序异常" in b.rating.zh and "out of order" in b.rating.en
