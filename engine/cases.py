@@ -135,7 +135,3 @@ def why(kb: KnowledgeBase, info: CaseInfo, mid: str) -> str:
     if len(e.traces) > MAX_TRACES:
         lines.append(f"      … {len(e.traces) - MAX_TRACES} more (cpadvisor explain PROFILE {mid})")
     return "\n    why / 原因:\n" + "\n".join(lines) if lines else ""
-
-
-def run_all(kb: KnowledgeBase, pack: Optional[str] = None) -> list[CaseResult]:
-    return [run_case(kb, ci) for ci in kb.cases if pack is None or ci.pack == pack]

@@ -87,9 +87,6 @@ class KnowledgeBase:
         self._engine_lock = threading.Lock()
 
     # ------------------------------------------------------------ public API
-    def rules_for(self, measure_id: str) -> list[CompiledRule]:
-        return self.measures[measure_id].rules
-
     @property
     def engine(self):
         """The compiled durable_rules engine (built on first use)."""
@@ -212,6 +209,12 @@ class _Loader:
                 mf = self._read(f, MeasureFile)
                 if mf is not None:
                     measure_files.append((d.name, f, mf))
+        for code, pf in kb.packs.items():
+            for req in pf.pack.requires:
+                if req not in kb.packs:
+                    f = str(kb.pack_dirs[code] / "pack.yaml")
+                    self.err(f"pack '{code}' requires pack '{req}', which is not loaded{did_you_mean(req, kb.packs)}",
+                             f, line_of(self.docs.get(f), ("pack", "requires")), "pack.requires")
         for msg in kb.vocab.attribute_clashes():
             self.err(msg, str(root))
         for tid, t in kb.thresholds.items():

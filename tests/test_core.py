@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 from engine.cli import app
 from engine.errors import InputError
 from engine.profile import credit_code_check_char, validate_credit_code
-from tests.conftest import EXAMPLES
+from engine.errors import KnowledgeError
+from tests.conftest import EXAMPLES, demo_pack
 
 runner = CliRunner()
 
@@ -172,3 +173,8 @@ def test_out_of_order_quota_levels_give_no_grade_or_gap(kb):
     b = a.benchmarks[0]
     assert b.gap_to_benchmark is None and b.gap_target is None
     assert "顺序异常" in b.rating.zh and "out of order" in b.rating.en
+
+
+def test_required_pack_must_be_loaded(make_kb):
+    with pytest.raises(KnowledgeError, match="requires pack 'nowhere'"):
+        make_kb({"demo/pack.yaml": demo_pack().replace("  sector: true\n", "  sector: true\n  requires: [nowhere]\n")})

@@ -55,3 +55,4 @@ def test_threshold_reference_resolves_with_source(make_kb):
     assert f.status == "applies"
     assert f.thresholds[0].id == "demo.thing.quota_3" and f.thresholds[0].verified is False
     assert "GB 21256" in f.thresholds[0].source
+
