@@ -24,10 +24,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.synth import Generator, to_yaml  # noqa: E402
-from engine import load_knowledge  # noqa: E402
-from engine.assess import assess, facts_of  # noqa: E402
-from engine.evaluator import plain_events  # noqa: E402
-from engine.intake import coerce_profile  # noqa: E402
+from cpadvisor import load_knowledge  # noqa: E402
+from cpadvisor.advisor import assess, facts_of  # noqa: E402
+from cpadvisor.rules.plain import plain_events  # noqa: E402
+from cpadvisor.intake.profiles import coerce_profile  # noqa: E402
+from cpadvisor.advisor import engine_of
 
 TARGETS = {"rate": 1000.0, "ratio": 10.0, "growth_mb": 50.0, "batch_s": 180.0}
 
@@ -57,14 +58,14 @@ def verdict(ok: bool) -> str:
 
 def bench_rates(kb, profiles) -> dict:
     for p in profiles[:50]:  # warm up: compile rulesets, caches
-        kb.assess(p)
-        assess(kb, p, engine="plain")
+        assess(p, kb=kb)
+        assess(p, kb, engine="plain")
     durable = rate(kb.assess, profiles)
-    plain = rate(lambda p: assess(kb, p, engine="plain"), profiles)
+    plain = rate(lambda p: assess(p, kb, engine="plain"), profiles)
     facts = [facts_of(kb, coerce_profile(p, kb)) for p in profiles]
-    inf_durable = rate(kb.engine.run, facts)
+    inf_durable = rate(engine_of(kb).run, facts)
     inf_plain = rate(lambda f: plain_events(kb, f), facts)
-    print(f"(a) kb.assess, durable_rules, full KB ({len(kb.measures)} measures, {kb.engine.rule_count} durable rules):"
+    print(f"(a) kb.assess, durable_rules, full KB ({len(kb.measures)} measures, {engine_of(kb).rule_count} durable rules):"
           f" {durable:8.0f} assessments/s on one core   target >= {TARGETS['rate']:.0f}/s: "
           f"{verdict(durable >= TARGETS['rate'])}")
     print(f"(b) assess(engine='plain'), lower bound:        {plain:8.0f} assessments/s")
@@ -77,8 +78,8 @@ def bench_rates(kb, profiles) -> dict:
 
 def bench_render(kb, profiles) -> None:
     try:
-        from engine import render_report
-        sample = [kb.assess(p) for p in profiles[:200]]
+        from cpadvisor import render_report
+        sample = [assess(p, kb=kb) for p in profiles[:200]]
         render_report(sample[0], "md", kb=kb)
     except Exception as exc:  # noqa: BLE001 - the report module may not exist yet
         print(f"report renders: not available ({type(exc).__name__}: {exc})")
@@ -92,13 +93,13 @@ def bench_render(kb, profiles) -> None:
 def bench_memory(kb, profiles, n: int) -> None:
     warm = min(2000, max(n // 10, 1))
     for i in range(warm):
-        kb.assess(profiles[i % len(profiles)])
+        assess(profiles[i % len(profiles)], kb=kb)
     gc.collect()
     start, _ = rss_mb()
     t = time.perf_counter()
     marks = {n // 4, n // 2, 3 * n // 4}
     for i in range(n):
-        kb.assess(profiles[i % len(profiles)])
+        assess(profiles[i % len(profiles)], kb=kb)
         if i in marks:
             cur, _ = rss_mb()
             print(f"    after {i:>7,} assessments: RSS {cur:7.1f} MB")
@@ -123,12 +124,12 @@ def bench_batch(kb, gen: Generator, n: int, jobs: int, keep: bool) -> None:
         print(f"batch: wrote {n:,} YAML profiles in {time.perf_counter() - t:.0f} s")
         db = tmp / "bench.db"
         cli = REPO / ".venv" / "bin" / "cpadvisor"
-        cmd = [str(cli) if cli.exists() else sys.executable, *([] if cli.exists() else ["-m", "engine.cli"]),
+        cmd = [str(cli) if cli.exists() else sys.executable, *([] if cli.exists() else ["-m", "cpadvisor"]),
                "batch", str(folder), "--db", str(db), "--jobs", str(jobs), "--no-progress"]
         t = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         dt = time.perf_counter() - t
-        from engine.store import Store
+        from cpadvisor.store.db import Store
         store = Store(str(db))
         stored, ok = store.count(), store.count("ok")
         store.close()
@@ -151,7 +152,7 @@ def hot_spots(kb, profiles, top: int = 20) -> None:
     prof = cProfile.Profile()
     prof.enable()
     for p in profiles:
-        kb.assess(p)
+        assess(p, kb=kb)
     prof.disable()
     st = pstats.Stats(prof)
     total = st.total_tt

@@ -10,8 +10,8 @@ import json
 import random
 from typing import Any
 
-from engine.kb import KnowledgeBase
-from engine.profile import HUNAN_CITIES, credit_code_check_char
+from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.models.profile import HUNAN_CITIES, credit_code_check_char
 
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _WORDS = ("华", "湘", "新", "兴", "盛", "达", "丰", "源", "宏", "泰", "联", "金", "瑞", "恒", "鑫", "安", "利", "通")

@@ -1,37 +1,54 @@
 """cpadvisor: cleaner-production measures for Hunan industry, as facts and rules.
 
-    from engine import load_knowledge
-    kb = load_knowledge()                 # once
-    a = kb.assess("examples/steel_plant.yaml")   # many times: path, dict or model
+    from cpadvisor import load_knowledge, assess, render_report
+    kb = load_knowledge()                                   # once (validated, cached)
+    a = assess("examples/steel_plant.yaml", kb=kb)          # a path, a mapping or a profile model
     print(a.model_dump_json())
+    html = render_report(a, "html", "en", kb=kb)
+
+Names are imported lazily, so ``import cpadvisor`` (and ``cpadvisor --help``) stays fast.
 """
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from .errors import CpadvisorError, EngineError, InputError, KnowledgeError  # noqa: E402
-from .kb import KnowledgeBase, load_knowledge  # noqa: E402
-from .models import Assessment, Explanation, Finding  # noqa: E402
-from .profile import EnterpriseProfile, ParkProfile, parse_profile, profile_json_schema  # noqa: E402
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from cpadvisor._version import __version__
+
+_EXPORTS = {
+    "Assessment": "cpadvisor.models.results", "Explanation": "cpadvisor.models.results",
+    "Finding": "cpadvisor.models.results",
+    "EnterpriseProfile": "cpadvisor.models.profile", "ParkProfile": "cpadvisor.models.profile",
+    "parse_profile": "cpadvisor.models.profile", "profile_json_schema": "cpadvisor.models.profile",
+    "CpadvisorError": "cpadvisor.errors", "EngineError": "cpadvisor.errors", "InputError": "cpadvisor.errors",
+    "KnowledgeError": "cpadvisor.errors",
+    "KnowledgeBase": "cpadvisor.knowledge.loader", "load_knowledge": "cpadvisor.knowledge.loader",
+    "assess": "cpadvisor.advisor", "explain": "cpadvisor.advisor",
+    "load_profile": "cpadvisor.intake.profiles",
+    "render_report": "cpadvisor.report",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cpadvisor.advisor import assess, explain
+    from cpadvisor.errors import CpadvisorError, EngineError, InputError, KnowledgeError
+    from cpadvisor.intake.profiles import load_profile
+    from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
+    from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, parse_profile, profile_json_schema
+    from cpadvisor.models.results import Assessment, Explanation, Finding
+    from cpadvisor.report import render_report
 
 
-def load_profile(path, kb=None):
-    """Read and validate a YAML/JSON profile file (errors name file, line and field)."""
-    from .intake import load_profile as _load
-    return _load(path, kb or load_knowledge())
+def __getattr__(name: str) -> Any:
+    mod = _EXPORTS.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'cpadvisor' has no attribute {name!r}")
+    value = getattr(import_module(mod), name)
+    globals()[name] = value
+    return value
 
 
-def assess(profile, kb=None) -> Assessment:
-    """Assess one profile with the default knowledge base."""
-    return (kb or load_knowledge()).assess(profile)
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
 
 
-def render_report(assessment, format: str = "md", lang: str = "zh", kb=None, template=None):
-    """Render a report: 'md' and 'html' return text, 'docx' returns bytes (``template``: a Word template)."""
-    from .report import render_report as _render
-    return _render(assessment, format, lang, kb=kb, template=template)
-
-
-__all__ = [
-    "Assessment", "CpadvisorError", "EngineError", "EnterpriseProfile", "Explanation", "Finding", "InputError",
-    "KnowledgeBase", "KnowledgeError", "ParkProfile", "assess", "load_knowledge", "load_profile",
-    "parse_profile", "profile_json_schema", "render_report",
-]
+__all__ = ["__version__", *_EXPORTS]

@@ -1,7 +1,14 @@
 """Errors that name the file, line and field, for people and for batch logs."""
 from __future__ import annotations
 
-from typing import Optional
+import difflib
+from typing import Iterable, Optional
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class CpadvisorError(Exception):

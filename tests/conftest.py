@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import load_knowledge
+from cpadvisor import load_knowledge
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -32,7 +32,9 @@ def make_kb(tmp_path):
             p = root / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(textwrap.dedent(text), encoding="utf-8")
-        return load_knowledge(root, catalog=tmp_path / "no-catalog.csv", use_cache=False)
+        empty = tmp_path / "empty-catalog.csv"
+        empty.write_text("id,pack,clause,kind,name_zh,name_en,applies_when\n", encoding="utf-8")
+        return load_knowledge(root, catalog=empty, use_cache=False)
 
     return _make
 

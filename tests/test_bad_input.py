@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
-from engine.errors import KnowledgeError
-from engine.kb import load_knowledge
+from cpadvisor.cli.app import app
+from cpadvisor.errors import KnowledgeError
+from cpadvisor.knowledge.loader import load_knowledge
 
 FIX = Path(__file__).parent / "fixtures" / "bad_input"
 REPO = Path(__file__).parent.parent
@@ -70,7 +70,7 @@ def test_missing_file():
 
 
 def test_real_process_exit_code_and_no_traceback():
-    r = subprocess.run([sys.executable, "-m", "engine.cli", "assess", str(FIX / "typo_unit.yaml")],
+    r = subprocess.run([sys.executable, "-m", "cpadvisor", "assess", str(FIX / "typo_unit.yaml")],
                        capture_output=True, text=True, cwd=REPO, timeout=120)
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "did you mean 'sintering_machine'" in r.stderr

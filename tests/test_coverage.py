@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from engine.cli import app
-from engine.coverage import coverage
+from cpadvisor.cli.app import app
+from cpadvisor.authoring.coverage import coverage
 
 
 def test_catalog_fully_covered(kb):

@@ -9,9 +9,10 @@ import threading
 import pytest
 from durable import engine as de
 
-from engine import inference
-from engine.errors import EngineError, InputError, KnowledgeError
+from cpadvisor.rules import durable as inference
+from cpadvisor.errors import EngineError, InputError, KnowledgeError
 from tests.conftest import demo_measure, demo_pack
+from cpadvisor.advisor import assess, engine_of
 
 
 class RawHost(de.Host):
@@ -36,7 +37,7 @@ def test_raw_unhandled_fact_raises():
 
 def test_engine_treats_unhandled_facts_as_normal(kb):
     # a unit type that no rule joins, and a fuel nothing reads: assessment completes
-    a = kb.assess({"name": "x", "sectors": ["food"], "units": [{"type": "air_compressor"}]})
+    a = assess({"name": "x", "sectors": ["food"], "units": [{"type": "air_compressor"}]}, kb=kb)
     assert a.findings is not None and not a.errors
 
 
@@ -73,16 +74,16 @@ def test_big_pack_is_split_and_every_rule_still_fires(make_kb):
                           "        - any: [demo_flag == true, demo_level > $demo.x.quota_3]\n"
                           "    because: {zh: 演示, en: demo}\n")
     kb = make_kb(files)
-    sizes = [len(rs.definition) for rs in kb.engine.rulesets]
+    sizes = [len(rs.definition) for rs in engine_of(kb).rulesets]
     assert max(sizes) <= inference.MAX_RULES and sum(sizes) >= n
-    a = kb.assess({"name": "x", "attributes": {"demo_flag": True, "demo_level": 5}})
+    a = assess({"name": "x", "attributes": {"demo_flag": True, "demo_level": 5}}, kb=kb)
     assert {f.measure_id for f in a.recommended} == {f"demo.m{i}" for i in range(n)}
-    b = kb.assess({"name": "y"})  # everything unknown: every measure to verify, no engine error
+    b = assess({"name": "y"}, kb=kb)  # everything unknown: every measure to verify, no engine error
     assert len(b.to_verify) == n
 
 
 def test_real_knowledge_rulesets_within_budget(kb):
-    assert all(len(rs.definition) <= inference.MAX_RULES for rs in kb.engine.rulesets)
+    assert all(len(rs.definition) <= inference.MAX_RULES for rs in engine_of(kb).rulesets)
 
 
 # 3. exceptions in callbacks are stored, not raised -----------------------------------------
@@ -101,9 +102,9 @@ def test_engine_surfaces_callback_exceptions(kb, monkeypatch):
 
     monkeypatch.setattr(inference, "Event", broken_event)
     with pytest.raises(EngineError, match="callback failed"):
-        kb.assess({"name": "x", "sectors": ["steel"], "units": [{"type": "sintering_machine"}]})
+        assess({"name": "x", "sectors": ["steel"], "units": [{"type": "sintering_machine"}]}, kb=kb)
     monkeypatch.undo()
-    assert kb.assess({"name": "x", "sectors": ["steel"]}).findings  # the session was cleaned up
+    assert assess({"name": "x", "sectors": ["steel"]}, kb=kb).findings  # the session was cleaned up
 
 
 # 4. a derived fact nobody consumes is dropped silently -------------------------------------
@@ -157,22 +158,22 @@ def test_stratified_negation_is_order_independent(make_kb, first):
             "  - id: r\n    priority: low\n    when: {not_derived: [flagged]}\n"
             "    because: {zh: 无标志, en: no flag}\n")),
     })
-    flagged = kb.assess({"name": "x", "attributes": {"demo_flag": True}})
+    flagged = assess({"name": "x", "attributes": {"demo_flag": True}}, kb=kb)
     assert flagged.finding(prod).status == "applies"
     assert flagged.finding(neg) is None  # blocked: not applicable
-    clear = kb.assess({"name": "y", "attributes": {"demo_flag": False}})
+    clear = assess({"name": "y", "attributes": {"demo_flag": False}}, kb=kb)
     assert clear.finding(neg).status == "applies"
-    unknown = kb.assess({"name": "z"})
+    unknown = assess({"name": "z"}, kb=kb)
     assert unknown.finding(neg).status == "to_verify"
     assert "derived.flagged" in unknown.finding(neg).missing
 
 
 def test_mandatory_and_voluntary_audit_exclusive(kb):
-    over = kb.assess({"name": "x", "emissions": {"over_standard": True}})
+    over = assess({"name": "x", "emissions": {"over_standard": True}}, kb=kb)
     assert over.finding("policy.mandatory_audit").status == "applies"
     assert over.finding("policy.voluntary_audit") is None
-    clean = kb.assess({"name": "y", "emissions": {k: False for k in (
-        "over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota", "on_mandatory_list")}})
+    clean = assess({"name": "y", "emissions": {k: False for k in (
+        "over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota", "on_mandatory_list")}}, kb=kb)
     assert clean.finding("policy.voluntary_audit").status == "applies"
     assert clean.finding("policy.mandatory_audit") is None
 
@@ -194,8 +195,8 @@ def test_raw_post_fires_only_one_rule_assert_fact_fires_all():
 
 
 def test_engine_fires_every_matching_rule_on_one_fact(kb):
-    a = kb.assess({"name": "x", "sectors": ["steel"], "size": "large", "emissions": {"over_standard": True},
-                   "attributes": {"has_energy_carbon_platform": False}})
+    a = assess({"name": "x", "sectors": ["steel"], "size": "large", "emissions": {"over_standard": True},
+                   "attributes": {"has_energy_carbon_platform": False}}, kb=kb)
     ids = {f.measure_id for f in a.recommended}
     assert {"policy.mandatory_audit", "common.energy_carbon_digital_platform"} <= ids
 
@@ -217,12 +218,12 @@ def test_raw_delete_state_with_partial_join_aborts_the_process():
 
 
 def test_sessions_are_emptied_and_reused(kb):
-    eng = kb.engine
+    eng = engine_of(kb)
     profiles = [{"name": f"e{i}", "sectors": ["steel", "vocs"], "subsectors": ["coking"],
                  "units": [{"type": "sintering_machine"}, {"type": "coke_oven_battery"}],
                  "emissions": {"over_standard": i % 2 == 0}} for i in range(1100)]
     for p in profiles:
-        kb.assess(p)
+        assess(p, kb=kb)
     assert 1 <= len(eng._free_sids) <= 2 and not eng._sessions
     h = inference.host()
     for sid in eng._free_sids:
@@ -239,11 +240,11 @@ def test_sessions_are_emptied_and_reused(kb):
 def test_single_quiet_host_no_threads(kb, make_kb):
     before = threading.active_count()
     h1 = inference.host()
-    kb.assess({"name": "x", "sectors": ["paper"]})
+    assess({"name": "x", "sectors": ["paper"]}, kb=kb)
     other = make_kb({"demo/pack.yaml": demo_pack(), "demo/m.yaml": demo_measure(
         "demo.m", "  - id: r\n    priority: low\n    when: {enterprise: [demo_flag == true]}\n"
                   "    because: {zh: 演示, en: demo}\n")})
-    other.assess({"name": "y", "attributes": {"demo_flag": True}})
+    assess({"name": "y", "attributes": {"demo_flag": True}}, kb=other)
     assert inference.host() is h1 and isinstance(h1, inference.QuietHost)
     assert threading.active_count() == before
 
@@ -260,15 +261,15 @@ def test_raw_string_compares_greater_than_number():
 
 def test_profiles_are_validated_before_asserting(kb):
     with pytest.raises(InputError, match="must be true or false"):
-        kb.assess({"name": "x", "attributes": {"large_electricity_consumer": "abc"}})
+        assess({"name": "x", "attributes": {"large_electricity_consumer": "abc"}}, kb=kb)
     with pytest.raises(InputError):
-        kb.assess({"name": "x", "total_energy_tce": "abc"})
+        assess({"name": "x", "total_energy_tce": "abc"}, kb=kb)
 
 
 # 10. a callback takes exactly c ----------------------------------------------------------------
 
 def test_callbacks_take_exactly_one_argument(kb):
-    for rs in kb.engine.rulesets:
+    for rs in engine_of(kb).rulesets:
         for name, action in inference.host().get_ruleset(rs.name)._actions.items():
             assert action._sync, name
             assert action._func.__code__.co_argcount == 1

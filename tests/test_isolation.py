@@ -6,7 +6,8 @@ import threading
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cases import case_profile
+from cpadvisor.authoring.cases import case_profile
+from cpadvisor.advisor import assess
 
 
 def signature(a) -> list[tuple]:
@@ -26,10 +27,10 @@ def test_case_profiles_available(kb):
 def test_interleaved_equals_alone(kb, data):
     pool = _profiles(kb)
     a, b = data.draw(st.sampled_from(pool)), data.draw(st.sampled_from(pool))
-    alone_a, alone_b = signature(kb.assess(a)), signature(kb.assess(b))
+    alone_a, alone_b = signature(assess(a, kb=kb)), signature(assess(b, kb=kb))
     pattern = data.draw(st.lists(st.sampled_from("ab"), min_size=2, max_size=8))
     for who in pattern:
-        got = signature(kb.assess(a if who == "a" else b))
+        got = signature(assess(a if who == "a" else b, kb=kb))
         assert got == (alone_a if who == "a" else alone_b)
 
 
@@ -38,14 +39,14 @@ def test_interleaved_equals_alone(kb, data):
 def test_two_threads_equal_alone(kb, data):
     pool = _profiles(kb)
     a, b = data.draw(st.sampled_from(pool)), data.draw(st.sampled_from(pool))
-    expected = {"a": signature(kb.assess(a)), "b": signature(kb.assess(b))}
+    expected = {"a": signature(assess(a, kb=kb)), "b": signature(assess(b, kb=kb))}
     results: dict[str, list] = {"a": [], "b": []}
     errors: list[BaseException] = []
 
     def worker(key: str, prof: dict) -> None:
         try:
             for _ in range(12):
-                results[key].append(signature(kb.assess(prof)))
+                results[key].append(signature(assess(prof, kb=kb)))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

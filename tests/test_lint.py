@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.lint import lint
+from cpadvisor.authoring.lint import lint
 
 HERE = Path(__file__).parent
 FIX = HERE / "fixtures" / "lint"
 REPO = HERE.parent
-CLI = [sys.executable, "-m", "engine.cli"]
+CLI = [sys.executable, "-m", "cpadvisor"]
 
 
 def run_cli(*args: str, catalog: Path | None = None) -> subprocess.CompletedProcess:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.kb import load_knowledge
-from engine.yamlio import load_file
+from cpadvisor.knowledge.loader import load_knowledge
+from cpadvisor.knowledge.yamlio import load_file
 
 REPO = Path(__file__).parent.parent
 

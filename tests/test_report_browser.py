@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import render_report
+from cpadvisor import render_report
+from cpadvisor.advisor import assess
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "report"
@@ -52,7 +53,7 @@ def test_chromium_runs_scripts_at_all(tmp_path):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_dom_shows_each_measure_and_its_clause_and_no_injected_script_ran(tmp_path, kb, lang):
-    a = kb.assess(FIXTURES / "steel_xss.yaml")
+    a = assess(FIXTURES / "steel_xss.yaml", kb=kb)
     dom = dump_dom(tmp_path, render_report(a, "html", lang, kb=kb))
     assert title_of(dom).endswith(" - 湘钢测试<script>document.title='PWNED'</script>有限公司")  # not 'PWNED'
     name = re.search(r'<p class="enterprise" id="enterprise-name">(.*?)</p>', dom, re.S)
@@ -72,7 +73,7 @@ def test_screenshot_renders_cjk_page(tmp_path, kb):
     if not shutil.which("fc-list") or not subprocess.run(["fc-list", ":lang=zh"], capture_output=True,
                                                          text=True).stdout.strip():
         pytest.skip("no CJK font installed (fonts-noto-cjk): glyphs would be boxes")
-    a = kb.assess(REPO / "examples" / "steel_plant.yaml")
+    a = assess(REPO / "examples" / "steel_plant.yaml", kb=kb)
     page = tmp_path / "steel.html"
     page.write_text(render_report(a, "html", "zh", kb=kb), encoding="utf-8")
     shot = tmp_path / "steel.png"
@@ -90,7 +91,7 @@ def test_screenshot_renders_cjk_page(tmp_path, kb):
 def test_cli_pdf_is_a4(tmp_path):
     from typer.testing import CliRunner
 
-    from engine.cli import app
+    from cpadvisor.cli.app import app
     out = tmp_path / "steel.pdf"
     res = CliRunner().invoke(app, ["report", str(FIXTURES / "steel_xss.yaml"), "-o", str(out), "--lang", "en"])
     assert res.exit_code == 0, res.output

@@ -14,10 +14,11 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from engine import render_report
-from engine.errors import InputError
-from engine.report.labels import labels
-from engine.report.word import DOCX_TEMPLATE, TEMPLATE_ENV
+from cpadvisor import render_report
+from cpadvisor.errors import InputError
+from cpadvisor.report.labels import labels
+from cpadvisor.report.word import DOCX_TEMPLATE, TEMPLATE_ENV
+from cpadvisor.advisor import assess
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "report"
@@ -44,7 +45,7 @@ def all_text(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def steel(kb):
-    return kb.assess(FIXTURES / "steel_xss.yaml")
+    return assess(FIXTURES / "steel_xss.yaml", kb=kb)
 
 
 def test_committed_template_is_what_the_script_makes(tmp_path):
@@ -120,14 +121,14 @@ def test_page_styles_and_footer(kb, steel):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_profile_strings_are_escaped(lang, kb):
-    a = kb.assess(NASTY)
+    a = assess(NASTY, kb=kb)
     data = render_report(a, "docx", lang, kb=kb)
     text = all_text(data)  # parses: the XML is intact
     name = 'A&B <Steel> "Co"  Ltd 湘&钢</w:t>'  # the vertical tab Word cannot store is dropped
     assert any(p.text == name for p in paragraphs(data))
     assert "BF<1>&2" in text and "Iron & <hot> metal" in text
     assert "&amp;" not in text and "&lt;" not in text  # escaped once, not twice
-    xss = kb.assess(FIXTURES / "steel_xss.yaml")
+    xss = assess(FIXTURES / "steel_xss.yaml", kb=kb)
     assert "湘钢测试<script>document.title='PWNED'</script>有限公司" in all_text(render_report(xss, "docx", lang, kb=kb))
 
 
@@ -181,7 +182,7 @@ LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
                     reason="LibreOffice/pdftotext not installed: scripts/ci.d/libreoffice.sh could not install them")
 def test_libreoffice_opens_the_report_as_a4(tmp_path, kb, steel):
     src = tmp_path / "report.docx"
-    src.write_bytes(render_report(kb.assess(NASTY), "docx", "zh", kb=kb))
+    src.write_bytes(render_report(assess(NASTY, kb=kb), "docx", "zh", kb=kb))
     res = subprocess.run([LIBREOFFICE, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
                          capture_output=True, text=True, timeout=180)
@@ -197,8 +198,8 @@ def test_cli_template_option(tmp_path):
     """`cpadvisor report --template` uses a restyled copy; a template with html output is refused."""
     from typer.testing import CliRunner
 
-    from engine.cli import app
-    from engine.report.word import DOCX_TEMPLATE
+    from cpadvisor.cli.app import app
+    from cpadvisor.report.word import DOCX_TEMPLATE
     import docx as _docx
 
     custom = tmp_path / "mine.docx"

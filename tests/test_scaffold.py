@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.cli import app
-from engine.errors import InputError
-from engine.kb import load_knowledge
-from engine.lint import lint
-from engine.scaffold import new_measure
+from cpadvisor.cli.app import app
+from cpadvisor.errors import InputError
+from cpadvisor.knowledge.loader import load_knowledge
+from cpadvisor.authoring.lint import lint
+from cpadvisor.authoring.scaffold import new_measure
 
 FIX = Path(__file__).parent / "fixtures" / "lint"
 CATALOG = FIX / "catalog.csv"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import InputError
-from engine.store import OK, Store, changes, db_url, profile_hash
+from cpadvisor.errors import InputError
+from cpadvisor.store.db import OK, Store, changes, db_url, profile_hash
+from cpadvisor.advisor import assess
 
 FIXTURES = Path(__file__).parent / "fixtures" / "batch"
 PG_URL = os.environ.get("CPADVISOR_TEST_PG_URL",
@@ -53,7 +54,7 @@ def _steel(**changes_):
 
 def test_round_trip_keeps_profile_result_and_metadata(kb, store_url):
     store = Store(store_url)
-    a = kb.assess(_steel())
+    a = assess(_steel(), kb=kb)
     path = FIXTURES / "good" / "steel_plant.yaml"
     assert store.save_assessment(a, source_file=str(path))
     assert not store.save_assessment(a, source_file=str(path)), "same file, content and knowledge: stored once"
@@ -71,13 +72,13 @@ def test_round_trip_keeps_profile_result_and_metadata(kb, store_url):
 
 def test_history_by_name_code_or_part_and_changes(kb, store_url):
     store = Store(store_url)
-    first = kb.assess(_steel())
-    second = kb.assess(_steel(units=[{"id": "GL1", "type": "industrial_boiler", "fuel": "natural_gas"},
+    first = assess(_steel(), kb=kb)
+    second = assess(_steel(units=[{"id": "GL1", "type": "industrial_boiler", "fuel": "natural_gas"},
                                      {"id": "SJ1", "type": "sintering_machine",
-                                      "measures_in_place": ["steel.sinter_flue_gas_recirculation"]}]))
+                                      "measures_in_place": ["steel.sinter_flue_gas_recirculation"]}]), kb=kb)
     store.save_assessment(first)
     store.save_assessment(second)
-    other = kb.assess({"name": "长沙另一家有限公司", "sectors": ["food"]})
+    other = assess({"name": "长沙另一家有限公司", "sectors": ["food"]}, kb=kb)
     store.save_assessment(other)
     for who in ("91430300ma4l0000xk", "湘潭测试钢铁有限公司", "测试钢铁"):
         recs = store.history(who)
@@ -100,7 +101,7 @@ def test_history_by_name_code_or_part_and_changes(kb, store_url):
 
 def test_knowledge_version_change_is_reported(kb, tmp_path):
     store = Store(str(tmp_path / "k.db"))
-    a = kb.assess(_steel())
+    a = assess(_steel(), kb=kb)
     store.save_assessment(a)
     store.save_assessment(a.model_copy(update={"knowledge_version": "0123456789abcdef"}))
     old, new = store.history("湘潭测试钢铁有限公司")
@@ -131,11 +132,11 @@ def test_unreachable_database_is_one_clear_error():
 def test_cli_history(kb, tmp_path):
     from typer.testing import CliRunner
 
-    from engine.cli import app
+    from cpadvisor.cli.app import app
     db = str(tmp_path / "h.db")
     store = Store(db)
-    store.save_assessment(kb.assess(_steel()))
-    store.save_assessment(kb.assess(_steel(units=[])))
+    store.save_assessment(assess(_steel(), kb=kb))
+    store.save_assessment(assess(_steel(units=[]), kb=kb))
     store.close()
     r = CliRunner().invoke(app, ["history", "湘潭测试", "--db", db, "--json"])
     assert r.exit_code == 0, r.output

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.batch import collect, run_batch
-from engine.errors import InputError
-from engine.store import Store
-from engine.summary import TARGET_SOURCE, region_of, summarize, write_chart
+from cpadvisor.store.batch import collect, run_batch
+from cpadvisor.errors import InputError
+from cpadvisor.store.db import Store
+from cpadvisor.store.summary import TARGET_SOURCE, region_of, summarize, write_chart
 from tests.test_store import FIXTURES, store_url  # noqa: F401 - the parametrized store fixture
+from cpadvisor.advisor import assess
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def filled(kb, store_url):
 
 
 def _direct(kb):
-    return [kb.assess(f) for f in collect([FIXTURES / "good"])]
+    return [assess(f, kb=kb) for f in collect([FIXTURES / "good"])]
 
 
 def test_summary_matches_direct_assessments(kb, filled):
@@ -51,7 +52,7 @@ def test_summary_matches_direct_assessments(kb, filled):
 
 
 def test_latest_assessment_per_enterprise_and_region(kb, filled):
-    again = kb.assess(FIXTURES / "good" / "steel_plant.yaml")
+    again = assess(FIXTURES / "good" / "steel_plant.yaml", kb=kb)
     filled.save_assessment(again)  # a second assessment of the same enterprise
     assert summarize(filled)["enterprises"] == 4
     xt = summarize(filled, "湘潭")
@@ -75,7 +76,7 @@ def test_chart(kb, filled, tmp_path, suffix, magic):
 def test_cli_summary(kb, tmp_path):
     from typer.testing import CliRunner
 
-    from engine.cli import app
+    from cpadvisor.cli.app import app
     db = str(tmp_path / "s.db")
     store = Store(db)
     run_batch([FIXTURES / "good"], store, jobs=1)

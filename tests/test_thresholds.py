@@ -5,9 +5,10 @@ import csv
 
 import pytest
 
-from engine.catalog import reference_dir
-from engine.errors import KnowledgeError
+from cpadvisor.knowledge.paths import reference_dir
+from cpadvisor.errors import KnowledgeError
 from tests.conftest import demo_measure, demo_pack
+from cpadvisor.advisor import assess
 
 
 def _reference_values() -> dict[str, set[float]]:
@@ -51,7 +52,7 @@ def test_threshold_reference_resolves_with_source(make_kb):
     kb = make_kb({"demo/pack.yaml": demo_pack(extra=extra), "demo/m.yaml": demo_measure(
         "demo.m", "  - id: r\n    priority: low\n    when: {enterprise: [demo_level > $demo.thing.quota_3]}\n"
                   "    because: {zh: 演示, en: demo}\n")})
-    f = kb.assess({"name": "x", "attributes": {"demo_level": 60}}).finding("demo.m")
+    f = assess({"name": "x", "attributes": {"demo_level": 60}}, kb=kb).finding("demo.m")
     assert f.status == "applies"
     assert f.thresholds[0].id == "demo.thing.quota_3" and f.thresholds[0].verified is False
     assert "GB 21256" in f.thresholds[0].source

@@ -1,6 +1,6 @@
 """Consultant reports of an assessment: Markdown, HTML (A4, self-contained) and Word, in Chinese or English.
 
-    from engine import assess, render_report
+    from cpadvisor import assess, render_report
     a = assess("examples/steel_plant.yaml")
     html = render_report(a, "html", "zh")      # str
     docx = render_report(a, "docx", "en")      # bytes, from templates/report.docx
@@ -15,9 +15,9 @@ from typing import Any, Optional, Union
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ..errors import InputError
-from ..models import Assessment
-from .context import build_context
+from cpadvisor.errors import InputError
+from cpadvisor.models.results import Assessment
+from cpadvisor.report.context import build_context
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMATS = ("md", "html", "docx")
@@ -71,11 +71,11 @@ def render_report(assessment: Union[Assessment, dict], format: str = "md", lang:
     if not isinstance(assessment, Assessment):
         assessment = Assessment.model_validate(assessment)
     if kb is None:
-        from ..kb import load_knowledge
+        from cpadvisor.knowledge.loader import load_knowledge
         kb = load_knowledge()
     ctx = build_context(assessment, lang, kb)
     if format == "docx":
-        from .word import render_docx
+        from cpadvisor.report.word import render_docx
         return render_docx(ctx, template)
     return environment(format).get_template(f"report.{format}.j2").render(**ctx)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Optional
 
-from ..kb import KnowledgeBase
-from ..models import Assessment, BenchmarkGap, ConditionResult, Finding, ThresholdUse
-from .labels import CITY_EN, FIELD_LABELS, PARK_LEVEL, PROJECT_TYPE, SIZE, VS_BENCHMARK, labels, pick
+from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.models.results import Assessment, BenchmarkGap, ConditionResult, Finding, ThresholdUse
+from cpadvisor.report.labels import CITY_EN, FIELD_LABELS, PARK_LEVEL, PROJECT_TYPE, SIZE, VS_BENCHMARK, labels, pick
 
 AUDIT_IDS = ("policy.mandatory_audit", "policy.voluntary_audit", "policy.simplified_audit")
 INCENTIVE_IDS = ("policy.incentive_priority", "policy.performance_contracting")

@@ -16,7 +16,7 @@ from typing import Any, Optional, Union
 from jinja2 import Environment, StrictUndefined, TemplateError
 from markupsafe import Markup
 
-from ..errors import InputError
+from cpadvisor.errors import InputError
 
 DOCX_TEMPLATE = Path(__file__).resolve().parent / "templates" / "report.docx"
 TEMPLATE_ENV = "CPADVISOR_DOCX_TEMPLATE"

@@ -1,0 +1,4 @@
+"""``python -m cpadvisor`` = the ``cpadvisor`` command."""
+from cpadvisor.cli.app import main
+
+main()

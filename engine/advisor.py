@@ -1,0 +1,107 @@
+"""Assessing: a profile and the knowledge base in, an Assessment (or an Explanation) out.
+
+The knowledge base holds knowledge; this module uses it: intake, facts, durable_rules
+inference (or the plain evaluator), resolution into findings, benchmarks.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from cpadvisor._version import __version__
+from cpadvisor.errors import InputError, did_you_mean
+from cpadvisor.intake.profiles import AnyProfile, coerce_profile
+from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
+from cpadvisor.models.results import Assessment, Explanation, RuleTrace, Text
+from cpadvisor.rules.benchmarks import benchmarks
+from cpadvisor.rules.durable import DurableEngine
+from cpadvisor.rules.facts import Facts, build_facts
+from cpadvisor.rules.plain import candidates, plain_events, trace
+from cpadvisor.rules.resolve import PRIORITY_RANK, resolve
+
+_ENGINE_LOCK = threading.Lock()
+
+
+def engine_of(kb: KnowledgeBase) -> DurableEngine:
+    """The knowledge base compiled to durable_rules rulesets (once per knowledge base and process)."""
+    eng = kb.runtime.get("durable")
+    if eng is None:
+        with _ENGINE_LOCK:
+            eng = kb.runtime.get("durable")
+            if eng is None:
+                eng = kb.runtime["durable"] = DurableEngine(kb)
+    return eng
+
+
+def facts_of(kb: KnowledgeBase, profile: AnyProfile) -> Facts:
+    extra: tuple[str, ...] = ()
+    if getattr(profile, "industry_codes", None):
+        extra = tuple(kb.vocab.sectors_of_codes(profile.industry_codes))
+    return build_facts(profile, kb.thresholds, extra)
+
+
+def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "durable") -> Assessment:
+    """Assess one profile (a path, a mapping or a profile model).
+
+    ``kb``: a loaded knowledge base (default: the packaged one); ``engine='plain'`` uses the plain evaluator (the test oracle).
+    """
+    kb = kb or load_knowledge()
+    p = coerce_profile(profile, kb)
+    facts = facts_of(kb, p)
+    if engine == "durable":
+        sess = engine_of(kb).run(facts)
+        events = sess.events
+        derived = {}
+        for key, st in sess.derived.items():
+            name = key.split(":")[0]
+            if derived.get(name) != "yes":
+                derived[name] = st
+    else:
+        events, derived = plain_events(kb, facts)
+    findings = resolve(kb, facts, events, derived)
+    findings.sort(key=lambda f: ({"applies": 0, "to_verify": 1, "superseded": 2, "in_place": 3}.get(f.status, 4),
+                                 PRIORITY_RANK[f.priority], f.measure_id))
+    return Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
+                      knowledge_version=kb.version, engine_version=__version__,
+                      assessed_at=datetime.now(timezone.utc), profile=p.model_dump(mode="json"),
+                      derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
+                      benchmarks=benchmarks(kb, p))
+
+
+def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -> Explanation:
+    """Why a measure was or was not recommended: each rule, each candidate, each condition."""
+    kb = kb or load_knowledge()
+    if measure_id not in kb.measures:
+        raise InputError(f"unknown measure id '{measure_id}'{did_you_mean(measure_id, kb.measures)}",
+                         field="MEASURE_ID")
+    p = coerce_profile(profile, kb)
+    a = assess(p, kb)
+    facts = facts_of(kb, p)
+    _, derived = plain_events(kb, facts)
+    info = kb.measures[measure_id]
+    f = a.finding(measure_id)
+    status = f.status if f else "not_applicable"
+    traces = []
+    for cr in info.rules:
+        cands = candidates(cr, facts)
+        if not cands:
+            traces.append(RuleTrace(rule_id=cr.key, outcome="false", reason=cr.rule.because, conditions=[
+                {"fact": cr.join.fact if cr.join else cr.anchor.fact, "text": f"a matching {cr.join.fact if cr.join else cr.anchor.fact} exists",
+                 "outcome": "false", "value": None}]))
+            continue
+        for anchor, join in cands:
+            out, res = trace(kb, cr, anchor, join, derived)
+            traces.append(RuleTrace(rule_id=cr.key, target=join.get("uid") if join else None, outcome=out,
+                                    conditions=res, reason=cr.rule.because))
+    summaries = {
+        "applies": ("建议实施：规则条件均已满足。", "Recommended: every condition of a rule holds."),
+        "to_verify": ("待核实：缺少以下事实，无法判断。", "To verify: facts are missing to decide."),
+        "not_applicable": ("不适用：每条规则至少有一个条件不成立。", "Not applicable: each rule has a condition that fails."),
+        "in_place": ("已实施：企业或装置已采取该措施，不再推荐。", "Already in place: not recommended again."),
+        "superseded": ("被更具体的行业措施替代。", "Superseded by a more specific sector measure."),
+    }
+    zh, en = summaries[status]
+    return Explanation(measure_id=measure_id, name=info.measure.name, status=status, summary=Text(zh=zh, en=en),
+                       traces=traces, missing=f.missing if f else [],
+                       superseded_by=f.superseded_by if f else None)

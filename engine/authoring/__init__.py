@@ -1,0 +1,1 @@
+"""Tools for domain experts: expert cases, the pytest plugin, coverage, lint and scaffolding."""

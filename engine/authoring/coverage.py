@@ -1,0 +1,98 @@
+"""Catalog coverage: every id encoded, reached by a rule, and tested both ways."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cpadvisor.advisor import facts_of
+from cpadvisor.authoring.cases import case_profile, run_case
+from cpadvisor.errors import CpadvisorError
+from cpadvisor.intake.profiles import validate_profile
+from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.advisor import engine_of
+
+
+@dataclass
+class PackCoverage:
+    pack: str
+    catalog: list[str] = field(default_factory=list)
+    encoded: list[str] = field(default_factory=list)
+    reached: list[str] = field(default_factory=list)  # some rule for it fired (applies) in some case
+    positive: list[str] = field(default_factory=list)  # a passing case expects it to apply
+    negative: list[str] = field(default_factory=list)  # a passing case expects it not to apply
+    rules: list[str] = field(default_factory=list)
+    rules_fired: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        for mid in self.catalog:
+            if mid not in self.encoded:
+                out.append(f"{mid}: not encoded in knowledge/")
+                continue
+            if mid not in self.reached:
+                out.append(f"{mid}: no rule for it fired in any case")
+            if mid not in self.positive:
+                out.append(f"{mid}: no passing case where it applies")
+            if mid not in self.negative:
+                out.append(f"{mid}: no passing case where it must not apply")
+        out += [f"rule {r}: never fired by any case" for r in self.rules if r not in self.rules_fired]
+        return out
+
+
+@dataclass
+class Coverage:
+    packs: list[PackCoverage]
+    failing_cases: list[str]
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for pc in self.packs for p in pc.problems] + [f"case failed: {c}" for c in self.failing_cases]
+
+    def totals(self) -> dict[str, int]:
+        keys = ("catalog", "encoded", "reached", "positive", "negative", "rules", "rules_fired")
+        return {k: sum(len(getattr(pc, k)) for pc in self.packs) for k in keys}
+
+
+def coverage(kb: KnowledgeBase) -> Coverage:
+    packs: dict[str, PackCoverage] = {}
+
+    def pc(pack: str) -> PackCoverage:
+        return packs.setdefault(pack, PackCoverage(pack))
+
+    for mid, entry in kb.catalog.items():
+        pc(entry.pack).catalog.append(mid)
+    for mid, info in kb.measures.items():
+        p = pc(info.pack)
+        p.encoded.append(mid)
+        if mid not in kb.catalog:
+            p.catalog.append(mid)
+    for r in kb.rules:
+        pc(r.pack).rules.append(r.key)
+    fired: set[str] = set()
+    reached: set[str] = set()
+    positive: set[str] = set()
+    negative: set[str] = set()
+    failing = []
+    for ci in kb.cases:
+        res = run_case(kb, ci)
+        if not res.ok:
+            failing.append(f"{ci.file}:{ci.line} {ci.case.name}")
+            continue
+        positive.update(ci.case.expect.applies)
+        negative.update(ci.case.expect.not_applies)
+        try:
+            sess = engine_of(kb).run(facts_of(kb, validate_profile(case_profile(ci), kb)))
+        except CpadvisorError:
+            continue
+        for ev in sess.events:
+            if ev.mode == "apply":
+                fired.add(ev.rule.key)
+                if ev.rule.measure_id:
+                    reached.add(ev.rule.measure_id)
+    for p in packs.values():
+        p.reached = [m for m in p.encoded if m in reached]
+        p.positive = [m for m in p.encoded if m in positive]
+        p.negative = [m for m in p.encoded if m in negative]
+        p.rules_fired = [r for r in p.rules if r in fired]
+    order = sorted(packs, key=lambda k: (k not in ("common", "policy"), k))
+    return Coverage([packs[k] for k in order], failing)

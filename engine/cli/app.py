@@ -1,0 +1,190 @@
+"""The ``cpadvisor`` command line."""
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cpadvisor.errors import CpadvisorError, EngineError, KnowledgeError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="cpadvisor: 清洁生产技术措施规则引擎 / cleaner-production rules engine (湘工信节能〔2024〕194号)")
+out = Console()
+err = Console(stderr=True)
+
+STATUS_LABEL = {
+    "applies": ("建议实施", "recommended"), "to_verify": ("待核实", "to verify"),
+    "in_place": ("已实施", "in place"), "superseded": ("被替代", "superseded"),
+    "not_applicable": ("不适用", "not applicable"),
+}
+PRIORITY_LABEL = {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low"), None: ("", "")}
+COST_LABEL = {"low": ("无/低费", "no/low cost"), "medium_high": ("中/高费", "medium/high cost")}
+
+
+def guarded(fn):
+    """Bad input -> one line on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except KnowledgeError as exc:
+            for p in exc.problems:
+                err.print(f"[red]error[/red] {p.one_line()}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        except EngineError as exc:
+            err.print(f"engine error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(3)
+        except CpadvisorError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+
+    return wrapper
+
+
+def kb_option() -> Optional[Path]:
+    return typer.Option(None, "--knowledge", "-k", help="knowledge folder (default: the repo's knowledge/)")
+
+
+def get_kb(knowledge: Optional[Path]):
+    from cpadvisor.knowledge.loader import load_knowledge
+    return load_knowledge(knowledge)
+
+
+def _l(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+@app.command()
+@guarded
+def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON"),
+           as_json: bool = typer.Option(False, "--json", help="machine-readable JSON on stdout"),
+           lang: str = typer.Option("zh", "--lang", help="zh or en"),
+           show_all: bool = typer.Option(False, "--all", help="also list measures in place and superseded"),
+           save: bool = typer.Option(False, "--save", help="keep the result in the store (see history)"),
+           db: Optional[str] = typer.Option(None, "--db", help="store URL (default: CPADVISOR_DB or ./cpadvisor.db)"),
+           knowledge: Optional[Path] = kb_option()):
+    """Assess a profile: obligations, recommended measures, facts to verify."""
+    from cpadvisor import advisor
+    kb = get_kb(knowledge)
+    a = advisor.assess(profile, kb=kb)
+    if save or db:
+        from cpadvisor.store.db import Store
+        store = Store(db)
+        try:
+            new = store.save_assessment(a, source_file=str(profile))
+        finally:
+            store.close()
+        err.print("已保存 / saved" if new else "已有相同评估（文件与知识库未变）/ already stored: same file and knowledge",
+                  highlight=False)
+    if as_json:
+        sys.stdout.write(a.model_dump_json(indent=2) + "\n")
+        return
+    audit = a.audit_type()
+    audit_words = {"mandatory": ("强制性审核", "mandatory audit"), "voluntary": ("自愿性审核", "voluntary audit")}
+    out.print(f"[bold]{a.profile_name}[/bold]  " + ("knowledge " if lang == "en" else "知识库版本 ") + a.knowledge_version
+              + (f"  {_l(('审核类型', 'audit'), lang)}: {_l(audit_words[audit], lang)}" if audit else ""),
+              highlight=False)
+    t = Table(show_lines=False)
+    for col in (("措施编号", "measure"), ("名称", "name"), ("状态", "status"), ("优先级", "priority"),
+                ("费用", "cost"), ("装置", "units"), ("条款", "clause"), ("说明", "reason / missing")):
+        t.add_column(_l(col, lang), overflow="fold")
+    for f in a.findings:
+        if f.status in ("in_place", "superseded") and not show_all:
+            continue
+        detail = ("缺: " if lang != "en" else "missing: ") + ", ".join(f.missing) if f.status == "to_verify" \
+            else (f.reason.get(lang) if f.reason else "")
+        if f.status == "superseded":
+            detail = f"→ {f.superseded_by}"
+        t.add_row(f.measure_id, f.name.get(lang), _l(STATUS_LABEL[f.status], lang),
+                  _l(PRIORITY_LABEL[f.priority], lang), _l(COST_LABEL[f.cost], lang), ", ".join(f.units),
+                  f.clause, detail)
+    out.print(t)
+    n_app, n_ver = len(a.recommended), len(a.to_verify)
+    out.print(f"{n_app} recommended, {n_ver} to verify" if lang == "en" else f"{n_app} 项建议实施，{n_ver} 项待核实",
+              highlight=False)
+
+
+@app.command()
+@guarded
+def explain(profile: Path, measure_id: str, as_json: bool = typer.Option(False, "--json"),
+            lang: str = typer.Option("zh", "--lang"), knowledge: Optional[Path] = kb_option()):
+    """Why a measure was (not) recommended: each rule and condition, with profile values."""
+    from cpadvisor import advisor
+    kb = get_kb(knowledge)
+    e = advisor.explain(profile, measure_id, kb=kb)
+    if as_json:
+        sys.stdout.write(e.model_dump_json(indent=2) + "\n")
+        return
+    out.print(f"[bold]{e.measure_id}[/bold] {e.name.get(lang)}: {_l(STATUS_LABEL[e.status], lang)}", highlight=False)
+    out.print(e.summary.get(lang), highlight=False)
+    if e.missing:
+        out.print(("待核实: " if lang != "en" else "to verify: ") + ", ".join(e.missing), highlight=False)
+    if e.superseded_by:
+        out.print(f"→ {e.superseded_by}", highlight=False)
+    mark = {"true": "[green]✓[/green]", "false": "[red]✗[/red]", "unknown": "[yellow]?[/yellow]"}
+    for tr in e.traces:
+        out.print(f"  rule {tr.rule_id}" + (f" @ {tr.target}" if tr.target else "") + f": {tr.outcome}",
+                  highlight=False)
+        for c in tr.conditions:
+            out.print(f"    {mark[c.outcome]} {c.fact}: {c.text}   (value: {json.dumps(c.value, ensure_ascii=False)})",
+                      highlight=False)
+
+
+@app.command()
+@guarded
+def measures(pack: Optional[str] = typer.Option(None, "--pack", "-p"), lang: str = typer.Option("zh", "--lang"),
+             as_json: bool = typer.Option(False, "--json"), knowledge: Optional[Path] = kb_option()):
+    """List the measures of the knowledge base."""
+    kb = get_kb(knowledge)
+    if pack and pack not in kb.packs:
+        from cpadvisor.errors import InputError
+        from cpadvisor.knowledge.yamlio import did_you_mean
+        raise InputError(f"unknown pack '{pack}'{did_you_mean(pack, kb.packs)}", field="--pack")
+    rows = [i for i in kb.measures.values() if not pack or i.pack == pack]
+    if as_json:
+        sys.stdout.write(json.dumps([{**i.measure.model_dump(mode="json"), "pack": i.pack,
+                                      "rules": [r.key for r in i.rules]} for i in rows],
+                                    ensure_ascii=False, indent=2) + "\n")
+        return
+    t = Table()
+    for col in ("id", "名称/name", "kind", "clause", "cost", "rules"):
+        t.add_column(col, overflow="fold")
+    for i in rows:
+        m = i.measure
+        t.add_row(m.id, m.name.get(lang), m.kind, m.clause, _l(COST_LABEL[m.cost], lang), str(len(i.rules)))
+    out.print(t)
+    out.print(f"{len(rows)} measures, knowledge {kb.version}", highlight=False)
+
+
+@app.command()
+def schema():
+    """Print the JSON Schema of a profile (enterprise or park)."""
+    from cpadvisor.models.profile import profile_json_schema
+    sys.stdout.write(json.dumps(profile_json_schema(), ensure_ascii=False, indent=2) + "\n")
+
+
+# Further commands live in cpadvisor/cli/<name>.py (engine/cli/), each with register(app).
+for _name in ("coverage", "lint", "scaffold", "report", "store", "batch"):
+    try:
+        _mod = importlib.import_module(f"cpadvisor.cli.{_name}")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"cpadvisor.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

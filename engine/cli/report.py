@@ -1,0 +1,118 @@
+"""``cpadvisor report``: the consultant's report as Word, HTML, Markdown (or PDF where Chromium is installed)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cpadvisor.errors import InputError
+from cpadvisor.advisor import assess
+
+EXTENSIONS = {".docx": "docx", ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".pdf": "pdf"}
+
+
+def chromium() -> Optional[str]:
+    """The Chromium binary used for PDF output, if one is installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def html_to_pdf(html: str, out: Path) -> None:
+    """Print an HTML report to PDF (A4, from its @page rule) with headless Chromium."""
+    exe = chromium()
+    if exe is None:
+        raise InputError("PDF needs Chromium (apt-get install chromium); write .docx, .html or .md instead / "
+                         "生成PDF需要安装Chromium", str(out), field="-o")
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(html, encoding="utf-8")
+        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer", f"--print-to-pdf={out.resolve()}",
+               page.as_uri()]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if res.returncode != 0 or not out.exists():
+            raise InputError(f"Chromium could not print the PDF (exit {res.returncode})", str(out), field="-o")
+
+
+def load_assessment(path: Path, kb):
+    """A profile (YAML/JSON) is assessed; a saved assessment (``assess --json``) is used as it is."""
+    from cpadvisor.models.results import Assessment
+    if path.suffix.lower() == ".json" and path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"not valid JSON: {exc}", str(path)) from None
+        if isinstance(data, dict) and "findings" in data and "knowledge_version" in data:
+            from pydantic import ValidationError
+            try:
+                return Assessment.model_validate(data)
+            except ValidationError as exc:
+                e = exc.errors()[0]
+                raise InputError(f"not a valid assessment: {e['msg']}", str(path),
+                                 field=".".join(map(str, e["loc"]))) from None
+    return assess(path, kb=kb)
+
+
+def register(app: typer.Typer) -> None:
+    from cpadvisor.cli.app import get_kb, guarded, kb_option
+
+    @app.command()
+    @guarded
+    def report(profile: Path = typer.Argument(..., help="profile YAML/JSON, or an assessment saved with assess --json"),
+               output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                                     help="report file: .docx, .html, .md (or .pdf with Chromium); "
+                                                          "omitted: Markdown on stdout"),
+               lang: str = typer.Option("zh", "--lang", help="zh (default) or en"),
+               fmt: Optional[str] = typer.Option(None, "--format", "-f",
+                                                 help="docx, html, md or pdf (default: from the -o extension)"),
+               template: Optional[Path] = typer.Option(None, "--template",
+                                                       help="Word template (.docx) for docx output, e.g. a restyled "
+                                                            "copy of the default"),
+               knowledge: Optional[Path] = kb_option()):
+        """Write the consultant's report (清洁生产审核建议报告): Word, HTML or Markdown, zh or en."""
+        from cpadvisor.report import LANGS, render_report
+        if lang not in LANGS:
+            raise InputError(f"unknown language '{lang}': use zh or en / 未知语言", field="--lang")
+        if fmt is None:
+            if output is None:
+                fmt = "md"
+            else:
+                fmt = EXTENSIONS.get(output.suffix.lower())
+                if fmt is None:
+                    raise InputError(f"cannot tell the format from '{output.suffix or output.name}': use .docx, "
+                                     ".html, .md or .pdf, or --format / 无法从扩展名判断报告格式", str(output), field="-o")
+        fmt = fmt.lower()
+        if fmt not in ("docx", "html", "md", "pdf"):
+            raise InputError(f"unknown format '{fmt}': use docx, html, md or pdf / 未知报告格式", field="--format")
+        if template is not None and fmt != "docx":
+            raise InputError("--template applies to Word (.docx) output only / 模板仅用于Word报告", field="--template")
+        if fmt in ("docx", "pdf") and output is None:
+            raise InputError(f"{fmt} is binary: give an output file with -o / 请用 -o 指定输出文件", field="-o")
+        kb = get_kb(knowledge)
+        a = load_assessment(profile, kb)
+        if output is not None and output.parent and not output.parent.exists():
+            raise InputError("output folder does not exist / 输出目录不存在", str(output), field="-o")
+        if fmt == "pdf":
+            html_to_pdf(render_report(a, "html", lang, kb=kb), output)
+        else:
+            data = render_report(a, fmt, lang, kb=kb, **({"template": template} if template else {}))
+            if output is None:
+                sys.stdout.write(data)
+                return
+            if isinstance(data, bytes):
+                output.write_bytes(data)
+            else:
+                output.write_text(data, encoding="utf-8")
+        n = len([f for f in a.recommended])
+        typer.echo(f"{output} ({fmt}, {lang}): {n} 项建议/recommended, {len(a.to_verify)} 项待核实/to verify",
+                   err=True)

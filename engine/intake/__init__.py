@@ -1,0 +1,1 @@
+"""Reading profiles: files, validation against the vocabulary, errors that name file, line and field."""

@@ -1,0 +1,188 @@
+"""The knowledge-pack file formats (data only, validated with pydantic).
+
+A pack is a folder ``knowledge/<code>/`` holding ``pack.yaml`` (metadata,
+vocabulary, sourced thresholds, derivation rules) and one YAML file per
+measure (the measure's facts, the rules that reach it, and its expert cases).
+See docs/knowledge-format.md.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from typing_extensions import Annotated
+
+from cpadvisor.models.results import Text
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+MeasureId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")]
+ThresholdId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_.]+$")]
+
+FACT_KINDS = ("enterprise", "unit", "product", "waste", "voc", "park")
+CATEGORIES = ("energy", "water", "pollution", "carbon", "resources", "safety", "management")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Term(_Strict):
+    zh: str
+    en: str
+
+
+class Attribute(_Strict):
+    """A profile attribute declared by a pack (enterprise, unit or park level)."""
+
+    on: Literal["enterprise", "unit", "park"]
+    type: Literal["bool", "number", "enum", "text"]
+    zh: str
+    en: str
+    values: Optional[list[str]] = None
+    labels: Optional[dict[str, Term]] = None  # words for enum values in reports, e.g. wet: {zh: 湿法, en: wet}
+    unit: Optional[str] = None
+    min: Optional[float] = None
+    max: Optional[float] = None
+
+    @model_validator(mode="after")
+    def _enum(self) -> "Attribute":
+        if (self.type == "enum") != bool(self.values):
+            raise ValueError("'values' is required for type enum and only for it")
+        extra = set(self.labels or {}) - set(self.values or [])
+        if extra:
+            raise ValueError(f"labels for values the attribute does not have: {sorted(extra)}")
+        return self
+
+
+class ProductKey(_Strict):
+    zh: str
+    en: str
+    energy_unit: Optional[str] = None
+    output_unit: Optional[str] = None
+
+
+class Vocabulary(_Strict):
+    subsectors: dict[Key, Term] = Field(default_factory=dict)
+    unit_types: dict[Key, Term] = Field(default_factory=dict)
+    fuels: dict[Key, Term] = Field(default_factory=dict)
+    waste_kinds: dict[Key, Term] = Field(default_factory=dict)
+    disposals: dict[Key, Term] = Field(default_factory=dict)
+    voc_kinds: dict[Key, Term] = Field(default_factory=dict)
+    voc_materials: dict[Key, Term] = Field(default_factory=dict)
+    voc_methods: dict[Key, Term] = Field(default_factory=dict)
+    shared_facilities: dict[Key, Term] = Field(default_factory=dict)
+    attributes: dict[Key, Attribute] = Field(default_factory=dict)
+    products: dict[Key, ProductKey] = Field(default_factory=dict)
+
+
+class Threshold(_Strict):
+    """A sourced number. Without a source it may not be used by a rule."""
+
+    value: float
+    unit: str
+    product: Optional[Key] = None
+    level: Literal["benchmark", "baseline", "quota_1", "quota_2", "quota_3", "factor", "other"]
+    source: Annotated[str, StringConstraints(min_length=3)]
+    effective: Optional[date] = None
+    verified: bool
+    note: Optional[str] = None
+
+
+Condition = Union[str, "AnyOf"]
+
+
+class AnyOf(_Strict):
+    any: list[Condition] = Field(min_length=2)
+
+
+class When(_Strict):
+    enterprise: list[Condition] = Field(default_factory=list)
+    park: Optional[list[Condition]] = None  # `park: []` = any park
+    unit: Optional[list[Condition]] = None
+    product: Optional[list[Condition]] = None
+    waste: Optional[list[Condition]] = None
+    voc: Optional[list[Condition]] = None
+    derived: list[Key] = Field(default_factory=list)
+    not_derived: list[Key] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_join(self) -> "When":
+        joined = [k for k in ("unit", "product", "waste", "voc") if getattr(self, k) is not None]
+        if len(joined) > 1:
+            raise ValueError(f"a rule may join at most one of unit/product/waste/voc, got {joined}")
+        if self.enterprise and self.park is not None:
+            raise ValueError("a rule is about an enterprise or a park, not both")
+        return self
+
+    def joined(self) -> Optional[str]:
+        return next((k for k in ("unit", "product", "waste", "voc") if getattr(self, k) is not None), None)
+
+
+class Rule(_Strict):
+    id: Key
+    when: When
+    priority: Optional[Literal["high", "medium", "low"]] = None
+    derive: Optional[Key] = None
+    verdict: Optional[Literal["blocked", "pass", "required"]] = None
+    yields_to: list[MeasureId] = Field(default_factory=list)
+    yields_why: Optional[Text] = None
+    because: Text
+
+    @model_validator(mode="after")
+    def _yields(self) -> "Rule":
+        if self.yields_to and not self.yields_why:
+            raise ValueError("yields_to needs yields_why: say which measure wins and why")
+        return self
+
+
+class Measure(_Strict):
+    id: MeasureId
+    name: Text
+    clause: str
+    kind: Literal["measure", "obligation", "programme", "incentive", "gate"]
+    categories: list[Literal[CATEGORIES]] = Field(min_length=1)  # type: ignore[valid-type]
+    cost: Literal["low", "medium_high"]
+    description: Text
+    reference: Optional[str] = None
+
+
+class CaseExpect(_Strict):
+    applies: list[MeasureId] = Field(default_factory=list)
+    not_applies: list[MeasureId] = Field(default_factory=list)
+    to_verify: list[MeasureId] = Field(default_factory=list)
+    derived: list[Key] = Field(default_factory=list)
+    units: dict[MeasureId, list[str]] = Field(default_factory=dict)
+    missing: dict[MeasureId, list[str]] = Field(default_factory=dict)
+
+
+class Case(_Strict):
+    name: str
+    profile: dict[str, Any]
+    expect: CaseExpect
+
+
+class MeasureFile(_Strict):
+    measure: Measure
+    rules: list[Rule] = Field(min_length=1)
+    cases: list[Case] = Field(default_factory=list)
+
+
+class PackMeta(_Strict):
+    code: Key
+    name: Text
+    sector: bool = False
+    industry_codes: list[str] = Field(default_factory=list)
+    requires: list[Key] = Field(default_factory=list)
+
+
+class PackFile(_Strict):
+    pack: PackMeta
+    vocabulary: Vocabulary = Field(default_factory=Vocabulary)
+    thresholds: dict[ThresholdId, Threshold] = Field(default_factory=dict)
+    derivations: list[Rule] = Field(default_factory=list)
+    cases: list[Case] = Field(default_factory=list)
+
+
+AnyOf.model_rebuild()
+When.model_rebuild()

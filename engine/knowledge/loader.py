@@ -1,0 +1,398 @@
+"""Loading the knowledge packs: validation with file:line errors, and the rule model."""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from pydantic import ValidationError
+
+from cpadvisor.knowledge import conditions as C
+from cpadvisor.knowledge import cache as _cache
+from cpadvisor.knowledge.catalog import CatalogEntry, load_catalog
+from cpadvisor.knowledge.paths import catalog_path, default_knowledge_dir  # noqa: F401 - re-exported
+from cpadvisor.errors import InputError, KnowledgeError
+from cpadvisor.knowledge.format import FACT_KINDS, Case, Measure, MeasureFile, PackFile, Rule, Threshold
+from cpadvisor.knowledge.vocabulary import Vocabulary
+from cpadvisor.knowledge.yamlio import did_you_mean, line_of, load_file, model_field_names, pydantic_errors, to_plain
+
+PACK_ORDER = ("common", "policy")  # the rest follow alphabetically
+
+
+@dataclass(eq=False)  # identity: rules are compared in hot loops
+class CompiledRule:
+    """A rule of the YAML model, with parsed conditions and its place in the engine."""
+
+    key: str  # stable: "<measure id>/<rule id>" or "<pack>/derive/<rule id>"
+    rule: Rule
+    pack: str
+    file: str
+    line: Optional[int]
+    measure_id: Optional[str]
+    anchor: C.Pattern
+    join: Optional[C.Pattern]
+    derived: list[str]
+    not_derived: list[str]
+    thresholds: list[str]
+    stratum: int = 0
+
+    @property
+    def patterns(self) -> list[C.Pattern]:
+        return [self.anchor] + ([self.join] if self.join else [])
+
+
+@dataclass
+class MeasureInfo:
+    measure: Measure
+    pack: str
+    file: str
+    rules: list[CompiledRule] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
+
+
+@dataclass
+class CaseInfo:
+    case: Case
+    pack: str
+    file: str
+    line: Optional[int]
+    measure_id: Optional[str]
+
+
+class KnowledgeBase:
+    """All packs, validated. Use :func:`load_knowledge`; then ``assess(profile, kb=kb)``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.packs: dict[str, PackFile] = {}
+        self.pack_dirs: dict[str, Path] = {}
+        self.measures: dict[str, MeasureInfo] = {}
+        self.measure_order: dict[str, int] = {}
+        self.rules: list[CompiledRule] = []
+        self.cases: list[CaseInfo] = []
+        self.thresholds: dict[str, Threshold] = {}
+        self.threshold_pack: dict[str, str] = {}
+        self.vocab = Vocabulary()
+        self.specs: dict[str, dict[str, C.FieldSpec]] = {}
+        self.catalog: dict[str, CatalogEntry] = {}
+        self.version = ""
+        self.files: list[Path] = []
+        self.runtime: dict[str, Any] = {}  # per-process objects built from the knowledge (the durable engine)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["runtime"] = {}
+        return state
+
+    def producers(self, name: str) -> list[CompiledRule]:
+        return [r for r in self.rules if r.rule.derive == name]
+
+
+# ------------------------------------------------------------------- loading
+
+_CACHE: dict[tuple[str, str], KnowledgeBase] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _hash_files(files: list[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(str(f.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def knowledge_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
+
+
+def load_knowledge(root: Optional[Union[str, Path]] = None, catalog: Optional[Path] = None,
+                   use_cache: bool = True) -> KnowledgeBase:
+    """Load and validate every pack under ``root`` (default: the packaged knowledge, or CPADVISOR_KNOWLEDGE).
+
+    Raises KnowledgeError listing every problem with file:line. Cached in the process and, unless
+    ``use_cache`` is False or CPADVISOR_NO_CACHE is set, on disk (see :mod:`cpadvisor.knowledge.cache`).
+    """
+    root = Path(root) if root else default_knowledge_dir()
+    if not root.is_dir():
+        raise KnowledgeError([InputError("knowledge folder not found / 找不到知识库目录", str(root))])
+    files = knowledge_files(root)
+    if not any(f.name == "pack.yaml" for f in files):
+        raise KnowledgeError([InputError("no knowledge pack here (no <pack>/pack.yaml) / 该目录下没有知识包", str(root))])
+    try:
+        cat_path = Path(catalog) if catalog else catalog_path(root)
+    except OSError as exc:  # pragma: no cover
+        raise KnowledgeError([InputError(str(exc), str(catalog))]) from None
+    version = _hash_files(files, root)
+    key = (str(root.resolve()), version + str(cat_path or ""))
+    with _CACHE_LOCK:
+        if use_cache and key in _CACHE:
+            return _CACHE[key]
+    disk = use_cache and _cache.enabled()
+    dkey = _cache.cache_key(root, version, cat_path) if disk else ""
+    kb = _cache.load(dkey) if disk else None
+    if not isinstance(kb, KnowledgeBase) or kb.version != version:
+        try:
+            cat = load_catalog(cat_path) if cat_path else {}
+        except InputError as exc:
+            raise KnowledgeError([exc]) from None
+        kb = _Loader(root, files, version, cat).load()
+        if disk:
+            _cache.save(dkey, kb)
+    kb.root = root
+    kb.files = files
+    if use_cache:
+        with _CACHE_LOCK:
+            _CACHE[key] = kb
+    return kb
+
+
+class _Loader:
+    def __init__(self, root: Path, files: list[Path], version: str, catalog: dict[str, CatalogEntry]):
+        self.kb = KnowledgeBase(root)
+        self.kb.version = version
+        self.kb.files = files
+        self.kb.catalog = catalog
+        self.problems: list[InputError] = []
+        self.docs: dict[str, Any] = {}
+
+    def err(self, msg: str, file: str, line: Optional[int] = None, fld: Optional[str] = None) -> None:
+        self.problems.append(InputError(msg, file, line, fld))
+
+    def _read(self, path: Path, model: Any) -> Any:
+        try:
+            doc = load_file(path)
+        except InputError as exc:
+            self.problems.append(exc)
+            return None
+        self.docs[str(path)] = doc
+        try:
+            return model.model_validate(to_plain(doc))
+        except ValidationError as exc:
+            self.problems.extend(pydantic_errors(exc, doc, str(path), names=model_field_names(model)))
+            return None
+
+    def load(self) -> KnowledgeBase:
+        kb = self.kb
+        root = kb.root
+        pack_dirs = sorted((d for d in root.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))),
+                           key=lambda d: (PACK_ORDER.index(d.name) if d.name in PACK_ORDER else len(PACK_ORDER), d.name))
+        measure_files: list[tuple[str, Path, MeasureFile]] = []
+        for d in pack_dirs:
+            pf_path = d / "pack.yaml"
+            if not pf_path.exists():
+                if any(d.glob("*.yaml")):
+                    self.err("pack folder has no pack.yaml / 缺少 pack.yaml", str(d))
+                continue
+            pf = self._read(pf_path, PackFile)
+            if pf is None:
+                continue
+            if pf.pack.code != d.name:
+                self.err(f"pack code '{pf.pack.code}' must equal its folder name '{d.name}'", str(pf_path),
+                         line_of(self.docs[str(pf_path)], ("pack", "code")), "pack.code")
+            kb.packs[d.name] = pf
+            kb.pack_dirs[d.name] = d
+            for msg in kb.vocab.add_pack(pf, str(pf_path)):
+                self.err(msg, str(pf_path), line_of(self.docs[str(pf_path)], ("vocabulary",)))
+            for tid, t in pf.thresholds.items():  # products are checked once every pack is read
+                kb.thresholds[tid] = t
+                kb.threshold_pack[tid] = d.name
+            for f in sorted(d.glob("*.yaml")):
+                if f.name == "pack.yaml":
+                    continue
+                mf = self._read(f, MeasureFile)
+                if mf is not None:
+                    measure_files.append((d.name, f, mf))
+        for code, pf in kb.packs.items():
+            for req in pf.pack.requires:
+                if req not in kb.packs:
+                    f = str(kb.pack_dirs[code] / "pack.yaml")
+                    self.err(f"pack '{code}' requires pack '{req}', which is not loaded{did_you_mean(req, kb.packs)}",
+                             f, line_of(self.docs.get(f), ("pack", "requires")), "pack.requires")
+        for msg in kb.vocab.attribute_clashes():
+            self.err(msg, str(root))
+        for tid, t in kb.thresholds.items():
+            if t.product and t.product not in kb.vocab.terms["products"]:
+                pack = kb.threshold_pack[tid]
+                f = str(kb.pack_dirs[pack] / "pack.yaml")
+                self.err(f"threshold '{tid}' names unknown product '{t.product}'"
+                         f"{did_you_mean(t.product, kb.vocab.terms['products'])}", f,
+                         line_of(self.docs.get(f), ("thresholds", tid, "product")), f"thresholds.{tid}.product")
+        kb.specs = kb.vocab.field_specs()
+        values = {tid: t.value for tid, t in kb.thresholds.items()}
+
+        for pack, f, mf in measure_files:
+            self._measure(pack, f, mf, values)
+        for pack, pf in kb.packs.items():
+            f = kb.pack_dirs[pack] / "pack.yaml"
+            for i, rule in enumerate(pf.derivations):
+                if not rule.derive:
+                    self.err("a derivation rule needs 'derive'", str(f),
+                             line_of(self.docs.get(str(f)), ("derivations", i)), f"derivations.{i}")
+                    continue
+                cr = self._rule(pack, f, ("derivations", i), f"{pack}/derive/{rule.id}", rule, None, values)
+                if cr:
+                    kb.rules.append(cr)
+            for i, case in enumerate(pf.cases):
+                kb.cases.append(CaseInfo(case, pack, str(f), line_of(self.docs.get(str(f)), ("cases", i)), None))
+        self._check_catalog()
+        self._check_derived()
+        self._check_cases()
+        if self.problems:
+            raise KnowledgeError(self.problems)
+        return kb
+
+    def _measure(self, pack: str, f: Path, mf: MeasureFile, values: dict[str, float]) -> None:
+        kb = self.kb
+        m = mf.measure
+        doc = self.docs[str(f)]
+        if m.id.split(".", 1)[0] != pack:
+            self.err(f"measure '{m.id}' belongs to pack '{m.id.split('.')[0]}', not '{pack}'", str(f),
+                     line_of(doc, ("measure", "id")), "measure.id")
+        if f.stem != m.id.split(".", 1)[-1]:
+            self.err(f"file name must be the measure slug: {m.id.split('.', 1)[-1]}.yaml", str(f),
+                     line_of(doc, ("measure", "id")), "measure.id")
+        if m.id in kb.measures:
+            self.err(f"duplicate measure id '{m.id}' (also in {kb.measures[m.id].file})", str(f),
+                     line_of(doc, ("measure", "id")), "measure.id")
+            return
+        info = MeasureInfo(m, pack, str(f))
+        kb.measures[m.id] = info
+        kb.measure_order[m.id] = len(kb.measure_order)
+        seen: set[str] = set()
+        for i, rule in enumerate(mf.rules):
+            if rule.id in seen:
+                self.err(f"duplicate rule id '{rule.id}'", str(f), line_of(doc, ("rules", i, "id")), f"rules.{i}.id")
+            seen.add(rule.id)
+            if rule.priority is None:
+                self.err("a rule that recommends a measure needs a priority (high, medium, low)", str(f),
+                         line_of(doc, ("rules", i)), f"rules.{i}.priority")
+            cr = self._rule(pack, f, ("rules", i), f"{m.id}/{rule.id}", rule, m.id, values)
+            if cr:
+                info.rules.append(cr)
+                kb.rules.append(cr)
+        for i, case in enumerate(mf.cases):
+            info.cases.append(case)
+            kb.cases.append(CaseInfo(case, pack, str(f), line_of(doc, ("cases", i)), m.id))
+
+    def _rule(self, pack: str, f: Path, loc: tuple, key: str, rule: Rule, measure_id: Optional[str],
+              values: dict[str, float]) -> Optional[CompiledRule]:
+        kb = self.kb
+        doc = self.docs.get(str(f))
+        ok = True
+        w = rule.when
+        anchor_kind = "park" if w.park is not None else "enterprise"
+        pats: dict[str, C.Pattern] = {anchor_kind: C.Pattern(anchor_kind)}
+        join = w.joined()
+        if join:
+            pats[join] = C.Pattern(join)
+        used_thresholds: list[str] = []
+        for kind in FACT_KINDS:
+            raws = getattr(w, kind)
+            if not raws:
+                continue
+            for j, raw in enumerate(raws):
+                where = loc + ("when", kind, j)
+                try:
+                    cond = C.parse(kind, raw.model_dump() if hasattr(raw, "model_dump") else raw, values)
+                except C.ConditionSyntaxError as exc:
+                    self.err(str(exc), str(f), line_of(doc, where), ".".join(map(str, where)))
+                    ok = False
+                    continue
+                for problem in C.check(cond, kb.specs[kind]):
+                    self.err(problem, str(f), line_of(doc, where), ".".join(map(str, where)))
+                    ok = False
+                items = cond.items if isinstance(cond, C.AnyGroup) else (cond,)
+                for c in items:
+                    if c.op in (">", ">=", "<", "<=") and not c.threshold:
+                        self.err(f"'{c.text}': a number compared in a rule must be a sourced threshold "
+                                 "($id from a pack's thresholds), never a bare number / 规则阈值必须有来源",
+                                 str(f), line_of(doc, where), ".".join(map(str, where)))
+                        ok = False
+                used_thresholds += [c.threshold for c in items if c.threshold]
+                pats[kind].conds.append(cond)
+        for t in used_thresholds:
+            th = kb.thresholds[t]
+            if not th.source.strip():
+                self.err(f"threshold '{t}' has no source", str(f), line_of(doc, loc))
+                ok = False
+        if not ok:
+            return None
+        return CompiledRule(key=key, rule=rule, pack=pack, file=str(f), line=line_of(doc, loc),
+                            measure_id=measure_id, anchor=pats[anchor_kind], join=pats.get(join) if join else None,
+                            derived=list(w.derived), not_derived=list(w.not_derived),
+                            thresholds=list(dict.fromkeys(used_thresholds)))
+
+    def _check_catalog(self) -> None:
+        kb = self.kb
+        for mid, info in kb.measures.items():
+            doc = self.docs.get(info.file)
+            entry = kb.catalog.get(mid)
+            if kb.catalog and entry is None:
+                self.err(f"measure id '{mid}' is not in the catalog{did_you_mean(mid, kb.catalog)}", info.file,
+                         line_of(doc, ("measure", "id")), "measure.id")
+            elif entry is not None:
+                m = info.measure
+                for fld, want, got in (("clause", entry.clause, m.clause), ("kind", entry.kind, m.kind),
+                                       ("name.zh", entry.name_zh, m.name.zh), ("name.en", entry.name_en, m.name.en)):
+                    if want != got:
+                        self.err(f"{fld} must be the catalog's {want!r}, got {got!r}", info.file,
+                                 line_of(doc, ("measure",) + tuple(fld.split("."))), f"measure.{fld}")
+            for r in info.rules:
+                for y in r.rule.yields_to:
+                    if y not in kb.measures:
+                        self.err(f"yields_to names unknown measure '{y}'{did_you_mean(y, kb.measures)}", info.file,
+                                 r.line, "yields_to")
+
+    def _check_derived(self) -> None:
+        kb = self.kb
+        produced: dict[str, list[CompiledRule]] = {}
+        for r in kb.rules:
+            if r.rule.derive:
+                produced.setdefault(r.rule.derive, []).append(r)
+        consumed = {n for r in kb.rules for n in r.derived + r.not_derived}
+        for r in kb.rules:
+            for n in r.derived + r.not_derived:
+                if n not in produced:
+                    self.err(f"derived fact '{n}' is produced by no rule{did_you_mean(n, produced)}", r.file, r.line,
+                             "when.derived")
+        for n, rs in produced.items():
+            if n not in consumed:
+                self.err(f"derived fact '{n}' is consumed by no rule: durable_rules would drop it silently",
+                         rs[0].file, rs[0].line, "derive")
+        # stratification: positive deps >= producer, negative deps > producer
+        strata = {r.key: 0 for r in kb.rules}
+        for _ in range(len(kb.rules) + 1):
+            changed = False
+            for r in kb.rules:
+                need = 0
+                for n in r.derived:
+                    need = max([need] + [strata[p.key] for p in produced.get(n, [])])
+                for n in r.not_derived:
+                    need = max([need] + [strata[p.key] + 1 for p in produced.get(n, [])])
+                if need > strata[r.key]:
+                    strata[r.key] = need
+                    changed = True
+                    if need > len(kb.rules):
+                        break
+            if not changed:
+                break
+        else:
+            self.err("derived facts depend on their own negation (no stratification possible)", str(kb.root))
+        for r in kb.rules:
+            r.stratum = strata[r.key]
+
+    def _check_cases(self) -> None:
+        kb = self.kb
+        for ci in kb.cases:
+            for ids in (ci.case.expect.applies, ci.case.expect.not_applies, ci.case.expect.to_verify,
+                        list(ci.case.expect.units), list(ci.case.expect.missing)):
+                for mid in ids:
+                    if mid not in kb.measures:
+                        self.err(f"case '{ci.case.name}' expects unknown measure '{mid}'"
+                                 f"{did_you_mean(mid, kb.measures)}", ci.file, ci.line, "expect")

@@ -1,0 +1,223 @@
+"""The merged vocabulary of all packs: field specs for rules, name checks for profiles."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from cpadvisor.knowledge.conditions import FieldSpec
+from cpadvisor.knowledge.format import Attribute, PackFile, ProductKey, Term
+from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
+from cpadvisor.knowledge.yamlio import did_you_mean
+
+TERM_KINDS = ("subsectors", "unit_types", "fuels", "waste_kinds", "disposals", "voc_kinds",
+              "voc_materials", "voc_methods", "shared_facilities", "products", "attributes")
+
+Loc = tuple[Any, ...]
+
+
+@dataclass
+class Vocabulary:
+    sectors: dict[str, Any] = field(default_factory=dict)  # pack code -> pack name
+    industry_codes: dict[str, str] = field(default_factory=dict)  # GB/T 4754 prefix -> pack
+    terms: dict[str, dict[str, Union[Term, Attribute, ProductKey]]] = field(
+        default_factory=lambda: {k: {} for k in TERM_KINDS})
+    owner: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, name) -> pack
+
+    def add_pack(self, pack: PackFile, where: str) -> list[str]:
+        problems = []
+        if pack.pack.sector:
+            self.sectors[pack.pack.code] = pack.pack.name
+        for code in pack.pack.industry_codes:
+            self.industry_codes[code] = pack.pack.code
+        for kind in TERM_KINDS:
+            for name, term in getattr(pack.vocabulary, kind).items():
+                if (kind, name) in self.owner:
+                    problems.append(f"{kind} '{name}' is declared twice: in pack '{self.owner[(kind, name)]}' "
+                                    f"and in '{pack.pack.code}' ({where})")
+                    continue
+                self.owner[(kind, name)] = pack.pack.code
+                self.terms[kind][name] = term
+        return problems
+
+    def names(self, kind: str) -> frozenset:
+        return frozenset(self.terms[kind])
+
+    def attributes(self, on: str) -> dict[str, Attribute]:
+        cache = self.__dict__.setdefault("_attr_cache", {})
+        if on not in cache:
+            cache[on] = {k: a for k, a in self.terms["attributes"].items() if a.on == on}  # type: ignore[union-attr]
+        return cache[on]
+
+    def label(self, kind: str, name: str, lang: str = "zh") -> str:
+        t = self.terms.get(kind, {}).get(name)
+        if t is None:
+            return name
+        return getattr(t, lang, name)
+
+    # ------------------------------------------------------------ field specs
+    def field_specs(self) -> dict[str, dict[str, FieldSpec]]:
+        S = FieldSpec
+        sectors = frozenset(self.sectors)
+        v = self.names
+        ent = {
+            "size": S("size", "enum", True, frozenset({"large", "medium", "small", "micro"})),
+            "sectors": S("sectors", "list", False, sectors),
+            "subsectors": S("subsectors", "list", False, v("subsectors")),
+            "industry_codes": S("industry_codes", "list", False),
+            "project_type": S("project_type", "enum", False, frozenset({"existing", "new", "rebuilt", "expanded"})),
+            "cp_audit_passed": S("cp_audit_passed", "bool", True),
+            "financing_constrained": S("financing_constrained", "bool", True),
+            "total_energy_tce": S("total_energy_tce", "number", True),
+            "electricity_mwh": S("electricity_mwh", "number", True),
+            "water_m3": S("water_m3", "number", True),
+            "fuels": S("fuels", "list", False, v("fuels")),
+            "unit_types": S("unit_types", "list", False, v("unit_types")),
+            "waste_kinds": S("waste_kinds", "list", False, v("waste_kinds")),
+            "voc_kinds": S("voc_kinds", "list", False, v("voc_kinds")),
+            "voc_materials": S("voc_materials", "list", False, v("voc_materials")),
+            "product_keys": S("product_keys", "list", False, v("products")),
+        }
+        for e in ("over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota", "on_mandatory_list"):
+            ent[f"emissions.{e}"] = S(f"emissions.{e}", "bool", True)
+        unit = {
+            "type": S("type", "enum", False, v("unit_types")),
+            "count": S("count", "number", False),
+            "capacity": S("capacity", "number", True),
+            "fuel": S("fuel", "enum", True, v("fuels")),
+        }
+        product = {
+            "key": S("key", "enum", False, v("products")),
+            "annual_output": S("annual_output", "number", True),
+            "unit_energy": S("unit_energy", "number", True),
+            "unit_water": S("unit_water", "number", True),
+            "unit_material": S("unit_material", "number", True),
+            "has_quota": S("has_quota", "bool", False),  # the product's key has sourced quota levels
+            "energy_grade": S("energy_grade", "number", True),
+            "vs_benchmark": S("vs_benchmark", "enum", True,
+                              frozenset({"better_than_benchmark", "between", "worse_than_baseline"})),
+            "energy_worse_than_cp_advanced": S("energy_worse_than_cp_advanced", "bool", True),
+            "water_worse_than_cp_advanced": S("water_worse_than_cp_advanced", "bool", True),
+            "material_worse_than_cp_advanced": S("material_worse_than_cp_advanced", "bool", True),
+        }
+        waste = {
+            "kind": S("kind", "enum", False, v("waste_kinds")),
+            "annual_t": S("annual_t", "number", True),
+            "disposal": S("disposal", "enum", True, v("disposals")),
+            "hazardous": S("hazardous", "bool", True),
+        }
+        voc = {
+            "kind": S("kind", "enum", False, v("voc_kinds")),
+            "material": S("material", "enum", True, v("voc_materials")),
+            "method": S("method", "enum", True, v("voc_methods")),
+            "enclosed": S("enclosed", "bool", True),
+            "annual_solvent_t": S("annual_solvent_t", "number", True),
+        }
+        park = {
+            "level": S("level", "enum", True, frozenset({"national", "provincial", "other"})),
+            "enterprise_count": S("enterprise_count", "number", True),
+            "leading_sectors": S("leading_sectors", "list", False, sectors),
+            "shared_facilities": S("shared_facilities", "list", False, v("shared_facilities")),
+            "water_reuse_rate": S("water_reuse_rate", "number", True),
+            "total_energy_tce": S("total_energy_tce", "number", True),
+        }
+        for e in ("coal", "oil", "gas", "electricity", "renewables"):
+            park[f"energy_mix.{e}"] = S(f"energy_mix.{e}", "number", True)
+        specs = {"enterprise": ent, "unit": unit, "product": product, "waste": waste, "voc": voc, "park": park}
+        for fact in ("enterprise", "unit", "park"):
+            for name, a in self.attributes(fact).items():
+                typ = {"bool": "bool", "number": "number", "enum": "enum", "text": "text"}[a.type]
+                specs[fact][name] = S(name, typ, True, frozenset(a.values) if a.values else None, a.zh, a.en)
+        return specs
+
+    def attribute_clashes(self) -> list[str]:
+        core = {"enterprise": set(EnterpriseProfile.model_fields) | {"fuels", "unit_types", "waste_kinds",
+                                                                    "voc_kinds", "voc_materials", "product_keys",
+                                                                    "t", "sid", "id", "ip"},
+                "unit": {"type", "count", "capacity", "fuel", "id", "uid", "t", "sid", "ip"},
+                "park": set(ParkProfile.model_fields) | {"t", "sid", "id", "ip"}}
+        return [f"attribute '{n}' clashes with the core {a.on} field of the same name"
+                for n, a in self.terms["attributes"].items() if n in core[a.on]]  # type: ignore[union-attr]
+
+    # --------------------------------------------------------- profile checks
+    def check_profile(self, p: Union[EnterpriseProfile, ParkProfile], measure_ids: set[str]) -> list[tuple[Loc, str]]:
+        """Names the vocabulary does not know, wrong attribute types, units that do not match."""
+        out: list[tuple[Loc, str]] = []
+
+        def term(kind: str, value: Any, loc: Loc, what: str) -> None:
+            if value is not None and value not in self.terms[kind]:
+                out.append((loc, f"unknown {what} '{value}'{did_you_mean(str(value), self.terms[kind])}"
+                                 f" / 未知的{what}"))
+
+        def measures(ids: list[str], loc: Loc) -> None:
+            for i, mid in enumerate(ids):
+                if mid not in measure_ids:
+                    out.append((loc + (i,), f"unknown measure id '{mid}'{did_you_mean(mid, measure_ids)} / 未知措施编号"))
+
+        def attrs(values: dict[str, Any], on: str, loc: Loc) -> None:
+            known = self.attributes(on)
+            for name, val in values.items():
+                a = known.get(name)
+                if a is None:
+                    out.append((loc + (name,), f"unknown {on} attribute '{name}'{did_you_mean(name, known)} / 未知属性"))
+                    continue
+                if a.type == "bool" and not isinstance(val, bool):
+                    out.append((loc + (name,), f"'{name}' must be true or false, got {val!r}"))
+                elif a.type == "number":
+                    if isinstance(val, bool) or not isinstance(val, (int, float)):
+                        out.append((loc + (name,), f"'{name}' must be a number, got {val!r}"))
+                    elif (a.min is not None and val < a.min) or (a.max is not None and val > a.max):
+                        out.append((loc + (name,), f"'{name}' = {val} is outside {a.min}..{a.max} {a.unit or ''}"))
+                elif a.type == "enum" and val not in (a.values or []):
+                    out.append((loc + (name,), f"'{name}' must be one of {a.values}, got {val!r}"
+                                               f"{did_you_mean(str(val), a.values or [])}"))
+                elif a.type == "text" and not isinstance(val, str):
+                    out.append((loc + (name,), f"'{name}' must be text, got {val!r}"))
+
+        measures(p.measures_in_place, ("measures_in_place",))
+        if isinstance(p, ParkProfile):
+            attrs(p.attributes, "park", ("attributes",))
+            for i, s in enumerate(p.leading_sectors):
+                if s not in self.sectors:
+                    out.append((("leading_sectors", i), f"unknown sector '{s}'{did_you_mean(s, self.sectors)} / 未知行业"))
+            for i, f in enumerate(p.shared_facilities):
+                term("shared_facilities", f, ("shared_facilities", i), "shared facility")
+            return out
+        attrs(p.attributes, "enterprise", ("attributes",))
+        for i, s in enumerate(p.sectors):
+            if s not in self.sectors:
+                out.append((("sectors", i), f"unknown sector '{s}'{did_you_mean(s, self.sectors)} / 未知行业"))
+        for i, s in enumerate(p.subsectors):
+            term("subsectors", s, ("subsectors", i), "subsector")
+        for i, e in enumerate(p.energy):
+            term("fuels", e.fuel, ("energy", i, "fuel"), "fuel")
+        for i, u in enumerate(p.units):
+            term("unit_types", u.type, ("units", i, "type"), "unit type")
+            term("fuels", u.fuel, ("units", i, "fuel"), "fuel")
+            measures(u.measures_in_place, ("units", i, "measures_in_place"))
+            attrs(u.attributes, "unit", ("units", i, "attributes"))
+        for i, pr in enumerate(p.products):
+            if pr.key is not None:
+                term("products", pr.key, ("products", i, "key"), "product key")
+                pk = self.terms["products"].get(pr.key)
+                if pk is not None and pr.unit_energy_unit and pk.energy_unit and pr.unit_energy_unit != pk.energy_unit:
+                    out.append((("products", i, "unit_energy_unit"),
+                                f"unit energy of '{pr.key}' is measured in {pk.energy_unit}, got {pr.unit_energy_unit}"
+                                " / 单位产品能耗计量单位不符"))
+        for i, w in enumerate(p.solid_wastes):
+            term("waste_kinds", w.kind, ("solid_wastes", i, "kind"), "solid waste kind")
+            term("disposals", w.disposal, ("solid_wastes", i, "disposal"), "disposal")
+        for i, o in enumerate(p.voc_operations):
+            term("voc_kinds", o.kind, ("voc_operations", i, "kind"), "VOC operation")
+            term("voc_materials", o.material, ("voc_operations", i, "material"), "VOC material")
+            term("voc_methods", o.method, ("voc_operations", i, "method"), "VOC method")
+        return out
+
+    def sectors_of_codes(self, codes: list[str]) -> list[str]:
+        """Packs that GB/T 4754 codes map to (longest prefix wins)."""
+        out = []
+        for code in codes:
+            digits = code.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            best = max((p for p in self.industry_codes if digits.startswith(p)), key=len, default=None)
+            if best and self.industry_codes[best] not in out:
+                out.append(self.industry_codes[best])
+        return out

@@ -1,0 +1,289 @@
+"""Safe loading of YAML/JSON into plain data with a line index; data only, never code.
+
+One loader for profiles and knowledge packs alike, everywhere: libyaml's C parser composes the
+node tree (YAML 1.2 resolution), then an iterative walk refuses tags, anchors/aliases and merge
+keys, non-text and duplicate keys, and documents over the node, depth and size limits, before it
+builds plain ``dict``/``list``/scalars and records the line of every key and item. Nothing is
+constructed from a node that could run code, and no limit can be passed by aliasing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import ConstructorError, SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from cpadvisor.errors import InputError, did_you_mean  # noqa: F401 - re-exported
+
+MAX_BYTES = 5 * 1024 * 1024  # a file
+MAX_NODES = 200_000  # scalars, lists and mappings in one document
+MAX_DEPTH = 32  # nesting of lists and mappings
+MAX_KEY = 200  # characters of a mapping key
+_T = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+
+Loc = tuple[Any, ...]
+
+
+@dataclass
+class Doc:
+    """Plain data of a YAML/JSON document, and the line (1-based) of each key or item by its path."""
+
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def sub(self, key: Any) -> "Doc":
+        """The document below one key, with its lines."""
+        n = 1
+        return Doc(self.data[key], {k[n:]: v for k, v in self.lines.items() if k[:n] == (key,)})
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self.data.get(key, default) if isinstance(self.data, dict) else default
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
+_PARSER: Optional[YAML] = None
+
+
+def _yaml() -> YAML:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = YAML(typ="safe")  # the C parser (ruamel.yaml.clib) when installed
+    return _PARSER
+
+
+def _scalar(node: ScalarNode, file: str) -> Any:
+    tag = node.tag
+    _SCALARS: SafeConstructor = _yaml().constructor  # scalar constructors only; never construct_object
+    try:
+        if tag == _T + "str":
+            return node.value
+        if tag == _T + "null":
+            return None
+        if tag == _T + "bool":
+            return _SCALARS.construct_yaml_bool(node)
+        if tag == _T + "int":
+            return _SCALARS.construct_yaml_int(node)
+        if tag == _T + "float":
+            return _SCALARS.construct_yaml_float(node)
+        return _SCALARS.construct_yaml_timestamp(node).isoformat()  # timestamp
+    except (ValueError, ConstructorError) as exc:  # e.g. an integer of more than 4,300 digits
+        raise InputError(f"cannot read value: {_one_line(exc)[:120]} / 无法读取该值", file,
+                         node.start_mark.line + 1) from None
+
+
+def _build(root: Node, file: str) -> Doc:
+    """Plain data and line index from a node tree, refusing what a data file may not hold."""
+    lines: dict[Loc, int] = {(): root.start_mark.line + 1}
+    seen: set[int] = set()
+    count = 0
+    out: dict[int, Any] = {}
+    # iterative: (node, path, depth); containers are filled after their children are built
+    stack: list[tuple[Node, Loc, int, bool]] = [(root, (), 0, False)]
+    while stack:
+        node, path, depth, done = stack.pop()
+        line = node.start_mark.line + 1
+        if done:
+            if isinstance(node, MappingNode):
+                out[id(node)] = {k: out.pop(id(v)) for k, v in _keys(node)}
+            else:
+                out[id(node)] = [out.pop(id(v)) for v in node.value]
+            continue
+        if id(node) in seen:
+            raise InputError("YAML anchors/aliases are not allowed / 不允许使用锚点或别名", file, line)
+        seen.add(id(node))
+        count += 1
+        if count > MAX_NODES:
+            raise InputError(f"document too large (> {MAX_NODES} nodes) / 文件过大", file)
+        if depth > MAX_DEPTH:
+            raise InputError(f"nested more than {MAX_DEPTH} levels deep / 嵌套层级过深", file, line)
+        if isinstance(node, ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                raise InputError(f"YAML tag {node.tag!r} is not allowed: knowledge and profiles are data only / "
+                                 "不允许使用YAML标签", file, line)
+            out[id(node)] = _scalar(node, file)
+            continue
+        if isinstance(node, MappingNode):
+            if node.tag != _T + "map":
+                raise InputError(f"YAML tag {node.tag!r} is not allowed / 不允许使用YAML标签", file, line)
+            stack.append((node, path, depth, True))
+            keys: set[str] = set()
+            for k, v in node.value:
+                kline = k.start_mark.line + 1
+                if k.tag == _T + "merge":
+                    raise InputError("merge keys ('<<') are not allowed / 不允许使用合并键", file, kline)
+                if not isinstance(k, ScalarNode) or k.tag != _T + "str":
+                    shown = k.value if isinstance(k, ScalarNode) else "a list or mapping"
+                    raise InputError(f"a key must be text, got {shown!r}: quote it / 键名必须是文本", file, kline)
+                if len(k.value) > MAX_KEY:
+                    raise InputError(f"key longer than {MAX_KEY} characters / 键名过长", file, kline)
+                if k.value in keys:
+                    raise InputError(f"duplicate key '{k.value}' / 重复的键", file, kline,
+                                     ".".join(map(str, path + (k.value,))))
+                keys.add(k.value)
+                lines[path + (k.value,)] = kline
+                stack.append((v, path + (k.value,), depth + 1, False))
+        elif isinstance(node, SequenceNode):
+            if node.tag != _T + "seq":
+                raise InputError(f"YAML tag {node.tag!r} is not allowed / 不允许使用YAML标签", file, line)
+            stack.append((node, path, depth, True))
+            for i, v in enumerate(node.value):
+                lines[path + (i,)] = v.start_mark.line + 1
+                stack.append((v, path + (i,), depth + 1, False))
+    return Doc(out[id(root)], lines)
+
+
+def _keys(node: MappingNode) -> Iterable[tuple[str, Node]]:
+    return ((k.value, v) for k, v in node.value)
+
+
+def _json(text: str, file: str) -> Optional[Doc]:
+    """Strict JSON (which may hold characters YAML refuses, e.g. U+007F); None if it is not JSON."""
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        d: dict = {}
+        for k, v in items:
+            if k in d:
+                raise InputError(f"duplicate key '{k}' / 重复的键", file)
+            d[k] = v
+        return d
+
+    def bad_constant(name: str) -> Any:
+        raise InputError(f"{name} is not a number here / 不是有效数值", file)
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant)
+    except (ValueError, RecursionError):
+        return None
+    return Doc(data, {(): 1})
+
+
+def loads(text: str, file: str = "<input>") -> Doc:
+    """Parse YAML or JSON text into a :class:`Doc` (plain data and line index)."""
+    try:
+        root = _yaml().compose(text)
+    except MarkedYAMLError as exc:
+        if text.lstrip().startswith(("{", "[")):
+            doc = _json(text, file)
+            if doc is not None:
+                return doc
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = _one_line(exc.problem or exc.context or "")
+        raise InputError(f"malformed YAML/JSON: {what} / 格式错误", file, line) from None
+    except (YAMLError, ValueError) as exc:
+        raise InputError(f"malformed YAML/JSON: {_one_line(exc)[:200]} / 格式错误", file) from None
+    except RecursionError:
+        raise InputError(f"nested more than {MAX_DEPTH} levels deep / 嵌套层级过深", file) from None
+    if root is None:
+        raise InputError("empty document / 文件为空", file)
+    return _build(root, file)
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """UTF-8 text of a regular file under the size limit (one InputError otherwise; never blocks on a FIFO)."""
+    file = str(path)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise InputError(f"cannot read file / 无法读取: {exc.strerror}", file) from None
+    import stat as _stat
+    if _stat.S_ISDIR(st.st_mode):
+        raise InputError("is a folder, not a file / 这是目录而不是文件", file)
+    if not _stat.S_ISREG(st.st_mode):
+        raise InputError("not a regular file (a FIFO, socket or device) / 不是普通文件", file)
+    if st.st_size > max_bytes:
+        raise InputError(f"file is {st.st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit / 文件过大", file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file / 无法读取: {exc.strerror}", file) from None
+    return decode(raw, file, max_bytes)
+
+
+def decode(raw: bytes, file: str, max_bytes: int = MAX_BYTES) -> str:
+    if len(raw) > max_bytes:
+        raise InputError(f"file is {len(raw) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit / 文件过大", file)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte {exc.start}) / 文件不是UTF-8编码", file, line) from None
+
+
+def load_file(path: Path, max_bytes: int = MAX_BYTES) -> Doc:
+    return loads(read_text(Path(path), max_bytes), str(path))
+
+
+def line_of(doc: Any, loc: Iterable[Any]) -> Optional[int]:
+    """Best line number for a path of keys/indexes (as in pydantic error locations): the deepest known."""
+    if not isinstance(doc, Doc):
+        return None
+    path = tuple(p for p in loc if not (isinstance(p, str) and p[:1].isupper() and p not in _keys_at(doc)))
+    for n in range(len(path), -1, -1):
+        line = doc.lines.get(path[:n])
+        if line is not None:
+            return line
+    return None
+
+
+def _keys_at(doc: Doc) -> set:
+    return {k[-1] for k in doc.lines if k and isinstance(k[-1], str)}
+
+
+def to_plain(obj: Any) -> Any:
+    """The plain data of a :class:`Doc` (other values pass through)."""
+    return obj.data if isinstance(obj, Doc) else obj
+
+
+def model_field_names(model: Any) -> set[str]:
+    """Every property name in a pydantic model's JSON schema (for "did you mean")."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                names.update(props)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(model.model_json_schema())
+    return names
+
+
+def pydantic_errors(exc: Any, doc: Any, file: str, skip: int = 0, names: Iterable[str] = ()) -> list[InputError]:
+    """Turn a pydantic ValidationError into InputErrors with file:line and the field path.
+
+    ``skip`` drops leading wrapper keys from the error location.
+    """
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])[skip:]
+        if skip and loc[:1] in (("enterprise",), ("park",)):
+            loc = loc[1:]  # the discriminator tag of the profile union
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith(("function-", "json-or-python"))))
+        field = ".".join(str(p) for p in loc) or None
+        msg = err["msg"]
+        if err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field / 未知字段 '{loc[-1]}'" + did_you_mean(str(loc[-1]), names)
+        elif err["type"] == "missing":
+            msg = "required field is missing / 缺少必填字段"
+        elif err["type"] == "union_tag_invalid":
+            msg = "kind must be 'enterprise' or 'park' / kind 应为 enterprise 或 park"
+        elif "input" in err and err["type"] != "value_error":
+            msg = f"{msg} (got {err['input']!r})"[:300]
+        out.append(InputError(_one_line(msg), file, line_of(doc, loc), field))
+    return out

@@ -1,0 +1,1 @@
+"""Input and result models: profiles in, assessments out (pydantic, JSON both ways)."""

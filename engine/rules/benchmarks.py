@@ -1,0 +1,77 @@
+"""Unit energy use of each keyed product against its sourced levels (标杆, 基准, quota grades)."""
+from __future__ import annotations
+
+from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
+from cpadvisor.models.results import BenchmarkGap, Text
+from cpadvisor.rules.facts import energy_grade, has_quota, product_levels, vs_benchmark
+from cpadvisor.rules.resolve import threshold_use
+
+LEVEL_ORDER = ("quota_1", "benchmark", "quota_2", "baseline", "quota_3")
+
+
+def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> list[BenchmarkGap]:
+    """Unit energy use of each keyed product against its sourced levels, with the saving potential."""
+    out: list[BenchmarkGap] = []
+    for pr in getattr(profile, "products", ()):
+        if not pr.key:
+            continue
+        ids = [tid for tid, t in kb.thresholds.items() if t.product == pr.key and t.level in LEVEL_ORDER]
+        if not ids:
+            continue
+        pk = kb.vocab.terms["products"][pr.key]
+        unit = getattr(pk, "energy_unit", None) or kb.thresholds[ids[0]].unit
+        levels = sorted((threshold_use(kb, t) for t in ids), key=lambda u: LEVEL_ORDER.index(kb.thresholds[u.id].level))
+        missing = []
+        if pr.unit_energy is None:
+            missing.append("product.unit_energy")
+            out.append(BenchmarkGap(product=pr.name, product_key=pr.key, indicator=pk.zh, unit=unit, value=0,
+                                    levels=levels, rating=Text(zh="待核实", en="to verify"), missing=missing))
+            continue
+        lv = product_levels(kb.thresholds, pr.key)
+        v = pr.unit_energy
+        vb = vs_benchmark(v, lv)
+        grade = energy_grade(v, lv)
+        parts_zh, parts_en = [], []
+        if vb:
+            parts_zh.append({"better_than_benchmark": "达到标杆水平", "between": "介于标杆与基准之间",
+                             "worse_than_baseline": "低于基准水平"}[vb])
+            parts_en.append({"better_than_benchmark": "at or better than the benchmark", "between":
+                             "between benchmark and baseline", "worse_than_baseline": "worse than the baseline"}[vb])
+        if grade:
+            parts_zh.append(f"能耗限额{grade}级" if grade < 4 else "未达能耗限额3级（限定值）")
+            parts_en.append(f"quota grade {grade}" if grade < 4 else "worse than quota grade 3 (limit)")
+        elif "quota_3" in lv and not has_quota(lv):
+            parts_zh.append("所录能耗限额各级数值顺序异常，须核对标准原文")
+            parts_en.append("the recorded quota levels are out of order: check the standard")
+        target_level = ("benchmark" if vb is not None else
+                        "quota_1" if "quota_1" in lv and (has_quota(lv) or "quota_3" not in lv) else None)
+        target = lv.get(target_level) if target_level else None
+        gap = round(v - target, 6) if target is not None and v > target else (0.0 if target is not None else None)
+        saving = None
+        if gap is not None and pr.annual_output is not None and unit.startswith("kgce/"):
+            denom = unit.split("/", 1)[1]
+            if (pr.output_unit or pk.output_unit) == denom:
+                saving = round(gap * pr.annual_output / 1000.0, 3)
+            else:
+                missing.append("product.output_unit")
+        elif pr.annual_output is None:
+            missing.append("product.annual_output")
+        elif gap is not None:
+            missing.append(f"saving in {unit} not converted to tce")
+        co2 = co2_factor = None
+        factor_id = next((tid for tid, t in kb.thresholds.items() if t.level == "factor" and t.unit == "tCO2/tce"), None)
+        if saving is not None and factor_id:
+            co2_factor = threshold_use(kb, factor_id)
+            co2 = round(saving * co2_factor.value, 3)
+        elif saving is not None:
+            missing.append("CO2 emission factor (tCO2/tce) with a source")
+        out.append(BenchmarkGap(product=pr.name, product_key=pr.key, indicator=pk.zh, unit=unit, value=v,
+                                annual_output=pr.annual_output, output_unit=pr.output_unit or pk.output_unit,
+                                levels=levels, rating=Text(zh="，".join(parts_zh) or "待核实",
+                                                           en="; ".join(parts_en) or "to verify"),
+                                gap_to_benchmark=gap, gap_target=target_level, saving_tce_per_year=saving, co2_t_per_year=co2,
+                                co2_factor=co2_factor, missing=missing))
+    return out
+
+

@@ -1,0 +1,151 @@
+"""Profile -> facts: plain dicts that durable_rules and the plain evaluator both read.
+
+Missing values are left out (durable treats ``null`` as present). Lists get a
+``<name>__n`` count so that "not contains" works on empty lists. Measures in
+place become ``ip.<id with __ for .>`` keys.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from cpadvisor.knowledge.conditions import count_key
+from cpadvisor.knowledge.format import Threshold
+from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, Product
+
+Facts = dict[str, list[dict[str, Any]]]
+
+
+def ip_key(measure_id: str) -> str:
+    return measure_id.replace(".", "__")
+
+
+def _put(fact: dict, name: str, value: Any) -> None:
+    if value is None:
+        return
+    fact[name] = value
+    if isinstance(value, list):
+        fact[count_key(name)] = len(value)
+
+
+def _in_place(ids: list[str]) -> dict[str, int]:
+    return {ip_key(m): 1 for m in ids}
+
+
+def has_quota(levels: dict[str, float]) -> bool:
+    """The product has a usable quota standard: a limit (grade 3) and levels in order."""
+    if "quota_3" not in levels:
+        return False
+    present = [levels[k] for k in ("quota_1", "quota_2", "quota_3") if k in levels]
+    return present == sorted(present)  # out of order as transcribed: no grade rather than a wrong one
+
+
+def energy_grade(value: float, levels: dict[str, float]) -> Optional[int]:
+    """1, 2 or 3 for the best quota level reached (lower is better), 4 if worse than level 3."""
+    if not has_quota(levels):
+        return None
+    for lvl, name in ((1, "quota_1"), (2, "quota_2"), (3, "quota_3")):
+        if name in levels and value <= levels[name]:
+            return lvl
+    return 4
+
+
+def vs_benchmark(value: float, levels: dict[str, float]) -> Optional[str]:
+    if "benchmark" not in levels or "baseline" not in levels or levels["benchmark"] > levels["baseline"]:
+        return None
+    if value <= levels["benchmark"]:
+        return "better_than_benchmark"
+    if value > levels["baseline"]:
+        return "worse_than_baseline"
+    return "between"
+
+
+def _worse(value: Optional[float], advanced: Optional[float]) -> Optional[bool]:
+    if value is None or advanced is None:
+        return None
+    return value > advanced
+
+
+def product_fact(p: Product, i: int, levels: dict[str, float]) -> dict[str, Any]:
+    f: dict[str, Any] = {"t": "product", "id": f"product:{i}", "uid": p.name, "has_quota": has_quota(levels)}
+    _put(f, "key", p.key)
+    for name in ("annual_output", "unit_energy", "unit_water", "unit_material"):
+        _put(f, name, getattr(p, name))
+    if p.unit_energy is not None and levels:
+        _put(f, "energy_grade", energy_grade(p.unit_energy, levels))
+        _put(f, "vs_benchmark", vs_benchmark(p.unit_energy, levels))
+    _put(f, "energy_worse_than_cp_advanced", _worse(p.unit_energy, p.cp_advanced_energy))
+    _put(f, "water_worse_than_cp_advanced", _worse(p.unit_water, p.cp_advanced_water))
+    _put(f, "material_worse_than_cp_advanced", _worse(p.unit_material, p.cp_advanced_material))
+    return f
+
+
+def product_levels(thresholds: dict[str, Threshold], key: Optional[str]) -> dict[str, float]:
+    """level -> value of the energy thresholds sourced for a product key."""
+    if key is None:
+        return {}
+    return {t.level: t.value for t in thresholds.values() if t.product == key and t.level != "factor"}
+
+
+def build_facts(profile: Union[EnterpriseProfile, ParkProfile], thresholds: dict[str, Threshold],
+                extra_sectors: tuple[str, ...] = ()) -> Facts:
+    """All facts of one profile, by kind: enterprise|park, unit, product, waste, voc."""
+    if isinstance(profile, ParkProfile):
+        park: dict[str, Any] = {"t": "park", "id": "park"}
+        for name in ("level", "enterprise_count", "water_reuse_rate", "total_energy_tce"):
+            _put(park, name, getattr(profile, name))
+        _put(park, "leading_sectors", list(profile.leading_sectors))
+        _put(park, "shared_facilities", list(profile.shared_facilities))
+        mix = profile.energy_mix.model_dump(exclude_none=True)
+        if mix:
+            park["energy_mix"] = mix
+        for k, v in profile.attributes.items():
+            _put(park, k, v)
+        park["ip"] = _in_place(profile.measures_in_place)
+        return {"park": [park], "enterprise": [], "unit": [], "product": [], "waste": [], "voc": []}
+
+    p = profile
+    ent: dict[str, Any] = {"t": "enterprise", "id": "enterprise"}
+    sectors = list(dict.fromkeys([*p.sectors, *extra_sectors]))
+    _put(ent, "sectors", sectors)
+    _put(ent, "subsectors", list(p.subsectors))
+    _put(ent, "industry_codes", list(p.industry_codes))
+    for name in ("size", "project_type", "cp_audit_passed", "financing_constrained", "total_energy_tce",
+                 "electricity_mwh", "water_m3"):
+        _put(ent, name, getattr(p, name))
+    em = p.emissions.model_dump(exclude_none=True)
+    if em:
+        ent["emissions"] = em
+    fuels = [e.fuel for e in p.energy] + [u.fuel for u in p.units if u.fuel]
+    _put(ent, "fuels", list(dict.fromkeys(fuels)))
+    _put(ent, "unit_types", list(dict.fromkeys(u.type for u in p.units)))
+    _put(ent, "waste_kinds", list(dict.fromkeys(w.kind for w in p.solid_wastes)))
+    _put(ent, "voc_kinds", list(dict.fromkeys(o.kind for o in p.voc_operations)))
+    _put(ent, "voc_materials", list(dict.fromkeys(o.material for o in p.voc_operations if o.material)))
+    _put(ent, "product_keys", list(dict.fromkeys(pr.key for pr in p.products if pr.key)))
+    for k, v in p.attributes.items():
+        _put(ent, k, v)
+    ent["ip"] = _in_place(p.measures_in_place)
+
+    units = []
+    for i, u in enumerate(p.units):
+        f: dict[str, Any] = {"t": "unit", "id": f"unit:{i}", "uid": u.id, "type": u.type, "count": u.count}
+        _put(f, "capacity", u.capacity)
+        _put(f, "fuel", u.fuel)
+        for k, v in u.attributes.items():
+            _put(f, k, v)
+        f["ip"] = _in_place(u.measures_in_place)
+        units.append(f)
+    products = [product_fact(pr, i, product_levels(thresholds, pr.key)) for i, pr in enumerate(p.products)]
+    wastes = []
+    for i, w in enumerate(p.solid_wastes):
+        f = {"t": "waste", "id": f"waste:{i}", "uid": f"{w.kind}#{i + 1}", "kind": w.kind}
+        for name in ("annual_t", "disposal", "hazardous"):
+            _put(f, name, getattr(w, name))
+        wastes.append(f)
+    vocs = []
+    for i, o in enumerate(p.voc_operations):
+        f = {"t": "voc", "id": f"voc:{i}", "uid": f"{o.kind}#{i + 1}", "kind": o.kind}
+        for name in ("material", "method", "enclosed", "annual_solvent_t"):
+            _put(f, name, getattr(o, name))
+        vocs.append(f)
+    return {"enterprise": [ent], "park": [], "unit": units, "product": products, "waste": wastes, "voc": vocs}

@@ -1,0 +1,105 @@
+"""Rule events -> findings: applies beats to-verify; measures in place and yields_to respected."""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from cpadvisor.knowledge.loader import CompiledRule, KnowledgeBase
+from cpadvisor.models.results import Finding, ThresholdUse
+from cpadvisor.rules.durable import Event
+from cpadvisor.rules.facts import Facts
+from cpadvisor.rules.plain import trace, unknowns
+
+PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, None: 3}
+
+
+def threshold_use(kb: KnowledgeBase, tid: str) -> ThresholdUse:
+    t = kb.thresholds[tid]
+    return ThresholdUse(id=tid, value=t.value, unit=t.unit, source=t.source,
+                        effective=t.effective.isoformat() if t.effective else None, verified=t.verified)
+
+
+def _thresholds_for(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -> list[ThresholdUse]:
+    ids = list(cr.thresholds)
+    if cr.join and cr.join.fact == "product" and join and any(
+            f in ("energy_grade", "vs_benchmark") for c in cr.join.conds for f in c.fields):
+        ids += [tid for tid, t in kb.thresholds.items() if t.product == join.get("key")]
+    return [threshold_use(kb, t) for t in dict.fromkeys(ids)]
+
+
+def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: dict[str, str]) -> list[Finding]:
+    """Findings from rule events: applies beats to-verify; in place and yields_to respected."""
+    by_measure: dict[str, dict[str, list[Event]]] = {}
+    for ev in events:
+        if ev.rule.measure_id:
+            by_measure.setdefault(ev.rule.measure_id, {"apply": [], "verify": []})[ev.mode].append(ev)
+
+    def uid(ev: Event) -> Optional[str]:
+        return ev.join.get("uid") if ev.join else None
+
+    applied = {mid: evs["apply"] for mid, evs in by_measure.items() if evs["apply"]}
+    # yields_to: a general rule gives way where a more specific measure applies to the same unit
+    superseded: dict[str, tuple[str, CompiledRule]] = {}
+    for mid, evs in list(applied.items()):
+        keep = []
+        for ev in evs:
+            winner = None
+            for other in ev.rule.rule.yields_to:
+                oevs = applied.get(other)
+                if not oevs or other == mid:
+                    continue
+                ounits = {uid(o) for o in oevs}
+                if None in ounits or uid(ev) in ounits or ev.join is None:
+                    winner = other
+                    break
+            if winner:
+                superseded[mid] = (winner, ev.rule)
+            else:
+                keep.append(ev)
+        if keep:
+            applied[mid] = keep
+        else:
+            del applied[mid]
+
+    findings: list[Finding] = []
+    anchor_fact = (facts.get("enterprise") or facts.get("park") or [{}])[0]
+    in_place = set(anchor_fact.get("ip", {})) | {k for u in facts.get("unit", ()) for k in u.get("ip", {})}
+
+    candidates_ids = set(by_measure) | set(superseded) | {k.replace("__", ".", 1) for k in in_place}
+    for mid in sorted(candidates_ids, key=kb.measure_order.get):
+        info = kb.measures.get(mid)
+        if info is None:
+            continue
+        m = info.measure
+        base = dict(measure_id=mid, pack=info.pack, kind=m.kind, name=m.name, clause=m.clause,
+                    categories=list(m.categories), cost=m.cost)
+        evs = by_measure.get(mid)
+        if mid in applied:
+            chosen = sorted(applied[mid], key=lambda e: (PRIORITY_RANK[e.rule.rule.priority],
+                                                          info.rules.index(e.rule) if e.rule in info.rules else 0))
+            best = chosen[0]
+            _, results = trace(kb, best.rule, best.anchor, best.join, derived)
+            units = list(dict.fromkeys(u for u in (uid(e) for e in chosen) if u))
+            findings.append(Finding(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
+                                    units=units, reason=best.rule.rule.because, conditions=results,
+                                    thresholds=_thresholds_for(kb, best.rule, best.join),
+                                    verdict=best.rule.rule.verdict))
+        elif mid in superseded:
+            winner, rule = superseded[mid]
+            findings.append(Finding(**base, status="superseded", rule_id=rule.key, superseded_by=winner,
+                                    reason=rule.rule.because, note=rule.rule.yields_why))
+        elif evs and evs["verify"]:
+            missing: list[str] = []
+            best = sorted(evs["verify"], key=lambda e: PRIORITY_RANK[e.rule.rule.priority])[0]
+            for ev in evs["verify"]:
+                missing += unknowns(kb, ev.rule, ev.anchor, ev.join, derived)
+            _, results = trace(kb, best.rule, best.anchor, best.join, derived)
+            units = list(dict.fromkeys(u for u in (uid(e) for e in evs["verify"]) if u))
+            findings.append(Finding(**base, status="to_verify", priority=best.rule.rule.priority,
+                                    rule_id=best.rule.key, units=units, reason=best.rule.rule.because,
+                                    conditions=results, missing=list(dict.fromkeys(missing)),
+                                    thresholds=_thresholds_for(kb, best.rule, best.join)))
+        elif mid.replace(".", "__") in in_place:
+            findings.append(Finding(**base, status="in_place"))
+    return findings
+
+

@@ -1,0 +1,1 @@
+"""Many assessments: the database store, batch runs and the portfolio summary."""

@@ -1,0 +1,237 @@
+"""Assessment store: one row per assessed profile file (SQLite by default, PostgreSQL by URL).
+
+    store = Store("cpadvisor.db")                    # or "postgresql://user:pw@host/db", or env CPADVISOR_DB
+    store.save_assessment(assess(path, kb=kb), source_file=path)
+    for rec in store.history("湘潭某钢铁有限公司"): rec.assessment()
+
+A row keeps the profile, the Assessment JSON (without its profile, stored beside it), the
+knowledge version, the profile hash, the source file with its content hash, and the time.
+``run_key`` (file path + content hash + knowledge version) makes batch runs resumable:
+a row with a run key is finished and is never redone; rows of unexpected failures have none.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import Column, DateTime, String, Text, event, func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Field, SQLModel, create_engine
+
+from cpadvisor.errors import InputError
+from cpadvisor.models.results import Assessment
+
+DEFAULT_DB = "cpadvisor.db"
+OK, INVALID, FAILED = "ok", "invalid", "failed"  # row status: assessed, bad input (recorded), unexpected error
+
+
+class AssessmentRecord(SQLModel, table=True):
+    """One assessed (or rejected) profile."""
+
+    __tablename__ = "assessment"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_key: Optional[str] = Field(default=None, sa_column=Column(String(64), unique=True, nullable=True))
+    status: str = Field(default=OK, max_length=16, index=True)
+    error: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    enterprise: Optional[str] = Field(default=None, max_length=200, index=True)
+    credit_code: Optional[str] = Field(default=None, max_length=18, index=True)
+    city: Optional[str] = Field(default=None, max_length=40, index=True)
+    profile_kind: Optional[str] = Field(default=None, max_length=16)
+    source_file: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True, index=True))
+    content_hash: Optional[str] = Field(default=None, max_length=64)
+    profile_hash: Optional[str] = Field(default=None, max_length=64)
+    knowledge_version: str = Field(max_length=64, index=True)
+    engine_version: str = Field(max_length=32)
+    audit_type: Optional[str] = Field(default=None, max_length=16)
+    recommended: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # applying ids, space-separated
+    n_recommended: int = 0
+    n_to_verify: int = 0
+    saving_tce: Optional[float] = None
+    total_energy_tce: Optional[float] = None
+    profile_json: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    result_json: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+    def assessment(self) -> Optional[Assessment]:
+        """The stored Assessment (None for a rejected profile)."""
+        if self.result_json is None:
+            return None
+        data = json.loads(self.result_json)
+        data["profile"] = json.loads(self.profile_json or "{}")
+        return Assessment.model_validate(data)
+
+    def statuses(self) -> dict[str, str]:
+        """measure id -> finding status (measures without a finding are not applicable)."""
+        if self.result_json is None:
+            return {}
+        return {f["measure_id"]: f["status"] for f in json.loads(self.result_json).get("findings", [])}
+
+
+TABLE = AssessmentRecord.__table__  # type: ignore[attr-defined]
+
+
+def db_url(db: Optional[str] = None) -> str:
+    """A SQLAlchemy URL from ``--db`` (URL or SQLite file path), else env CPADVISOR_DB, else ./cpadvisor.db."""
+    db = db or os.environ.get("CPADVISOR_DB") or DEFAULT_DB
+    if "://" not in db:
+        return f"sqlite:///{Path(db).expanduser().resolve()}"
+    for prefix in ("postgresql://", "postgres://"):
+        if db.startswith(prefix):
+            return "postgresql+psycopg://" + db[len(prefix):]
+    return db
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def profile_hash(profile: dict) -> str:
+    """Hash of the validated profile (canonical JSON), independent of file layout and comments."""
+    return sha256(json.dumps(profile, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def run_key(path: str, content_hash: str, knowledge_version: str) -> str:
+    """The resume key of a batch item: resolved file path + content hash + knowledge version."""
+    return sha256(f"{path}\0{content_hash}\0{knowledge_version}".encode())[:40]
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return url
+
+
+def record_of(a: Assessment, **extra: Any) -> dict:
+    """Column values of a stored assessment (``extra``: source_file, content_hash, run_key ...)."""
+    profile_json = json.dumps(a.profile, ensure_ascii=False, separators=(",", ":"))
+    savings = [b.saving_tce_per_year for b in a.benchmarks if b.saving_tce_per_year is not None]
+    return {**dict(
+        status=OK, enterprise=a.profile_name, credit_code=a.credit_code, city=a.profile.get("city"),
+        profile_kind=a.profile_kind, profile_hash=profile_hash(a.profile), knowledge_version=a.knowledge_version,
+        engine_version=a.engine_version, audit_type=a.audit_type(),
+        recommended=" ".join(f.measure_id for f in a.recommended), n_recommended=len(a.recommended),
+        n_to_verify=len(a.to_verify), saving_tce=round(sum(savings), 3) if savings else None,
+        total_energy_tce=a.profile.get("total_energy_tce"), profile_json=profile_json,
+        result_json=a.model_dump_json(exclude={"profile"}), created_at=a.assessed_at), **extra}
+
+
+class Store:
+    """The assessment database. Tables are created on first use."""
+
+    def __init__(self, db: Optional[str] = None, create: bool = True):
+        self.url = db_url(db)
+        kwargs: dict[str, Any] = {}
+        if self.url.startswith("sqlite"):
+            path = self.url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 60}
+        else:
+            kwargs["pool_pre_ping"] = True
+        try:
+            self.engine: Engine = create_engine(self.url, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - e.g. unknown dialect
+            raise InputError(f"bad database URL / 数据库地址无效: {exc}", field="--db") from None
+        if self.url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if create:
+            try:
+                SQLModel.metadata.create_all(self.engine, tables=[TABLE])
+            except OperationalError as exc:
+                msg = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                raise InputError(f"cannot open database {_redact(self.url)} / 无法连接数据库: {msg}",
+                                 field="--db") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------ writing
+    def add(self, values: dict) -> bool:
+        """Insert one row in its own transaction. False if its run key is already stored."""
+        values.setdefault("created_at", datetime.now(timezone.utc))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(TABLE.insert(), values)
+        except IntegrityError:
+            if values.get("run_key") is None:
+                raise
+            return False
+        return True
+
+    def save_assessment(self, a: Assessment, source_file: Optional[str] = None,
+                        content: Optional[bytes] = None) -> bool:
+        """Store one assessment (e.g. from ``assess(path, kb=kb)``); with file content it gets a run key."""
+        extra: dict[str, Any] = {}
+        if source_file is not None:
+            extra["source_file"] = str(Path(source_file).resolve())
+            data = content if content is not None else Path(source_file).read_bytes()
+            extra["content_hash"] = sha256(data)
+            extra["run_key"] = run_key(extra["source_file"], extra["content_hash"], a.knowledge_version)
+        return self.add(record_of(a, **extra))
+
+    # ------------------------------------------------------------ reading
+    def done_keys(self, knowledge_version: str) -> set[str]:
+        """Run keys already finished with this knowledge version."""
+        q = select(TABLE.c.run_key).where(TABLE.c.knowledge_version == knowledge_version,
+                                          TABLE.c.run_key.is_not(None))
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(q)}
+
+    def count(self, status: Optional[str] = None) -> int:
+        q = select(func.count()).select_from(TABLE)
+        if status:
+            q = q.where(TABLE.c.status == status)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def records(self, *where: Any, columns: Optional[Iterable[str]] = None) -> list[Any]:
+        cols = [TABLE.c[c] for c in columns] if columns else [TABLE]
+        q = select(*cols).where(*where).order_by(TABLE.c.created_at, TABLE.c.id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        if columns:
+            return list(rows)
+        return [AssessmentRecord.model_validate(dict(r._mapping)) for r in rows]
+
+    def history(self, who: str) -> list[AssessmentRecord]:
+        """Rows of an enterprise by credit code or exact name, else by part of its name, oldest first."""
+        who = who.strip()
+        code = who.upper()
+        recs = self.records(or_(TABLE.c.credit_code == code, TABLE.c.enterprise == who))
+        if not recs:
+            like = who.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            recs = self.records(TABLE.c.enterprise.like(f"%{like}%", escape="\\"))
+        return recs
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cur.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync per row; a power cut may lose the last rows (a re-run redoes them)
+    cur.close()
+
+
+def enterprise_key(rec: Any) -> str:
+    """Who a row is about: the credit code when known, else the name."""
+    return rec.credit_code or f"name:{rec.enterprise}"
+
+
+def changes(old: AssessmentRecord, new: AssessmentRecord) -> dict[str, Any]:
+    """What changed between two consecutive assessments of an enterprise."""
+    a, b = old.statuses(), new.statuses()
+    return {
+        "added": sorted(m for m in b if m not in a),
+        "removed": sorted(m for m in a if m not in b),
+        "status_changed": sorted((m, a[m], b[m]) for m in a.keys() & b.keys() if a[m] != b[m]),
+        "knowledge": (old.knowledge_version, new.knowledge_version)
+        if old.knowledge_version != new.knowledge_version else None,
+        "profile_changed": old.profile_hash != new.profile_hash,
+    }

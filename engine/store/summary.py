@@ -1,0 +1,157 @@
+"""Portfolio summary of the stored assessments, against Hunan's 2025 policy targets.
+
+The latest successful assessment of each enterprise counts (credit code, else name).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Optional
+
+from cpadvisor.errors import InputError
+from cpadvisor.models.profile import HUNAN_CITIES
+from cpadvisor.store.db import OK, TABLE, Store, enterprise_key
+from cpadvisor.knowledge.yamlio import did_you_mean
+
+TARGET_SOURCE = {"zh": "湖南省2025年目标（据任务说明，未与原文核对）",
+                 "en": "Hunan 2025 target as given in the task (not checked against the original document)"}
+TARGETS = [
+    {"id": "energy_intensity", "reduction_pct": 14.0, "at_least": False, "base_year": 2020,
+     "zh": "单位工业增加值能耗较2020年下降14%", "en": "Energy use per unit of industrial value added down 14% vs 2020"},
+    {"id": "water_intensity", "reduction_pct": 12.0, "at_least": True, "base_year": None,
+     "zh": "万元工业增加值用水量下降12%以上", "en": "Water use per 10,000 yuan of industrial value added down at least 12%"},
+]
+TOP = 10
+
+
+def region_of(region: Optional[str]) -> Optional[str]:
+    """A Hunan city or prefecture by full or short name ('长沙' -> '长沙市')."""
+    if not region:
+        return None
+    region = region.strip()
+    if region in HUNAN_CITIES:
+        return region
+    near = [c for c in HUNAN_CITIES if c.startswith(region)]
+    if len(near) == 1:
+        return near[0]
+    raise InputError(f"not a city or prefecture of Hunan / 不是湖南省的市州: {region}"
+                     f"{did_you_mean(region, HUNAN_CITIES)}", field="--region")
+
+
+def measure_info(knowledge: Optional[Path] = None) -> dict[str, dict]:
+    """measure id -> names and categories (knowledge base; catalog names if it does not load)."""
+    try:
+        from cpadvisor.knowledge.loader import load_knowledge
+        kb = load_knowledge(knowledge)
+        return {mid: {"zh": i.measure.name.zh, "en": i.measure.name.en, "categories": list(i.measure.categories)}
+                for mid, i in kb.measures.items()}
+    except Exception:  # noqa: BLE001 - names are a convenience here
+        from cpadvisor.knowledge.catalog import load_catalog
+        return {mid: {"zh": e.name_zh, "en": e.name_en, "categories": []} for mid, e in load_catalog().items()}
+
+
+def summarize(store: Store, region: Optional[str] = None, knowledge: Optional[Path] = None) -> dict[str, Any]:
+    """Counts, top measures, saving potential and the policy targets, as plain JSON-able data."""
+    city = region_of(region)
+    cols = ("id", "enterprise", "credit_code", "city", "profile_kind", "audit_type", "recommended", "saving_tce",
+            "total_energy_tce", "knowledge_version", "created_at")
+    where = [TABLE.c.status == OK, TABLE.c.profile_kind == "enterprise"]
+    if city:
+        where.append(TABLE.c.city == city)
+    latest: dict[str, Any] = {}
+    for r in store.records(*where, columns=cols):  # oldest first: the last one wins
+        latest[enterprise_key(r)] = r
+    rows = list(latest.values())
+    n = len(rows)
+    audit = Counter(r.audit_type or "none" for r in rows)
+    measures = Counter(m for r in rows for m in set((r.recommended or "").split()))
+    info = measure_info(knowledge)
+    savers = [r for r in rows if r.saving_tce is not None]
+    saving = round(sum(r.saving_tce for r in savers), 3)
+    both = [r for r in savers if r.total_energy_tce]
+    share = (100.0 * sum(r.saving_tce for r in both) / sum(r.total_energy_tce for r in both)) if both else None
+    water_ids = {m for m, i in info.items() if "water" in i["categories"]}
+    water_ents = sum(1 for r in rows if water_ids & set((r.recommended or "").split()))
+    top = [{"measure_id": m, "zh": info.get(m, {}).get("zh", m), "en": info.get(m, {}).get("en", m),
+            "enterprises": c, "share_pct": round(100.0 * c / n, 1)} for m, c in measures.most_common(TOP)]
+    targets = []
+    for t in TARGETS:
+        item = {**t, "source": TARGET_SOURCE}
+        if t["id"] == "energy_intensity":
+            item["portfolio"] = {
+                "enterprises_with_figures": len(both),
+                "saving_share_pct": round(share, 2) if share is not None else None,
+                "zh": (f"{len(both)} 家企业可量化节能潜力占其综合能耗 {share:.1f}%（现有产量下的绝对量，仅供对照）"
+                       if share is not None else "无可量化节能潜力与综合能耗均齐全的企业"),
+                "en": (f"quantified saving potential of {len(both)} enterprises = {share:.1f}% of their energy use "
+                       "(absolute, at current output; indicative only)"
+                       if share is not None else "no enterprise with both a quantified saving and its energy use"),
+            }
+        else:
+            item["portfolio"] = {
+                "enterprises_with_water_measures": water_ents,
+                "zh": f"{water_ents} 家企业有建议实施的节水措施（评估未量化节水量）",
+                "en": f"{water_ents} enterprises have water-saving measures recommended (savings not quantified)",
+            }
+        targets.append(item)
+    return {
+        "region": city, "enterprises": n,
+        "mandatory_audit": audit.get("mandatory", 0), "voluntary_audit": audit.get("voluntary", 0),
+        "knowledge_versions": sorted({r.knowledge_version for r in rows}),
+        "top_measures": top,
+        "saving_tce_per_year": saving, "enterprises_with_saving": len(savers),
+        "invalid_profiles": _invalid_latest(store),
+        "targets": targets,
+    }
+
+
+def _invalid_latest(store: Store) -> int:
+    """Source files whose latest row is a rejected profile."""
+    last: dict[str, str] = {}
+    for r in store.records(TABLE.c.source_file.is_not(None), columns=("source_file", "status")):
+        last[r.source_file] = r.status
+    return sum(1 for s in last.values() if s == "invalid")
+
+
+def write_chart(summary: dict, path: Path, lang: str = "zh") -> Path:
+    """Bar charts (top measures; saving potential vs the 14% target) as PNG or SVG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise InputError("chart must be a .png or .svg file / 图表须为 PNG 或 SVG", str(path), field="--chart")
+    cjk = next((f.name for f in font_manager.fontManager.ttflist
+                if any(k in f.name for k in ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "SimHei",
+                                             "Source Han"))), None)
+    zh = lang != "en" and cjk is not None
+    rc = {"font.family": [cjk, "DejaVu Sans"]} if zh else {}
+    with plt.rc_context(rc):
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.5), gridspec_kw={"width_ratios": [2.2, 1]})
+        top = list(reversed(summary["top_measures"]))
+        labels = [(t["zh"] if zh else t["measure_id"]) for t in top]
+        ax1.barh(labels, [t["enterprises"] for t in top], color="#3a7ca5")
+        from matplotlib.ticker import MaxNLocator
+        ax1.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax1.set_xlabel("企业数 / enterprises" if zh else "enterprises")
+        ax1.set_title(("最常建议的措施" if zh else "Most often recommended measures")
+                      + f" (n={summary['enterprises']})")
+        energy = summary["targets"][0]
+        share = energy["portfolio"].get("saving_share_pct")
+        names = ["2025目标\n(政策)" if zh else "2025 target\n(policy)",
+                 "可量化潜力" if zh else "quantified\npotential"]
+        vals = [energy["reduction_pct"], share or 0.0]
+        bars = ax2.bar(names, vals, color=["#9e9e9e", "#e07a1f"])
+        for b, v in zip(bars, [f"{energy['reduction_pct']:.0f}%", f"{share:.1f}%" if share is not None else "n/a"]):
+            ax2.annotate(v, (b.get_x() + b.get_width() / 2, b.get_height()), ha="center", va="bottom")
+        ax2.set_ylabel("% 能耗 / % of energy use" if zh else "% of energy use")
+        ax2.set_title("单位增加值能耗 -14%" if zh else "Energy intensity -14% vs 2020")
+        fig.text(0.01, 0.01, (TARGET_SOURCE["zh"] + " / " if zh else "") + TARGET_SOURCE["en"]
+                 + f"; saving potential {summary['saving_tce_per_year']:,.0f} tce/a", fontsize=8)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+        plt.close(fig)
+    return path
