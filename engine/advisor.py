@@ -5,6 +5,7 @@ inference (or the plain evaluator), resolution into findings, benchmarks.
 """
 from __future__ import annotations
 
+import os
 import threading
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -16,7 +17,7 @@ from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.models.results import Assessment, Explanation, RuleTrace, Text
 from cpadvisor.rules.benchmarks import benchmarks
 from cpadvisor.rules.durable import DurableEngine
-from cpadvisor.rules.facts import Facts, build_facts
+from cpadvisor.rules.facts import Facts, build_facts, ip_key
 from cpadvisor.rules.plain import candidates, plain_events, trace
 from cpadvisor.rules.resolve import PRIORITY_RANK, resolve
 
@@ -34,11 +35,36 @@ def engine_of(kb: KnowledgeBase) -> DurableEngine:
     return eng
 
 
-def facts_of(kb: KnowledgeBase, profile: AnyProfile) -> Facts:
+def facts_of(kb: KnowledgeBase, profile: AnyProfile, warnings: Optional[list[str]] = None) -> Facts:
+    """The facts of a profile. A measure listed as in place on a unit whose rules are about the whole
+    enterprise (they join no unit) counts as in place for the enterprise, with a warning saying so."""
     extra: tuple[str, ...] = ()
     if getattr(profile, "industry_codes", None):
         extra = tuple(kb.vocab.sectors_of_codes(profile.industry_codes))
-    return build_facts(profile, kb.thresholds, extra)
+    facts = build_facts(profile, kb.thresholds, extra)
+    ent = facts["enterprise"][0] if facts["enterprise"] else None
+    if ent is not None:
+        for u in getattr(profile, "units", ()):
+            for mid in u.measures_in_place:
+                info = kb.measures.get(mid)
+                if info is None or any(r.join is not None and r.join.fact == "unit" for r in info.rules):
+                    continue
+                key = ip_key(mid)
+                if key not in ent["ip"]:
+                    ent["ip"][key] = 1
+                    if warnings is not None:
+                        warnings.append(f"{mid}: listed as in place on unit '{u.id}'; its rules are about the whole "
+                                        f"enterprise, so it counts as in place for the enterprise / 该措施登记在装置"
+                                        f"“{u.id}”上，其规则针对整个企业，按企业已实施处理")
+    return facts
+
+
+def assessed_at() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible output: byte-identical JSON across runs)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    return datetime.now(timezone.utc)
 
 
 def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "durable") -> Assessment:
@@ -48,7 +74,8 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
     """
     kb = kb or load_knowledge()
     p = coerce_profile(profile, kb)
-    facts = facts_of(kb, p)
+    warnings: list[str] = []
+    facts = facts_of(kb, p, warnings)
     if engine == "durable":
         sess = engine_of(kb).run(facts)
         events = sess.events
@@ -64,9 +91,9 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
                                  PRIORITY_RANK[f.priority], f.measure_id))
     return Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
                       knowledge_version=kb.version, engine_version=__version__,
-                      assessed_at=datetime.now(timezone.utc), profile=p.model_dump(mode="json"),
+                      assessed_at=assessed_at(), profile=p.model_dump(mode="json"),
                       derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
-                      benchmarks=benchmarks(kb, p))
+                      benchmarks=benchmarks(kb, p), warnings=warnings)
 
 
 def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -> Explanation:

@@ -44,3 +44,7 @@ class KnowledgeError(CpadvisorError):
 
 class EngineError(CpadvisorError):
     """The inference engine failed (e.g. an exception inside a rule callback)."""
+
+
+class StoreError(CpadvisorError):
+    """The database failed (full disk, read-only file, server gone): one line; rows already written are kept."""

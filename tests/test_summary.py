@@ -73,7 +73,7 @@ def test_chart(kb, filled, tmp_path, suffix, magic):
         write_chart(s, tmp_path / "c.pdf")
 
 
-def test_cli_summary(kb, tmp_path):
+def test_cli_summary(monkeypatch, kb, tmp_path):
     from typer.testing import CliRunner
 
     from cpadvisor.cli.app import app
@@ -82,7 +82,9 @@ def test_cli_summary(kb, tmp_path):
     run_batch([FIXTURES / "good"], store, jobs=1)
     store.close()
     chart = tmp_path / "p.svg"
-    r = CliRunner(env={"COLUMNS": "300"}).invoke(app, ["summary", "--db", db, "--chart", str(chart)])
+    from cpadvisor.cli import app as app_module
+    monkeypatch.setattr(app_module.out, "_width", 300)  # the console's width is fixed when it is created
+    r = CliRunner().invoke(app, ["summary", "--db", db, "--chart", str(chart)])
     assert r.exit_code == 0, r.output
     for text in ("须强制性清洁生产审核", "最常建议的措施", "单位工业增加值能耗较2020年下降14%", "万元工业增加值用水量下降12%以上",
                  "湖南省2025年目标"):

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cpadvisor.errors import CpadvisorError, EngineError, KnowledgeError
+from cpadvisor.errors import CpadvisorError, EngineError, KnowledgeError, StoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="cpadvisor: 清洁生产技术措施规则引擎 / cleaner-production rules engine (湘工信节能〔2024〕194号)")
@@ -41,6 +41,9 @@ def guarded(fn):
             raise typer.Exit(2)
         except EngineError as exc:
             err.print(f"engine error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(3)
+        except StoreError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(3)
         except CpadvisorError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)

@@ -12,7 +12,6 @@ from typing import Optional
 import typer
 
 from cpadvisor.errors import InputError
-from cpadvisor.advisor import assess
 
 EXTENSIONS = {".docx": "docx", ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".pdf": "pdf"}
 
@@ -55,11 +54,21 @@ def load_assessment(path: Path, kb):
         if isinstance(data, dict) and "findings" in data and "knowledge_version" in data:
             from pydantic import ValidationError
             try:
-                return Assessment.model_validate(data)
+                a = Assessment.model_validate(data)
             except ValidationError as exc:
                 e = exc.errors()[0]
                 raise InputError(f"not a valid assessment: {e['msg']}", str(path),
                                  field=".".join(map(str, e["loc"]))) from None
+            from cpadvisor.intake.profiles import ProfileError, validate_profile
+            try:  # the profile inside a saved assessment may have been edited: check it like any profile
+                p = validate_profile(a.profile, kb, str(path))
+            except ProfileError as exc:
+                first = exc.problems[0]
+                raise InputError(f"the saved assessment's profile is not valid: {first.message}", str(path),
+                                 field="profile." + (first.field or "")) from None
+            a.profile = p.model_dump(mode="json")
+            return a
+    from cpadvisor.advisor import assess
     return assess(path, kb=kb)
 
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from cpadvisor.errors import InputError
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, _ProfileDoc, parse_profile
-from cpadvisor.knowledge.yamlio import MAX_BYTES, Doc, line_of, load_file, loads, model_field_names, pydantic_errors
+from cpadvisor.knowledge.yamlio import MAX_BYTES, Doc, decode, line_of, load_file, loads, model_field_names, pydantic_errors
 
 AnyProfile = Union[EnterpriseProfile, ParkProfile]
 _NAMES: Optional[set[str]] = None
@@ -68,6 +68,11 @@ def profile_from_text(text: str, file: str, kb: KnowledgeBase) -> AnyProfile:
     """Validated profile from YAML/JSON text (errors name ``file``)."""
     doc = unwrap(loads(text, file))
     return validate_profile(doc.data, kb, file, doc)
+
+
+def profile_from_bytes(raw: bytes, file: str, kb: KnowledgeBase) -> AnyProfile:
+    """Validated profile from the bytes of a YAML/JSON file (UTF-8, size limit)."""
+    return profile_from_text(decode(raw, file), file, kb)
 
 
 def load_profile(path: Union[str, Path], kb: KnowledgeBase) -> AnyProfile:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 HUNAN_CITIES = (
     "长沙市", "株洲市", "湘潭市", "衡阳市", "邵阳市", "岳阳市", "常德市",
@@ -18,12 +18,37 @@ HUNAN_CITIES = (
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
-Scalar = Union[bool, int, float, str]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Limits a user can read in the profile's JSON Schema (maxItems, maximum, maxLength), checked before assessing.
+LIMITS = {
+    "units": 2000, "products": 2000, "solid_wastes": 500, "voc_operations": 500, "energy": 100,
+    "list_items": 200, "attributes": 200, "enterprises": 5000,
+    "name_chars": 200, "text_chars": 2000, "number_max": 1e12, "count_max": 100_000,
+}
+
+
+def _no_control(v: str) -> str:
+    """NUL cannot be stored by PostgreSQL nor written to a report: refused with the field and line."""
+    if "\x00" in v:
+        raise ValueError("文本中不允许出现NUL字符 / a NUL character (U+0000) is not allowed in text")
+    return v
+
+
+Text = Annotated[str, StringConstraints(max_length=LIMITS["text_chars"]), AfterValidator(_no_control)]
+Scalar = Union[bool, Annotated[int, Field(ge=-LIMITS["number_max"], le=LIMITS["number_max"])],
+               Annotated[float, Field(ge=-LIMITS["number_max"], le=LIMITS["number_max"])], Text]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LIMITS["name_chars"]),
+                 AfterValidator(_no_control)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 MeasureId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$", max_length=120)]
-NonNeg = Annotated[float, Field(ge=0)]
+NonNeg = Annotated[float, Field(ge=0, le=LIMITS["number_max"])]
+Signed = Annotated[float, Field(ge=-LIMITS["number_max"], le=LIMITS["number_max"])]
 Share = Annotated[float, Field(ge=0, le=1)]
+Attributes = Annotated[dict[Key, Scalar], Field(max_length=LIMITS["attributes"])]
+
+
+def Many(item: Any, limit: str = "list_items") -> Any:  # noqa: N802 - a type factory
+    """A list of at most LIMITS[limit] items."""
+    return Annotated[list[item], Field(max_length=LIMITS[limit])]
 
 
 def credit_code_check_char(code17: str) -> str:
@@ -54,12 +79,12 @@ class Unit(_Strict):
 
     id: Optional[Name] = None
     type: Key
-    count: Annotated[int, Field(ge=1)] = 1
+    count: Annotated[int, Field(ge=1, le=LIMITS["count_max"])] = 1
     capacity: Optional[NonNeg] = None
     capacity_unit: Optional[Name] = None
     fuel: Optional[Key] = None
-    measures_in_place: list[MeasureId] = Field(default_factory=list)
-    attributes: dict[Key, Scalar] = Field(default_factory=dict)
+    measures_in_place: Many(MeasureId) = Field(default_factory=list)
+    attributes: Attributes = Field(default_factory=dict)
 
 
 class EnergyUse(_Strict):
@@ -73,13 +98,13 @@ class Product(_Strict):
     key: Optional[Key] = None
     annual_output: Optional[NonNeg] = None
     output_unit: Optional[Name] = None
-    unit_energy: Optional[float] = None
+    unit_energy: Optional[Signed] = None
     unit_energy_unit: Optional[Name] = None
     unit_water: Optional[NonNeg] = None
     unit_water_unit: Optional[Name] = None
     unit_material: Optional[NonNeg] = None
     unit_material_unit: Optional[Name] = None
-    cp_advanced_energy: Optional[float] = None
+    cp_advanced_energy: Optional[Signed] = None
     cp_advanced_water: Optional[NonNeg] = None
     cp_advanced_material: Optional[NonNeg] = None
 
@@ -130,8 +155,8 @@ class _Common(_Strict):
     name: Name
     city: Optional[Name] = None
     county: Optional[Name] = None
-    measures_in_place: list[MeasureId] = Field(default_factory=list)
-    attributes: dict[Key, Scalar] = Field(default_factory=dict)
+    measures_in_place: Many(MeasureId) = Field(default_factory=list)
+    attributes: Attributes = Field(default_factory=dict)
 
     @field_validator("city")
     @classmethod
@@ -152,9 +177,9 @@ class EnterpriseProfile(_Common):
     credit_code: Optional[str] = None
     park: Optional[Name] = None
     size: Optional[Literal["large", "medium", "small", "micro"]] = None
-    sectors: list[Key] = Field(default_factory=list)
-    subsectors: list[Key] = Field(default_factory=list)
-    industry_codes: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]?\d{2,4}$")]] = Field(default_factory=list)
+    sectors: Many(Key) = Field(default_factory=list)
+    subsectors: Many(Key) = Field(default_factory=list)
+    industry_codes: Many(Annotated[str, StringConstraints(pattern=r"^[A-Z]?\d{2,4}$")]) = Field(default_factory=list)
     project_type: Literal["existing", "new", "rebuilt", "expanded"] = "existing"
     cp_audit_passed: Optional[bool] = None
     financing_constrained: Optional[bool] = None
@@ -162,11 +187,11 @@ class EnterpriseProfile(_Common):
     electricity_mwh: Optional[NonNeg] = None
     water_m3: Optional[NonNeg] = None
     emissions: Emissions = Field(default_factory=Emissions)
-    energy: list[EnergyUse] = Field(default_factory=list)
-    units: list[Unit] = Field(default_factory=list)
-    products: list[Product] = Field(default_factory=list)
-    solid_wastes: list[SolidWaste] = Field(default_factory=list)
-    voc_operations: list[VocOperation] = Field(default_factory=list)
+    energy: Many(EnergyUse, "energy") = Field(default_factory=list)
+    units: Many(Unit, "units") = Field(default_factory=list)
+    products: Many(Product, "products") = Field(default_factory=list)
+    solid_wastes: Many(SolidWaste, "solid_wastes") = Field(default_factory=list)
+    voc_operations: Many(VocOperation, "voc_operations") = Field(default_factory=list)
 
     @field_validator("credit_code")
     @classmethod
@@ -190,11 +215,11 @@ class ParkProfile(_Common):
 
     kind: Literal["park"]
     level: Optional[Literal["national", "provincial", "other"]] = None
-    enterprise_count: Optional[Annotated[int, Field(ge=0)]] = None
-    enterprises: list[Name] = Field(default_factory=list)
-    leading_sectors: list[Key] = Field(default_factory=list)
+    enterprise_count: Optional[Annotated[int, Field(ge=0, le=LIMITS["count_max"])]] = None
+    enterprises: Many(Name, "enterprises") = Field(default_factory=list)
+    leading_sectors: Many(Key) = Field(default_factory=list)
     energy_mix: EnergyMix = Field(default_factory=EnergyMix)
-    shared_facilities: list[Key] = Field(default_factory=list)
+    shared_facilities: Many(Key) = Field(default_factory=list)
     water_reuse_rate: Optional[Share] = None
     total_energy_tce: Optional[NonNeg] = None
 

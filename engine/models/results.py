@@ -99,6 +99,7 @@ class Assessment(BaseModel):
     findings: list[Finding]
     benchmarks: list[BenchmarkGap] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)  # e.g. a unit-level measure counted for the enterprise
 
     def by_status(self, status: Status) -> list[Finding]:
         return [f for f in self.findings if f.status == status]

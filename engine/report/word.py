@@ -13,7 +13,9 @@ import zipfile
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from jinja2 import Environment, StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from cpadvisor.errors import InputError
@@ -34,9 +36,10 @@ def clean(value: Any) -> Any:
     return value
 
 
-def jinja_environment() -> Environment:
-    """Every value is XML-escaped, unknown names fail (no silently empty cells)."""
-    return Environment(autoescape=True, undefined=StrictUndefined, finalize=clean)
+def jinja_environment() -> ImmutableSandboxedEnvironment:
+    """Sandboxed (a Word template is what consultants share: it must not reach Python objects or run code);
+    every value is XML-escaped; unknown names fail (no silently empty cells)."""
+    return ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=clean)
 
 
 def template_path(template: Optional[Union[str, Path]] = None) -> Path:
@@ -56,6 +59,9 @@ def render_docx(ctx: dict, template: Optional[Union[str, Path]] = None) -> bytes
     tpl = DocxTemplate(str(path))
     try:
         tpl.render(ctx, jinja_environment(), autoescape=True)
+    except SecurityError as exc:
+        raise InputError(f"Word template tries to reach Python internals, refused: {' '.join(str(exc).split())[:160]}"
+                         " / Word模板试图访问程序内部对象，已拒绝", str(path), field="template") from None
     except TemplateError as exc:
         near = " ".join(s.strip() for s in getattr(exc, "docx_context", []) or [] if s.strip())[:120]
         line = getattr(exc, "message", None) or str(exc)

@@ -34,6 +34,7 @@ from cpadvisor.errors import EngineError
 from cpadvisor.rules.facts import Facts, ip_key
 from cpadvisor.knowledge.loader import CompiledRule, KnowledgeBase
 
+FACT_ORDER = ("enterprise", "park", "unit", "product", "waste", "voc")  # assert order: fixed, not a set's
 MAX_RULES = 60  # 65 rules holding an $or that matches already fail with error 303
 ANCHOR_ALIAS = {"enterprise": "e", "park": "p"}
 JOIN_ALIAS = "u"
@@ -438,7 +439,7 @@ class DurableEngine:
                 touched: list[str] = []
                 payloads: dict[int, tuple[dict, str]] = {}  # one JSON text per fact per session
                 for rs in self.rulesets:
-                    todo = [f for k in rs.kinds for f in facts.get(k, ())]
+                    todo = [f for k in FACT_ORDER if k in rs.kinds for f in facts.get(k, ())]  # never set order
                     if not todo or not gate_open(rs.gates, facts):
                         continue
                     touched.append(rs.name)

@@ -36,6 +36,17 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
     def uid(ev: Event) -> Optional[str]:
         return ev.join.get("uid") if ev.join else None
 
+    def order(ev: Event) -> tuple:
+        """A total order of events, the same in every process: priority, rule, then the joined fact."""
+        info = kb.measures.get(ev.rule.measure_id or "")
+        idx = info.rules.index(ev.rule) if info and ev.rule in info.rules else 0
+        pos = int(ev.join["id"].rsplit(":", 1)[-1]) if ev.join and str(ev.join.get("id", "")).count(":") else -1
+        return (PRIORITY_RANK[ev.rule.rule.priority], idx, pos, ev.mode)
+
+    for evs in by_measure.values():
+        evs["apply"].sort(key=order)
+        evs["verify"].sort(key=order)
+
     applied = {mid: evs["apply"] for mid, evs in by_measure.items() if evs["apply"]}
     # yields_to: a general rule gives way where a more specific measure applies to the same unit
     superseded: dict[str, tuple[str, CompiledRule]] = {}
@@ -74,8 +85,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
                     categories=list(m.categories), cost=m.cost)
         evs = by_measure.get(mid)
         if mid in applied:
-            chosen = sorted(applied[mid], key=lambda e: (PRIORITY_RANK[e.rule.rule.priority],
-                                                          info.rules.index(e.rule) if e.rule in info.rules else 0))
+            chosen = sorted(applied[mid], key=order)
             best = chosen[0]
             _, results = trace(kb, best.rule, best.anchor, best.join, derived)
             units = list(dict.fromkeys(u for u in (uid(e) for e in chosen) if u))
@@ -89,7 +99,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
                                     reason=rule.rule.because, note=rule.rule.yields_why))
         elif evs and evs["verify"]:
             missing: list[str] = []
-            best = sorted(evs["verify"], key=lambda e: PRIORITY_RANK[e.rule.rule.priority])[0]
+            best = evs["verify"][0]
             for ev in evs["verify"]:
                 missing += unknowns(kb, ev.rule, ev.anchor, ev.join, derived)
             _, results = trace(kb, best.rule, best.anchor, best.join, derived)

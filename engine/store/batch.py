@@ -3,13 +3,22 @@
 Each worker process holds the knowledge base and its own durable_rules host (durable is
 process-global, so processes, not threads). The parent writes every result in its own
 transaction. A bad profile is stored with its one-line error (file:line [field]) and the
-run goes on. Files already stored with the same path, content hash and knowledge version
-are skipped, so an interrupted run resumes where it stopped.
+run goes on. Every row has its run key (path + content hash + knowledge version): files
+already stored as assessed or rejected are skipped, so an interrupted run resumes where it
+stopped; a row that failed is retried by the next run and replaced.
+
+A worker that dies (OOM killer, a crash) is noticed: its files are queued again on a fresh
+pool, alone if need be, and a file that kills a worker twice is recorded as failed. A row the
+database refuses (e.g. a NUL character PostgreSQL cannot store) is recorded as failed with the
+reason; a database that stops answering ends the run with one line, every row written so far kept.
 """
 from __future__ import annotations
 
 import gc
 import multiprocessing as mp
+import stat
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 import os
 import time
 import traceback
@@ -20,10 +29,9 @@ from typing import Any, Callable, Iterable, Optional, Union
 
 from cpadvisor import __version__
 from cpadvisor.errors import InputError
-from cpadvisor.intake.profiles import profile_from_text
+from cpadvisor.intake.profiles import profile_from_bytes
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.store.db import FAILED, INVALID, Store, record_of, run_key, sha256
-from cpadvisor.knowledge.yamlio import decode
 from cpadvisor.advisor import assess, engine_of
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -55,28 +63,43 @@ class BatchResult:
 
 
 def collect(paths: Iterable[Union[str, Path]]) -> list[Path]:
-    """Profile files: folders are searched recursively for *.yaml, *.yml, *.json (sorted)."""
+    """Profile files: folders are searched recursively for *.yaml, *.yml, *.json (sorted).
+
+    Entries with a profile suffix that are not regular files (dangling links, FIFOs, folders
+    named ``x.yaml``) are kept: :func:`assess_file` records why they cannot be read.
+    """
     out: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file())
-        elif p.is_file():
+        if p.is_dir() and p.suffix.lower() not in SUFFIXES:
+            out += sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES)
+        elif p.exists() or p.is_symlink():
             out.append(p)
         else:
             raise InputError("no such file or folder / 找不到文件或目录", str(p))
     return list(dict.fromkeys(out))
 
 
+def _content(path: Path) -> Optional[bytes]:
+    """The bytes of a regular file; None for anything else (never opens a FIFO or device)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def plan(files: list[Path], version: str, done: set[str]) -> tuple[list[BatchItem], int]:
     """Items still to do, and how many are already stored (same path, content and knowledge)."""
     todo, skipped = [], 0
     for f in files:
-        resolved = str(f.resolve())
-        try:
-            content = f.read_bytes()
-        except OSError:
-            content = b""  # the worker records the read error
-        key = run_key(resolved, sha256(content), version)
+        resolved = str(f.absolute()) if f.is_symlink() and not f.exists() else str(f.resolve())
+        content = _content(f)
+        key = run_key(resolved, sha256(content or b""), version)
         if key in done:
             skipped += 1
         else:
@@ -86,34 +109,53 @@ def plan(files: list[Path], version: str, done: set[str]) -> tuple[list[BatchIte
 
 # ------------------------------------------------------------------ one file
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _unreadable(path: str) -> str:
+    p = Path(path)
+    if p.is_symlink() and not p.exists():
+        return "dangling symbolic link / 符号链接指向的文件不存在"
+    try:
+        mode = p.stat().st_mode
+    except OSError as exc:
+        return f"cannot read file / 无法读取: {exc.strerror}"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file / 这是目录而不是文件"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device) / 不是普通文件"
+    return "cannot read file / 无法读取"
+
+
 def assess_file(kb: KnowledgeBase, path: str, resolved: Optional[str] = None) -> dict:
-    """Assess one file -> the column values of its store row (never raises)."""
+    """Assess one file -> the column values of its store row (never raises; the row always has its run key)."""
     resolved = resolved or str(Path(path).resolve())
     base: dict[str, Any] = dict(source_file=resolved, knowledge_version=kb.version, engine_version=__version__)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raw = b""
-        err = InputError(f"cannot read file / 无法读取: {exc.strerror}", path)
-        return dict(base, status=INVALID, error=err.one_line(), content_hash=sha256(raw),
-                    run_key=run_key(resolved, sha256(raw), kb.version), created_at=datetime.now(timezone.utc))
+    raw = _content(Path(path))
+    if raw is None:
+        err = InputError(_unreadable(path), path)
+        return dict(base, status=INVALID, error=err.one_line(), content_hash=sha256(b""),
+                    run_key=run_key(resolved, sha256(b""), kb.version), created_at=_now())
     chash = sha256(raw)
-    base.update(content_hash=chash)
+    base.update(content_hash=chash, run_key=run_key(resolved, chash, kb.version))
     name = None
     try:
-        profile = profile_from_text(decode(raw, path), path, kb)
+        profile = profile_from_bytes(raw, path, kb)
         name = profile.name
         a = assess(profile, kb=kb)
-        return record_of(a, **base, run_key=run_key(resolved, chash, kb.version))
+        return record_of(a, **base)
     except InputError as exc:
-        return dict(base, status=INVALID, error=exc.one_line(), enterprise=name,
-                    run_key=run_key(resolved, chash, kb.version), created_at=datetime.now(timezone.utc))
-    except Exception as exc:  # noqa: BLE001 - recorded without a run key: retried on the next run
-        last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-        where = f" at {Path(last.filename).name}:{last.lineno}" if last else ""
-        msg = " ".join(f"{type(exc).__name__}: {exc}".split())
-        return dict(base, status=FAILED, error=f"{path}: {msg}{where}", enterprise=name,
-                    created_at=datetime.now(timezone.utc))
+        return dict(base, status=INVALID, error=exc.one_line(), enterprise=name, created_at=_now())
+    except Exception as exc:  # noqa: BLE001 - recorded as failed: the next run retries it
+        return dict(base, status=FAILED, error=f"{path}: {describe(exc)}", enterprise=name, created_at=_now())
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as one line, with where it was raised."""
+    last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" at {Path(last.filename).name}:{last.lineno}" if last else ""
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:500] + where
 
 
 def _init_worker(root: Optional[str]) -> None:
@@ -123,12 +165,28 @@ def _init_worker(root: Optional[str]) -> None:
     engine_of(_KB)  # compile the rulesets once per process
 
 
-def _work(item: tuple[str, str]) -> dict:
+def _work(items: list[tuple[str, str]]) -> list[dict]:
     assert _KB is not None
-    return assess_file(_KB, item[0], item[1])
+    return [assess_file(_KB, path, resolved) for path, resolved in items]
+
+
+def _died(item: tuple[str, str], version: str) -> dict:
+    path, resolved = item
+    raw = _content(Path(path)) or b""
+    return dict(source_file=resolved, knowledge_version=version, engine_version=__version__, status=FAILED,
+                error=f"{path}: the worker process died while assessing this file, twice (killed, out of memory "
+                      "or a crash) / 评估该文件时工作进程两次异常退出",
+                content_hash=sha256(raw), run_key=run_key(resolved, sha256(raw), version), created_at=_now())
 
 
 # ------------------------------------------------------------------ the run
+
+def knowledge_version(knowledge: Optional[Union[str, Path]] = None) -> str:
+    """The version (content hash) of the knowledge packs, without loading them."""
+    from cpadvisor.knowledge.loader import _hash_files, default_knowledge_dir, knowledge_files
+    root = Path(knowledge) if knowledge else default_knowledge_dir()
+    return _hash_files(knowledge_files(root), root) if root.is_dir() else ""
+
 
 def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[int] = None,
               knowledge: Optional[Union[str, Path]] = None,
@@ -136,19 +194,30 @@ def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[in
               on_result: Optional[Callable[[dict], None]] = None) -> BatchResult:
     """Assess every profile file under ``paths`` into ``store``; see the module doc.
 
-    ``on_start(todo, skipped)`` and ``on_result(row)`` drive a progress display.
+    ``on_start(todo, skipped)`` and ``on_result(row)`` drive a progress display. Raises
+    :class:`~cpadvisor.store.db.StoreError` (one line) when the database stops answering.
     """
-    global _KB
     t0 = time.perf_counter()
-    kb = load_knowledge(knowledge)
     files = collect(paths)
-    todo, skipped = plan(files, kb.version, store.done_keys(kb.version))
+    version = knowledge_version(knowledge)
+    todo, skipped = plan(files, version, store.done_keys(version)) if version else (None, 0)
     res = BatchResult(files=len(files), skipped=skipped)
+    if todo == []:  # nothing left: the knowledge is never loaded
+        if on_start:
+            on_start(0, skipped)
+        res.seconds = time.perf_counter() - t0
+        return res
+    kb = load_knowledge(knowledge)
+    if kb.version != version:
+        todo, skipped = plan(files, kb.version, store.done_keys(kb.version))
+        res.skipped = skipped
+    assert todo is not None
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     items = [(it.path, it.resolved) for it in todo]
 
     def record(row: dict) -> None:
-        if not store.add(row):
+        stored = store.add(row)
+        if not stored:
             res.duplicates += 1
         elif row["status"] == INVALID:
             res.invalid += 1
@@ -161,32 +230,61 @@ def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[in
         if on_result:
             on_result(row)
 
+    if on_start and (jobs == 1 or not items):
+        on_start(len(todo), skipped)
     if jobs == 1 or not items:
-        if on_start:
-            on_start(len(todo), skipped)
         for path, resolved in items:
             record(assess_file(kb, path, resolved))
     else:
-        methods = mp.get_all_start_methods()
-        if "fork" in methods:
-            ctx = mp.get_context("fork")  # workers inherit the loaded knowledge (copy-on-write)
-            _KB = kb
-            gc.collect()
-            gc.freeze()  # children's collector skips the inherited heap (fewer copied pages, less gc time)
-        else:
-            ctx = mp.get_context("spawn")
-        chunk = max(1, min(32, len(items) // (jobs * 8)))
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(str(kb.root),)) as pool:
-            if on_start:  # after the fork: a progress display's thread must not be forked
-                on_start(len(todo), skipped)
-            try:
-                for row in pool.imap_unordered(_work, items, chunksize=chunk):
-                    record(row)
-            except BaseException:
-                pool.terminate()
-                raise
-            finally:
-                if "fork" in methods:
-                    gc.unfreeze()
+        _run_pool(kb, items, jobs, record, lambda: on_start(len(todo), skipped) if on_start else None)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _run_pool(kb: KnowledgeBase, items: list[tuple[str, str]], jobs: int, record: Callable[[dict], None],
+              started: Callable[[], None]) -> None:
+    """Chunks of items on worker processes; chunks lost with a dead worker are queued again, smaller."""
+    global _KB
+    methods = mp.get_all_start_methods()
+    fork = "fork" in methods
+    ctx = mp.get_context("fork" if fork else "spawn")
+    size = max(1, min(32, len(items) // (jobs * 8)))
+    queue: list[tuple[list[tuple[str, str]], int]] = [(items[i:i + size], 0) for i in range(0, len(items), size)]
+    first = True
+    if fork:
+        _KB = kb  # workers inherit the loaded knowledge (copy-on-write)
+        gc.collect()
+        gc.freeze()  # children's collector skips the inherited heap (fewer copied pages, less gc time)
+    try:
+        while queue:
+            lost: list[tuple[list[tuple[str, str]], int]] = []
+            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(str(kb.root),)) as pool:
+                if first:  # after the fork: a progress display's thread must not be forked
+                    started()
+                    first = False
+                pending = {pool.submit(_work, chunk): (chunk, deaths) for chunk, deaths in queue}
+                queue = []
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        chunk, deaths = pending.pop(fut)
+                        try:
+                            rows = fut.result()
+                        except BrokenProcessPool:
+                            lost.append((chunk, deaths))
+                            continue
+                        except Exception as exc:  # noqa: BLE001 - e.g. the knowledge failed to load in a worker
+                            rows = [dict(_died(it, kb.version), error=f"{it[0]}: {describe(exc)}") for it in chunk]
+                        for row in rows:
+                            record(row)
+            for chunk, deaths in lost:  # a dead worker takes its chunk and breaks the pool: try again, alone
+                if len(chunk) > 1:
+                    queue += [([it], deaths) for it in chunk]
+                elif deaths + 1 >= 2:
+                    record(_died(chunk[0], kb.version))
+                else:
+                    queue.append((chunk, deaths + 1))
+    finally:
+        if fork:
+            gc.unfreeze()

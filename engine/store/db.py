@@ -7,7 +7,7 @@
 A row keeps the profile, the Assessment JSON (without its profile, stored beside it), the
 knowledge version, the profile hash, the source file with its content hash, and the time.
 ``run_key`` (file path + content hash + knowledge version) makes batch runs resumable:
-a row with a run key is finished and is never redone; rows of unexpected failures have none.
+every row has one: a row assessed or rejected is never redone; a failed row is retried and replaced.
 """
 from __future__ import annotations
 
@@ -20,14 +20,20 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import Column, DateTime, String, Text, event, func, or_, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, SQLModel, create_engine
 
-from cpadvisor.errors import InputError
+from cpadvisor.errors import InputError, StoreError
 from cpadvisor.models.results import Assessment
 
 DEFAULT_DB = "cpadvisor.db"
 OK, INVALID, FAILED = "ok", "invalid", "failed"  # row status: assessed, bad input (recorded), unexpected error
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return " ".join(text[0].split())[:300] if text else type(orig).__name__
 
 
 class AssessmentRecord(SQLModel, table=True):
@@ -143,27 +149,60 @@ class Store:
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         if create:
-            try:
-                SQLModel.metadata.create_all(self.engine, tables=[TABLE])
-            except OperationalError as exc:
-                msg = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-                raise InputError(f"cannot open database {_redact(self.url)} / 无法连接数据库: {msg}",
-                                 field="--db") from None
+            self._create_tables()
+
+    def _create_tables(self) -> None:
+        """CREATE TABLE IF NOT EXISTS, safe when several processes start at once (a PostgreSQL advisory lock)."""
+        try:
+            with self.engine.begin() as conn:
+                if self.engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727401)")  # released at commit
+                SQLModel.metadata.create_all(conn, tables=[TABLE])
+        except SQLAlchemyError as exc:
+            raise InputError(f"cannot open database {_redact(self.url)} / 无法连接数据库: {_first_line(exc)}",
+                             field="--db") from None
 
     def close(self) -> None:
         self.engine.dispose()
 
     # ------------------------------------------------------------ writing
     def add(self, values: dict) -> bool:
-        """Insert one row in its own transaction. False if its run key is already stored."""
+        """Insert one row in its own transaction. False if its run key is already stored as done.
+
+        A stored *failed* row with the same run key is replaced (the retry of a failure). A row the
+        database refuses for its content (e.g. a NUL character in PostgreSQL) is stored as failed with
+        the reason instead. A database that does not answer raises :class:`StoreError`.
+        """
         values.setdefault("created_at", datetime.now(timezone.utc))
+        try:
+            return self._insert(values)
+        except OperationalError as exc:
+            raise StoreError(f"database write failed / 数据库写入失败 ({_redact(self.url)}): {_first_line(exc)}; "
+                             "nothing was lost: every row written before is kept and a re-run resumes / "
+                             "已写入的记录均保留，重新运行将继续") from None
+        except DBAPIError as exc:  # DataError and the like: this row's content
+            if values.get("status") == FAILED and values.get("profile_json") is None:
+                raise StoreError(f"database refused a row / 数据库拒绝写入: {_first_line(exc)}") from None
+            keep = {k: values.get(k) for k in ("run_key", "source_file", "content_hash", "knowledge_version",
+                                                "engine_version", "created_at")}
+            where = values.get("source_file") or ""
+            return self.add(dict(keep, status=FAILED, error=f"{where}: the database refused this row / 数据库拒绝写入"
+                                                            f"该记录: {_first_line(exc)}"))
+
+    def _insert(self, values: dict) -> bool:
+        key = values.get("run_key")
         try:
             with self.engine.begin() as conn:
                 conn.execute(TABLE.insert(), values)
+            return True
         except IntegrityError:
-            if values.get("run_key") is None:
+            if key is None:
                 raise
-            return False
+        with self.engine.begin() as conn:  # the key exists: replace it only if it failed before
+            gone = conn.execute(TABLE.delete().where(TABLE.c.run_key == key, TABLE.c.status == FAILED)).rowcount
+            if not gone:
+                return False
+            conn.execute(TABLE.insert(), values)
         return True
 
     def save_assessment(self, a: Assessment, source_file: Optional[str] = None,
@@ -179,11 +218,14 @@ class Store:
 
     # ------------------------------------------------------------ reading
     def done_keys(self, knowledge_version: str) -> set[str]:
-        """Run keys already finished with this knowledge version."""
+        """Run keys already finished (assessed or rejected) with this knowledge version; failed ones are retried."""
         q = select(TABLE.c.run_key).where(TABLE.c.knowledge_version == knowledge_version,
-                                          TABLE.c.run_key.is_not(None))
-        with self.engine.connect() as conn:
-            return {r[0] for r in conn.execute(q)}
+                                          TABLE.c.run_key.is_not(None), TABLE.c.status != FAILED)
+        try:
+            with self.engine.connect() as conn:
+                return {r[0] for r in conn.execute(q)}
+        except OperationalError as exc:
+            raise StoreError(f"cannot read the database / 无法读取数据库 ({_redact(self.url)}): {_first_line(exc)}") from None
 
     def count(self, status: Optional[str] = None) -> int:
         q = select(func.count()).select_from(TABLE)
