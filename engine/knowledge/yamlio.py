@@ -178,8 +178,15 @@ def loads(text: str, file: str = "<input>") -> Doc:
         line = mark.line + 1 if mark else None
         what = _one_line(exc.problem or exc.context or "")
         raise InputError(f"malformed YAML/JSON: {what} / 格式错误", file, line) from None
-    except (YAMLError, ValueError) as exc:
-        raise InputError(f"malformed YAML/JSON: {_one_line(exc)[:200]} / 格式错误", file) from None
+    except (YAMLError, ValueError) as exc:  # e.g. a ReaderError: a character YAML does not allow
+        if text.lstrip().startswith(("{", "[")):
+            doc = _json(text, file)
+            if doc is not None:
+                return doc
+        pos = getattr(exc, "position", None)
+        line = text[:pos].count("\n") + 1 if isinstance(pos, int) else None
+        what = _one_line(exc).split(' in "<unicode string>"')[0]
+        raise InputError(f"malformed YAML/JSON: {what[:200]} / 格式错误", file, line) from None
     except RecursionError:
         raise InputError(f"nested more than {MAX_DEPTH} levels deep / 嵌套层级过深", file) from None
     if root is None:
@@ -268,7 +275,8 @@ def pydantic_errors(exc: Any, doc: Any, file: str, skip: int = 0, names: Iterabl
     ``skip`` drops leading wrapper keys from the error location.
     """
     out = []
-    for err in exc.errors():
+    # an unknown field first: with a misspelt key, "unknown 'Type'" says more than "'type' is missing"
+    for err in sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"):
         loc = tuple(err["loc"])[skip:]
         if skip and loc[:1] in (("enterprise",), ("park",)):
             loc = loc[1:]  # the discriminator tag of the profile union

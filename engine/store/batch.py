@@ -174,8 +174,8 @@ def _died(item: tuple[str, str], version: str) -> dict:
     path, resolved = item
     raw = _content(Path(path)) or b""
     return dict(source_file=resolved, knowledge_version=version, engine_version=__version__, status=FAILED,
-                error=f"{path}: the worker process died while assessing this file, twice (killed, out of memory "
-                      "or a crash) / 评估该文件时工作进程两次异常退出",
+                error=f"{path}: the worker process died while assessing this file alone (killed, out of memory "
+                      "or a crash) / 单独评估该文件时工作进程异常退出",
                 content_hash=sha256(raw), run_key=run_key(resolved, sha256(raw), version), created_at=_now())
 
 
@@ -243,48 +243,46 @@ def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[in
 
 def _run_pool(kb: KnowledgeBase, items: list[tuple[str, str]], jobs: int, record: Callable[[dict], None],
               started: Callable[[], None]) -> None:
-    """Chunks of items on worker processes; chunks lost with a dead worker are queued again, smaller."""
+    """Chunks of items on worker processes. A dead worker breaks the pool and loses every chunk in flight:
+    those items are then run one by one, each alone in a fresh worker, so that a death is attributable:
+    a file whose worker dies when it runs alone is recorded as failed, the others are assessed."""
     global _KB
-    methods = mp.get_all_start_methods()
-    fork = "fork" in methods
+    fork = "fork" in mp.get_all_start_methods()
     ctx = mp.get_context("fork" if fork else "spawn")
     size = max(1, min(32, len(items) // (jobs * 8)))
-    queue: list[tuple[list[tuple[str, str]], int]] = [(items[i:i + size], 0) for i in range(0, len(items), size)]
-    first = True
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
     if fork:
         _KB = kb  # workers inherit the loaded knowledge (copy-on-write)
         gc.collect()
         gc.freeze()  # children's collector skips the inherited heap (fewer copied pages, less gc time)
     try:
-        while queue:
-            lost: list[tuple[list[tuple[str, str]], int]] = []
-            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(str(kb.root),)) as pool:
-                if first:  # after the fork: a progress display's thread must not be forked
-                    started()
-                    first = False
-                pending = {pool.submit(_work, chunk): (chunk, deaths) for chunk, deaths in queue}
-                queue = []
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        chunk, deaths = pending.pop(fut)
-                        try:
-                            rows = fut.result()
-                        except BrokenProcessPool:
-                            lost.append((chunk, deaths))
-                            continue
-                        except Exception as exc:  # noqa: BLE001 - e.g. the knowledge failed to load in a worker
-                            rows = [dict(_died(it, kb.version), error=f"{it[0]}: {describe(exc)}") for it in chunk]
-                        for row in rows:
-                            record(row)
-            for chunk, deaths in lost:  # a dead worker takes its chunk and breaks the pool: try again, alone
-                if len(chunk) > 1:
-                    queue += [([it], deaths) for it in chunk]
-                elif deaths + 1 >= 2:
-                    record(_died(chunk[0], kb.version))
-                else:
-                    queue.append((chunk, deaths + 1))
+        suspects = _round(kb, ctx, jobs, chunks, record, started)
+        for item in suspects:  # alone: one worker, one file
+            if _round(kb, ctx, 1, [[item]], record, lambda: None):
+                record(_died(item, kb.version))
     finally:
         if fork:
             gc.unfreeze()
+
+
+def _round(kb: KnowledgeBase, ctx: Any, jobs: int, chunks: list[list[tuple[str, str]]],
+           record: Callable[[dict], None], started: Callable[[], None]) -> list[tuple[str, str]]:
+    """Run chunks on a pool; return the items lost with a dead worker (not recorded)."""
+    lost: list[tuple[str, str]] = []
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(str(kb.root),)) as pool:
+        started()  # after the fork: a progress display's thread must not be forked
+        pending = {pool.submit(_work, chunk): chunk for chunk in chunks}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                chunk = pending.pop(fut)
+                try:
+                    rows = fut.result()
+                except BrokenProcessPool:
+                    lost += chunk
+                    continue
+                except Exception as exc:  # noqa: BLE001 - e.g. the knowledge failed to load in a worker
+                    rows = [dict(_died(it, kb.version), error=f"{it[0]}: {describe(exc)}") for it in chunk]
+                for row in rows:
+                    record(row)
+    return lost

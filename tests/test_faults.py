@@ -1,0 +1,270 @@
+"""Fault injection: dead workers, a full disk, a read-only database, PostgreSQL stopped mid-batch and
+restarted, three batches racing to create the tables. Each run stores or records every file exactly once."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from cpadvisor.store import batch
+from cpadvisor.store.batch import run_batch
+from cpadvisor.store.db import FAILED, OK, Store
+from tests.test_batch import _rows, _synthetic
+from tests.test_store import PG_URL, store_url  # noqa: F401 - the parametrized store fixture
+
+REPO = Path(__file__).resolve().parent.parent
+CLI = [str(REPO / ".venv" / "bin" / "cpadvisor")] if (REPO / ".venv" / "bin" / "cpadvisor").exists() else \
+    [sys.executable, "-m", "cpadvisor"]
+
+
+def _exactly_once(store: Store, n: int) -> list:
+    rows = _rows(store)
+    assert len(rows) == n and len({r.source_file for r in rows}) == n
+    assert all(r.run_key for r in rows) and len({r.run_key for r in rows}) == n
+    return rows
+
+
+def _no_traceback(text: str) -> None:
+    assert "Traceback" not in text and "File \"" not in text, text[-2000:]
+
+
+def test_worker_that_dies_once_is_replaced_and_its_files_redone(kb, store_url, tmp_path, monkeypatch):
+    folder = tmp_path / "p"
+    _synthetic(kb, folder, 40)
+    marker = tmp_path / "died-once"
+    real = batch.assess_file
+
+    def dies_once(kb_, path, resolved=None):
+        if path.endswith("p0007.yaml") and not marker.exists():
+            marker.write_text("x")
+            os._exit(9)  # what the OOM killer does to a worker
+        return real(kb_, path, resolved)
+
+    monkeypatch.setattr(batch, "assess_file", dies_once)
+    store = Store(store_url)
+    res = run_batch([folder], store, jobs=2)
+    assert marker.exists() and res.ok == 40 and res.failed == 0, res
+    _exactly_once(store, 40)
+    store.close()
+
+
+def test_file_that_kills_every_worker_is_recorded_as_failed(kb, store_url, tmp_path, monkeypatch):
+    folder = tmp_path / "p"
+    _synthetic(kb, folder, 30)
+    real = batch.assess_file
+
+    def poison(kb_, path, resolved=None):
+        if path.endswith("p0003.yaml"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(kb_, path, resolved)
+
+    monkeypatch.setattr(batch, "assess_file", poison)
+    store = Store(store_url)
+    res = run_batch([folder], store, jobs=2)
+    assert (res.ok, res.failed) == (29, 1), res
+    rows = _exactly_once(store, 30)
+    bad = [r for r in rows if r.status == FAILED]
+    assert bad[0].source_file.endswith("p0003.yaml") and "worker process died" in bad[0].error
+    monkeypatch.undo()
+    res = run_batch([folder], store, jobs=2)  # the failure is retried (and now succeeds), not piled up
+    assert (res.skipped, res.ok) == (29, 1)
+    assert {r.status for r in _exactly_once(store, 30)} == {OK}
+    store.close()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def test_kill_9_of_a_live_worker_does_not_hang_the_batch(kb, tmp_path):
+    if not Path("/proc/self/task").exists():
+        pytest.skip("needs /proc to find the worker processes")
+    n = 400
+    folder = tmp_path / "many"
+    _synthetic(kb, folder, n)
+    db = str(tmp_path / "k.db")
+    Store(db).close()
+    proc = subprocess.Popen(CLI + ["batch", str(folder), "--db", db, "--jobs", "2", "--no-progress"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    store = Store(db)
+    deadline = time.time() + 120
+    killed = None
+    while killed is None and time.time() < deadline and proc.poll() is None:
+        kids = [c for c in _children(proc.pid)]
+        if store.count() >= 20 and kids:
+            killed = kids[0]
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.02)
+    try:
+        out, err = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the batch hung after one of its workers was killed")
+    assert killed is not None, "the run ended before a worker could be killed"
+    assert proc.returncode in (0, 1), err
+    _no_traceback(err)
+    rows = _exactly_once(store, n)
+    assert sum(r.status == OK for r in rows) >= n - 1  # at most the file the killed worker held twice
+    store.close()
+
+
+# ---------------------------------------------------------------- database faults
+
+def test_full_disk_gives_one_line_and_keeps_what_was_written(kb, tmp_path):
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("making a full disk needs root to mount a small tmpfs")
+    mnt = Path(tempfile.mkdtemp(prefix="cpadvisor-full-"))
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    try:
+        folder = tmp_path / "many"
+        _synthetic(kb, folder, 300)
+        db = str(mnt / "full.db")
+        res = subprocess.run(CLI + ["batch", str(folder), "--db", db, "--jobs", "1", "--no-progress"],
+                             capture_output=True, text=True, timeout=300)
+        assert res.returncode == 3, (res.returncode, res.stderr[-800:])
+        _no_traceback(res.stderr)
+        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and "database write failed" in lines[0] and "nothing was lost" in lines[0], lines
+        store = Store(db, create=False)
+        kept = store.count()
+        assert 0 < kept < 300
+        store.close()
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+        shutil.rmtree(mnt, ignore_errors=True)
+
+
+def test_read_only_database_gives_one_line(kb, tmp_path):
+    """A database the user may not write: a read-only mount as root (root ignores file modes), else mode 0444."""
+    folder = tmp_path / "p"
+    _synthetic(kb, folder, 5)
+    mnt = Path(tempfile.mkdtemp(prefix="cpadvisor-ro-"))
+    mounted = False
+    try:
+        if os.geteuid() == 0:
+            r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
+            if r.returncode != 0:
+                pytest.skip("cannot mount a tmpfs to make a read-only database as root")
+            mounted = True
+        db = mnt / "ro.db"
+        Store(str(db)).close()
+        if mounted:
+            subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True, capture_output=True)
+        else:
+            for f in mnt.iterdir():
+                os.chmod(f, 0o444)
+            os.chmod(mnt, 0o555)
+        res = subprocess.run(CLI + ["batch", str(folder), "--db", str(db), "--jobs", "1", "--no-progress"],
+                             capture_output=True, text=True, timeout=120)
+        assert res.returncode in (2, 3), (res.returncode, res.stderr[-800:])
+        _no_traceback(res.stderr)
+        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and ("database" in lines[0] or "数据库" in lines[0]), lines
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(mnt)], capture_output=True)
+        else:
+            os.chmod(mnt, 0o755)
+        shutil.rmtree(mnt, ignore_errors=True)
+
+
+def _pg_cluster() -> tuple[str, str]:
+    if os.geteuid() != 0 or shutil.which("pg_ctlcluster") is None:
+        pytest.skip("stopping PostgreSQL needs root and pg_ctlcluster (scripts/ci.d/postgres.sh)")
+    ver = sorted(os.listdir("/usr/lib/postgresql"), key=lambda v: [int(x) for x in v.split(".")])[-1]
+    try:
+        Store(PG_URL).close()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"no PostgreSQL test server: {exc}")
+    return ver, "cpadvisor"
+
+
+def test_postgresql_stopped_mid_batch_then_restarted(kb, tmp_path):
+    ver, cluster = _pg_cluster()
+    folder = tmp_path / "many"
+    n = 600
+    _synthetic(kb, folder, n)
+    store = Store(PG_URL)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM assessment")
+    proc = subprocess.Popen(CLI + ["batch", str(folder), "--db", PG_URL, "--jobs", "2", "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while store.count() < 30:
+            assert proc.poll() is None and time.time() < deadline, "the batch ended before the server was stopped"
+            time.sleep(0.05)
+        store.close()
+        subprocess.run(["pg_ctlcluster", ver, cluster, "stop", "-m", "fast"], check=True, capture_output=True)
+        out, err = proc.communicate(timeout=180)
+    finally:
+        subprocess.run(["pg_ctlcluster", ver, cluster, "start"], capture_output=True)
+        for _ in range(60):
+            if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5433"]).returncode == 0:
+                break
+            time.sleep(0.5)
+    assert proc.returncode == 3, (proc.returncode, err[-800:])
+    _no_traceback(err)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "nothing was lost" in lines[0], lines
+    store = Store(PG_URL)
+    kept = store.count()
+    res = run_batch([folder], store, jobs=2)
+    assert res.skipped == kept and res.processed == n - kept
+    _exactly_once(store, n)
+    store.close()
+
+
+def test_three_batches_at_once_on_an_empty_postgresql_database(kb, tmp_path):
+    _pg_cluster()
+    url = PG_URL.rsplit("/", 1)[0] + "/cpadvisor_race"
+    admin = Store(PG_URL)
+    with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS cpadvisor_race")
+        conn.exec_driver_sql("CREATE DATABASE cpadvisor_race")
+    admin.close()
+    folder = tmp_path / "p"
+    _synthetic(kb, folder, 30)
+    procs = [subprocess.Popen(CLI + ["batch", str(folder), "--db", url, "--jobs", "1", "--no-progress"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, results):
+        assert p.returncode == 0, err[-800:]
+        _no_traceback(err)
+    store = Store(url)
+    _exactly_once(store, 30)
+    store.close()
+
+
+def test_a_row_postgresql_refuses_is_recorded_as_failed(kb):
+    _pg = PG_URL
+    try:
+        store = Store(_pg)
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"no PostgreSQL test server: {exc}")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM assessment")
+    from cpadvisor.store.db import record_of
+    from cpadvisor.advisor import assess
+    a = assess({"name": "ok", "sectors": ["steel"]}, kb=kb)
+    row = record_of(a, source_file="/x/nul.yaml", content_hash="h", run_key="k-nul")
+    row["enterprise"] = "a\x00b"  # what validation now refuses, and PostgreSQL cannot store
+    assert store.add(row) is True
+    rows = _rows(store)
+    assert len(rows) == 1 and rows[0].status == FAILED and "database refused" in rows[0].error
+    store.close()
