@@ -201,7 +201,7 @@ class _Lint:
 
     # -- model checks
     def catalog_encoded(self, kb: KnowledgeBase) -> None:
-        path = self.catalog or default_catalog_path()
+        path = self.catalog or default_catalog_path(self.root)
         lines = {}
         if path and Path(path).exists():
             for i, row in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
@@ -320,7 +320,7 @@ def lint(root: Optional[Union[str, Path]] = None, catalog: Optional[Path] = None
         raise InputError("knowledge folder not found / 找不到知识库目录", str(root), field="--knowledge")
     ln = _Lint(root, catalog)
     ln.placeholders()
-    cat = catalog or default_catalog_path()
+    cat = catalog or default_catalog_path(root)
     if cat is None or not Path(cat).exists():
         ln.add(cat or root, None, "warning", "catalog",
                "measure catalog not found: catalog checks skipped (set CPADVISOR_CATALOG or --catalog)")

@@ -15,13 +15,31 @@ from typing import Any
 
 import pytest
 
-KNOWLEDGE_DIR_NAME = "knowledge"
 _KBS: dict[Path, Any] = {}  # knowledge root -> KnowledgeBase or KnowledgeError, once per test session
 
 
 def is_knowledge_file(path: Path) -> bool:
-    """knowledge/<pack>/<file>.yaml (measures and pack.yaml)."""
-    return path.suffix == ".yaml" and path.parent.parent.name == KNOWLEDGE_DIR_NAME
+    """A YAML file of a knowledge pack: <root>/<pack>/<file>.yaml beside a pack.yaml that declares ``pack:``.
+
+    Only such files are collected, so installing cpadvisor never makes pytest read another project's YAML.
+    """
+    if path.suffix != ".yaml":
+        return False
+    pack = path.parent / "pack.yaml"
+    return pack.is_file() and _declares_pack(pack)
+
+
+_PACKS: dict[Path, bool] = {}
+
+
+def _declares_pack(pack: Path) -> bool:
+    if pack not in _PACKS:
+        try:
+            with open(pack, encoding="utf-8", errors="replace") as fh:
+                _PACKS[pack] = any(line.startswith("pack:") for line in fh)
+        except OSError:
+            _PACKS[pack] = False
+    return _PACKS[pack]
 
 
 def pytest_collect_file(parent, file_path: Path):

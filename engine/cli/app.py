@@ -4,9 +4,10 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -18,6 +19,47 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="cpadvisor: 清洁生产技术措施规则引擎 / cleaner-production rules engine (湘工信节能〔2024〕194号)")
 out = Console()
 err = Console(stderr=True)
+
+
+def _lang(value: str) -> str:
+    if value not in ("zh", "en"):
+        raise typer.BadParameter(f"'{value}': use zh or en / 语言应为 zh 或 en")
+    return value
+
+
+def lang_option():
+    return typer.Option("zh", "--lang", help="zh (default) or en", callback=_lang)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from cpadvisor._version import __version__
+        from cpadvisor.store.batch import knowledge_version
+        out.print(f"cpadvisor {__version__} (knowledge {knowledge_version() or 'not found'})", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="package and knowledge versions"),
+          no_cache: bool = typer.Option(False, "--no-cache", help="do not read or write the knowledge cache "
+                                                                 "(or set CPADVISOR_NO_CACHE=1)")) -> None:
+    """cpadvisor: 清洁生产技术措施规则引擎 / cleaner-production rules engine (湘工信节能〔2024〕194号)"""
+    if no_cache:
+        os.environ["CPADVISOR_NO_CACHE"] = "1"
+
+
+def profile_source(profile: Path) -> Any:
+    """A profile path, or ``-``: YAML/JSON read from standard input."""
+    if str(profile) != "-":
+        return profile
+    from cpadvisor.intake.profiles import unwrap
+    from cpadvisor.knowledge.yamlio import decode, loads
+    raw = sys.stdin.buffer.read(MAX_STDIN + 1)
+    return unwrap(loads(decode(raw, "<stdin>", MAX_STDIN), "<stdin>"))
+
+
+MAX_STDIN = 5 * 1024 * 1024
 
 STATUS_LABEL = {
     "applies": ("建议实施", "recommended"), "to_verify": ("待核实", "to verify"),
@@ -67,9 +109,9 @@ def _l(pair: tuple[str, str], lang: str) -> str:
 
 @app.command()
 @guarded
-def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON"),
+def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON, or - for standard input"),
            as_json: bool = typer.Option(False, "--json", help="machine-readable JSON on stdout"),
-           lang: str = typer.Option("zh", "--lang", help="zh or en"),
+           lang: str = lang_option(),
            show_all: bool = typer.Option(False, "--all", help="also list measures in place and superseded"),
            save: bool = typer.Option(False, "--save", help="keep the result in the store (see history)"),
            db: Optional[str] = typer.Option(None, "--db", help="store URL (default: CPADVISOR_DB or ./cpadvisor.db)"),
@@ -77,7 +119,7 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON"),
     """Assess a profile: obligations, recommended measures, facts to verify."""
     from cpadvisor import advisor
     kb = get_kb(knowledge)
-    a = advisor.assess(profile, kb=kb)
+    a = advisor.assess(profile_source(profile), kb=kb)
     if save or db:
         from cpadvisor.store.db import Store
         store = Store(db)
@@ -118,11 +160,11 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON"),
 @app.command()
 @guarded
 def explain(profile: Path, measure_id: str, as_json: bool = typer.Option(False, "--json"),
-            lang: str = typer.Option("zh", "--lang"), knowledge: Optional[Path] = kb_option()):
+            lang: str = lang_option(), knowledge: Optional[Path] = kb_option()):
     """Why a measure was (not) recommended: each rule and condition, with profile values."""
     from cpadvisor import advisor
     kb = get_kb(knowledge)
-    e = advisor.explain(profile, measure_id, kb=kb)
+    e = advisor.explain(profile_source(profile), measure_id, kb=kb)
     if as_json:
         sys.stdout.write(e.model_dump_json(indent=2) + "\n")
         return
@@ -143,7 +185,7 @@ def explain(profile: Path, measure_id: str, as_json: bool = typer.Option(False, 
 
 @app.command()
 @guarded
-def measures(pack: Optional[str] = typer.Option(None, "--pack", "-p"), lang: str = typer.Option("zh", "--lang"),
+def measures(pack: Optional[str] = typer.Option(None, "--pack", "-p"), lang: str = lang_option(),
              as_json: bool = typer.Option(False, "--json"), knowledge: Optional[Path] = kb_option()):
     """List the measures of the knowledge base."""
     kb = get_kb(knowledge)
@@ -168,10 +210,14 @@ def measures(pack: Optional[str] = typer.Option(None, "--pack", "-p"), lang: str
 
 
 @app.command()
-def schema():
-    """Print the JSON Schema of a profile (enterprise or park)."""
-    from cpadvisor.models.profile import profile_json_schema
-    sys.stdout.write(json.dumps(profile_json_schema(), ensure_ascii=False, indent=2) + "\n")
+@guarded
+def schema(output: bool = typer.Option(False, "--output", help="the JSON Schema of an Assessment (assess --json) "
+                                                              "instead of the profile's"),
+           knowledge: Optional[Path] = kb_option()):
+    """Print the JSON Schema of a profile (with the vocabulary: allowed values, zh/en words, limits)."""
+    from cpadvisor.intake.schema import assessment_schema, profile_schema
+    doc = assessment_schema() if output else profile_schema(get_kb(knowledge))
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
 
 # Further commands live in cpadvisor/cli/<name>.py (engine/cli/), each with register(app).

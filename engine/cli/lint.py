@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
     def lint(knowledge: Optional[Path] = kb_option(),
              catalog: Optional[Path] = typer.Option(None, "--catalog",
                                                     help="measure catalog CSV (default: $CPADVISOR_CATALOG or "
-                                                         "../shared/spec/measure-catalog.csv)"),
+                                                         "knowledge/catalog.csv)"),
              cases: bool = typer.Option(False, "--cases", help="also run every expert case"),
              strict: bool = typer.Option(False, "--strict", help="warnings fail too"),
              as_json: bool = typer.Option(False, "--json", help="findings as JSON"),

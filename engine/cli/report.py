@@ -73,7 +73,7 @@ def load_assessment(path: Path, kb):
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import get_kb, guarded, kb_option
+    from cpadvisor.cli.app import lang_option, get_kb, guarded, kb_option
 
     @app.command()
     @guarded
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
                output: Optional[Path] = typer.Option(None, "--output", "-o",
                                                      help="report file: .docx, .html, .md (or .pdf with Chromium); "
                                                           "omitted: Markdown on stdout"),
-               lang: str = typer.Option("zh", "--lang", help="zh (default) or en"),
+               lang: str = lang_option(),
                fmt: Optional[str] = typer.Option(None, "--format", "-f",
                                                  help="docx, html, md or pdf (default: from the -o extension)"),
                template: Optional[Path] = typer.Option(None, "--template",

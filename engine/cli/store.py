@@ -15,7 +15,7 @@ STATUS = {"applies": "建议/applies", "to_verify": "待核实/to verify", "in_p
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import guarded, kb_option, out
+    from cpadvisor.cli.app import lang_option, guarded, kb_option, out
     from cpadvisor.cli.batch import db_option
 
     @app.command()
@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
     def summary(db: Optional[str] = db_option(),
                 region: Optional[str] = typer.Option(None, "--region", help="a Hunan city, e.g. 长沙市 (or 长沙)"),
                 chart: Optional[Path] = typer.Option(None, "--chart", help="write a chart (.png or .svg)"),
-                lang: str = typer.Option("zh", "--lang", help="zh or en"),
+                lang: str = lang_option(),
                 as_json: bool = typer.Option(False, "--json", help="machine-readable JSON on stdout"),
                 knowledge: Optional[Path] = kb_option()):
         """Portfolio summary: mandatory audits, top measures, saving potential vs Hunan's 2025 targets."""

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from cpadvisor.errors import InputError
 from cpadvisor.knowledge.loader import KnowledgeBase
-from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, _ProfileDoc, parse_profile
+from cpadvisor.models.profile import LIMITS, EnterpriseProfile, ParkProfile, _ProfileDoc, parse_profile
 from cpadvisor.knowledge.yamlio import MAX_BYTES, Doc, decode, line_of, load_file, loads, model_field_names, pydantic_errors
 
 AnyProfile = Union[EnterpriseProfile, ParkProfile]
@@ -39,6 +39,12 @@ def validate_profile(data: Any, kb: KnowledgeBase, file: str = "<input>", doc: A
     else:
         if not isinstance(data, dict):
             raise ProfileError([InputError("a profile must be a mapping of fields / 画像应为键值映射", file, 1)])
+        too_long = [InputError(f"at most {LIMITS[k]} items, got {len(data[k])} / 最多{LIMITS[k]}项", file,
+                               line_of(doc, (k,)) if doc is not None else None, k)
+                    for k in ("units", "products", "solid_wastes", "voc_operations", "energy", "enterprises")
+                    if isinstance(data.get(k), list) and len(data[k]) > LIMITS[k]]
+        if too_long:  # before validating tens of thousands of items
+            raise ProfileError(too_long)
         try:
             profile = parse_profile(data)
         except ValidationError as exc:
@@ -84,6 +90,8 @@ def coerce_profile(obj: Any, kb: KnowledgeBase) -> AnyProfile:
     """A profile model, a plain mapping, or a path -> validated profile."""
     if isinstance(obj, (str, Path)):
         return load_profile(obj, kb)
+    if isinstance(obj, Doc):  # parsed text, e.g. standard input
+        return validate_profile(obj.data, kb, "<stdin>", obj)
     if isinstance(obj, (EnterpriseProfile, ParkProfile)):
         return validate_profile(obj, kb)
     return validate_profile(obj, kb)
