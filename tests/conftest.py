@@ -11,6 +11,7 @@ from cpadvisor import load_knowledge
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
+collect_ignore_glob = ["fixtures/*"]  # knowledge packs that are broken on purpose: data for the tests, not cases
 
 
 @pytest.fixture(scope="session")

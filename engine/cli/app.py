@@ -70,6 +70,9 @@ PRIORITY_LABEL = {"high": ("高", "high"), "medium": ("中", "medium"), "low": (
 COST_LABEL = {"low": ("无/低费", "no/low cost"), "medium_high": ("中/高费", "medium/high cost")}
 
 
+MAX_SHOWN = 20  # problems printed for one bad input, then a count
+
+
 def guarded(fn):
     """Bad input -> one line on stderr and exit code 2, never a traceback."""
 
@@ -88,7 +91,12 @@ def guarded(fn):
             err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(3)
         except CpadvisorError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            problems = getattr(exc, "problems", None) or [exc]
+            for p in problems[:MAX_SHOWN]:
+                err.print(f"error: {p}", markup=False, highlight=False, soft_wrap=True)
+            if len(problems) > MAX_SHOWN:
+                err.print(f"… {len(problems) - MAX_SHOWN} more problems / 另有 {len(problems) - MAX_SHOWN} 个问题",
+                          markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2)
 
     return wrapper

@@ -1,6 +1,7 @@
 """Reading and validating profiles: one clear error naming file, line and field."""
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -8,7 +9,8 @@ from pydantic import ValidationError
 
 from cpadvisor.errors import InputError
 from cpadvisor.knowledge.loader import KnowledgeBase
-from cpadvisor.models.profile import LIMITS, EnterpriseProfile, ParkProfile, _ProfileDoc, parse_profile
+from cpadvisor.intake.labels import Labels, normalise
+from cpadvisor.models.profile import LIMITS, EnterpriseProfile, ParkProfile, Product, Unit, _ProfileDoc, parse_profile
 from cpadvisor.knowledge.yamlio import MAX_BYTES, Doc, decode, line_of, load_file, loads, model_field_names, pydantic_errors
 
 AnyProfile = Union[EnterpriseProfile, ParkProfile]
@@ -45,16 +47,57 @@ def validate_profile(data: Any, kb: KnowledgeBase, file: str = "<input>", doc: A
                     if isinstance(data.get(k), list) and len(data[k]) > LIMITS[k]]
         if too_long:  # before validating tens of thousands of items
             raise ProfileError(too_long)
+        data = copy.deepcopy(data)
+        ambiguous = [InputError(msg, file, line_of(doc, loc) if doc is not None else None, ".".join(map(str, loc)))
+                     for loc, msg in normalise(data, labels_of(kb))]
         try:
             profile = parse_profile(data)
         except ValidationError as exc:
-            raise ProfileError(pydantic_errors(exc, doc if doc is not None else data, file, skip=1,
-                                               names=_names())) from None
+            found = pydantic_errors(exc, doc if doc is not None else data, file, skip=1, names=_names())
+            raise ProfileError(ambiguous + [_placed(p, kb) for p in found]) from None
+        if ambiguous:
+            raise ProfileError(ambiguous)
     problems = [InputError(msg, file, line_of(doc, loc) if doc is not None else None, ".".join(map(str, loc)))
                 for loc, msg in kb.vocab.check_profile(profile, set(kb.measures))]
     if problems:
         raise ProfileError(problems)
     return profile
+
+
+def labels_of(kb: KnowledgeBase) -> Labels:
+    """The label index of a knowledge base (built once per process)."""
+    lab = kb.runtime.get("labels")
+    if lab is None:
+        lab = kb.runtime["labels"] = Labels(kb.vocab)
+    return lab
+
+
+_UNIT_FIELDS = set(Unit.model_fields)
+_ENTERPRISE_FIELDS = set(EnterpriseProfile.model_fields)
+_PRODUCT_FIELDS = set(Product.model_fields)
+
+
+def _placed(problem: InputError, kb: KnowledgeBase) -> InputError:
+    """An unknown field that is known elsewhere: say where it belongs."""
+    if not problem.message.startswith("unknown field") or not problem.field:
+        return problem
+    parts = problem.field.split(".")
+    name, inside = parts[-1], parts[:-1]
+    attr = kb.vocab.terms["attributes"].get(name)
+    hint = ""
+    if attr is not None:
+        where = "units[i].attributes" if attr.on == "unit" else "attributes"  # type: ignore[union-attr]
+        hint = (f"'{name}' is a {attr.on} attribute: write it under {where}: / "  # type: ignore[union-attr]
+                f"“{name}”是属性，应写在 {where} 下")
+    elif not inside and name in _UNIT_FIELDS - _ENTERPRISE_FIELDS:
+        hint = f"'{name}' belongs to a production unit: units[i].{name} / “{name}”属于生产装置，应写在 units 下"
+    elif not inside and name in _PRODUCT_FIELDS - _ENTERPRISE_FIELDS:
+        hint = f"'{name}' belongs to a product: products[i].{name} / “{name}”属于产品，应写在 products 下"
+    elif inside[:1] == ["units"] and name in _ENTERPRISE_FIELDS - _UNIT_FIELDS:
+        hint = f"'{name}' belongs to the enterprise (top level), not a unit / “{name}”属于企业，应写在顶层"
+    if not hint:
+        return problem
+    return InputError(hint, problem.file, problem.line, problem.field)
 
 
 def read_profile(path: Union[str, Path], max_bytes: int = MAX_BYTES) -> tuple[Any, Doc]:

@@ -30,6 +30,7 @@ class _Strict(BaseModel):
 class Term(_Strict):
     zh: str
     en: str
+    aliases: list[str] = Field(default_factory=list)  # other words people write for it, e.g. 煤, 燃煤 for coal
 
 
 class Attribute(_Strict):
@@ -171,6 +172,7 @@ class MeasureFile(_Strict):
 class PackMeta(_Strict):
     code: Key
     name: Text
+    aliases: list[str] = Field(default_factory=list)  # other words for the sector, e.g. 钢铁, 冶金
     sector: bool = False
     industry_codes: list[str] = Field(default_factory=list)
     requires: list[Key] = Field(default_factory=list)

@@ -22,11 +22,13 @@ class Vocabulary:
     terms: dict[str, dict[str, Union[Term, Attribute, ProductKey]]] = field(
         default_factory=lambda: {k: {} for k in TERM_KINDS})
     owner: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, name) -> pack
+    sector_aliases: dict[str, list[str]] = field(default_factory=dict)  # pack code -> other words for it
 
     def add_pack(self, pack: PackFile, where: str) -> list[str]:
         problems = []
         if pack.pack.sector:
             self.sectors[pack.pack.code] = pack.pack.name
+            self.sector_aliases[pack.pack.code] = list(pack.pack.aliases)
         for code in pack.pack.industry_codes:
             self.industry_codes[code] = pack.pack.code
         for kind in TERM_KINDS:
@@ -145,8 +147,7 @@ class Vocabulary:
 
         def term(kind: str, value: Any, loc: Loc, what: str) -> None:
             if value is not None and value not in self.terms[kind]:
-                out.append((loc, f"unknown {what} '{value}'{did_you_mean(str(value), self.terms[kind])}"
-                                 f" / 未知的{what}"))
+                out.append((loc, f"unknown {what} '{value}'{self.hint(kind, str(value))} / 未知的{what}"))
 
         def measures(ids: list[str], loc: Loc) -> None:
             for i, mid in enumerate(ids):
@@ -158,6 +159,13 @@ class Vocabulary:
             for name, val in values.items():
                 a = known.get(name)
                 if a is None:
+                    other = self.terms["attributes"].get(name)
+                    if other is not None:
+                        where = {"unit": "units[i].attributes", "enterprise": "attributes (of the enterprise)",
+                                 "park": "attributes (of a park profile)"}[other.on]  # type: ignore[union-attr]
+                        out.append((loc + (name,), f"'{name}' is a {other.on} attribute: write it under {where} / "  # type: ignore[union-attr]
+                                                   f"“{name}”属于{ {'unit': '生产装置', 'enterprise': '企业', 'park': '园区'}[other.on] }的属性"))  # type: ignore[union-attr]
+                        continue
                     out.append((loc + (name,), f"unknown {on} attribute '{name}'{did_you_mean(name, known)} / 未知属性"))
                     continue
                 if a.type == "bool" and not isinstance(val, bool):
@@ -178,14 +186,14 @@ class Vocabulary:
             attrs(p.attributes, "park", ("attributes",))
             for i, s in enumerate(p.leading_sectors):
                 if s not in self.sectors:
-                    out.append((("leading_sectors", i), f"unknown sector '{s}'{did_you_mean(s, self.sectors)} / 未知行业"))
+                    out.append((("leading_sectors", i), f"unknown sector '{s}'{self.hint('sectors', s)} / 未知行业"))
             for i, f in enumerate(p.shared_facilities):
                 term("shared_facilities", f, ("shared_facilities", i), "shared facility")
             return out
         attrs(p.attributes, "enterprise", ("attributes",))
         for i, s in enumerate(p.sectors):
             if s not in self.sectors:
-                out.append((("sectors", i), f"unknown sector '{s}'{did_you_mean(s, self.sectors)} / 未知行业"))
+                out.append((("sectors", i), f"unknown sector '{s}'{self.hint('sectors', s)} / 未知行业"))
         for i, s in enumerate(p.subsectors):
             term("subsectors", s, ("subsectors", i), "subsector")
         for i, e in enumerate(p.energy):
@@ -211,6 +219,16 @@ class Vocabulary:
             term("voc_materials", o.material, ("voc_operations", i, "material"), "VOC material")
             term("voc_methods", o.method, ("voc_operations", i, "method"), "VOC method")
         return out
+
+    def hint(self, kind: str, word: str, show: int = 12) -> str:
+        """' (did you mean …?)' for a close name, else the valid values (the first ``show`` and how to see all)."""
+        names = sorted(self.sectors if kind == "sectors" else self.terms[kind])
+        close = did_you_mean(word, names)
+        if close:
+            return close
+        head = ", ".join(names[:show])
+        more = f", … {len(names) - show} more: cpadvisor vocab" if len(names) > show else ""
+        return f" (valid: {head}{more})"
 
     def sectors_of_codes(self, codes: list[str]) -> list[str]:
         """Packs that GB/T 4754 codes map to (longest prefix wins)."""

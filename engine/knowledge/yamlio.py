@@ -229,6 +229,11 @@ def load_file(path: Path, max_bytes: int = MAX_BYTES) -> Doc:
     return loads(read_text(Path(path), max_bytes), str(path))
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def line_of(doc: Any, loc: Iterable[Any]) -> Optional[int]:
     """Best line number for a path of keys/indexes (as in pydantic error locations): the deepest known."""
     if not isinstance(doc, Doc):
@@ -269,14 +274,40 @@ def model_field_names(model: Any) -> set[str]:
     return names
 
 
+ZH = {
+    "missing": "缺少必填字段", "extra_forbidden": "未知字段", "float_parsing": "应为数字", "int_parsing": "应为整数",
+    "int_from_float": "应为整数", "bool_parsing": "应为 true 或 false", "greater_than_equal": "数值小于允许的最小值",
+    "greater_than": "数值过小", "less_than_equal": "数值大于允许的最大值", "less_than": "数值过大",
+    "too_long": "项数超过上限", "too_short": "项数不足", "string_too_long": "文本过长", "string_too_short": "不能为空",
+    "literal_error": "取值无效", "string_pattern_mismatch": "格式不符", "list_type": "应为列表", "dict_type": "应为键值映射",
+    "string_type": "应为文本", "float_type": "应为数字", "int_type": "应为整数", "bool_type": "应为 true 或 false",
+    "model_type": "应为键值映射", "model_attributes_type": "应为键值映射", "finite_number": "应为有限数值",
+    "enum": "取值无效", "date_from_datetime_parsing": "应为日期", "date_parsing": "应为日期",
+}
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
 def pydantic_errors(exc: Any, doc: Any, file: str, skip: int = 0, names: Iterable[str] = ()) -> list[InputError]:
     """Turn a pydantic ValidationError into InputErrors with file:line and the field path.
 
     ``skip`` drops leading wrapper keys from the error location.
     """
     out = []
+    errors = exc.errors()
+    # a misspelt key: "unknown 'Type' (did you mean 'type'?)" says it all; "'type' is missing" is dropped
+    meant = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(err["loc"])
+            close = did_you_mean(str(loc[-1]), names)
+            if close:
+                meant.add(loc[:-1] + (close.split("'")[1],))
+    errors = [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
     # an unknown field first: with a misspelt key, "unknown 'Type'" says more than "'type' is missing"
-    for err in sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"):
+    for err in sorted(errors, key=lambda e: e["type"] != "extra_forbidden"):
         loc = tuple(err["loc"])[skip:]
         if skip and loc[:1] in (("enterprise",), ("park",)):
             loc = loc[1:]  # the discriminator tag of the profile union
@@ -292,6 +323,8 @@ def pydantic_errors(exc: Any, doc: Any, file: str, skip: int = 0, names: Iterabl
         elif err["type"] == "union_tag_invalid":
             msg = "kind must be 'enterprise' or 'park' / kind 应为 enterprise 或 park"
         elif "input" in err and err["type"] != "value_error":
-            msg = f"{msg} (got {err['input']!r})"[:300]
+            msg = f"{msg} (got {_short(err['input'])})"
+        if not _has_cjk(msg) and err["type"] in ZH:
+            msg = f"{msg} / {ZH[err['type']]}"
         out.append(InputError(_one_line(msg), file, line_of(doc, loc), field))
     return out

@@ -1,0 +1,166 @@
+"""Words a consultant writes -> vocabulary keys: ``燃煤``/``煤`` -> coal, ``烧结机`` -> sintering_machine.
+
+Wherever a profile expects a vocabulary word, the key, its Chinese or English label, a declared alias
+or the Chinese label without 行业 is accepted; a word that fits several keys is an error listing them.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional
+
+from cpadvisor.knowledge.vocabulary import Vocabulary
+
+Loc = tuple[Any, ...]
+
+SIZE = {"large": ("大型", "large"), "medium": ("中型", "medium"), "small": ("小型", "small"), "micro": ("微型", "micro")}
+PROJECT_TYPE = {"existing": ("现有", "existing"), "new": ("新建", "new"), "rebuilt": ("改建", "rebuilt"),
+                "expanded": ("扩建", "expanded")}
+PARK_LEVEL = {"national": ("国家级", "national"), "provincial": ("省级", "provincial"), "other": ("其他", "other")}
+FIXED = {"size": SIZE, "project_type": PROJECT_TYPE, "level": PARK_LEVEL}
+EXTRA_ALIASES = {"project_type": {"现有项目": "existing", "在产": "existing"}, "size": {"大": "large", "中": "medium",
+                                                                              "小": "small", "微": "micro"}}
+
+# where a vocabulary word stands in a profile: path ("*" = every list item) -> vocabulary kind
+PLACES: dict[Loc, str] = {
+    ("sectors", "*"): "sectors", ("subsectors", "*"): "subsectors", ("leading_sectors", "*"): "sectors",
+    ("shared_facilities", "*"): "shared_facilities",
+    ("units", "*", "type"): "unit_types", ("units", "*", "fuel"): "fuels", ("energy", "*", "fuel"): "fuels",
+    ("products", "*", "key"): "products",
+    ("solid_wastes", "*", "kind"): "waste_kinds", ("solid_wastes", "*", "disposal"): "disposals",
+    ("voc_operations", "*", "kind"): "voc_kinds", ("voc_operations", "*", "material"): "voc_materials",
+    ("voc_operations", "*", "method"): "voc_methods",
+    ("size",): "size", ("project_type",): "project_type", ("level",): "level",
+}
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.strip().split()).casefold()
+
+
+class Labels:
+    """The label index of a vocabulary: per kind, each written form -> the keys it may mean."""
+
+    def __init__(self, vocab: Vocabulary):
+        self.vocab = vocab
+        self.index: dict[str, dict[str, set[str]]] = {}
+        for kind in ("subsectors", "unit_types", "fuels", "waste_kinds", "disposals", "voc_kinds", "voc_materials",
+                     "voc_methods", "shared_facilities", "products"):
+            idx: dict[str, set[str]] = {}
+            for key, term in vocab.terms[kind].items():
+                for form in self._forms(key, getattr(term, "zh", ""), getattr(term, "en", ""),
+                                        getattr(term, "aliases", None) or []):
+                    idx.setdefault(form, set()).add(key)
+            self.index[kind] = idx
+        sectors: dict[str, set[str]] = {}
+        for key, name in vocab.sectors.items():
+            for form in self._forms(key, name.zh, name.en, vocab.sector_aliases.get(key, [])):
+                sectors.setdefault(form, set()).add(key)
+        self.index["sectors"] = sectors
+        for kind, table in FIXED.items():
+            idx = {}
+            for key, (zh, en) in table.items():
+                for form in self._forms(key, zh, en, []):
+                    idx.setdefault(form, set()).add(key)
+            for alias, key in EXTRA_ALIASES.get(kind, {}).items():
+                idx.setdefault(_norm(alias), set()).add(key)
+            self.index[kind] = idx
+        self.attr_index: dict[str, dict[str, set[str]]] = {}
+        for name, a in vocab.terms["attributes"].items():
+            if getattr(a, "type", None) == "enum":
+                idx = {}
+                for v in a.values or []:
+                    lab = (a.labels or {}).get(v)
+                    for form in self._forms(v, lab.zh if lab else "", lab.en if lab else "", []):
+                        idx.setdefault(form, set()).add(v)
+                self.attr_index[name] = idx
+
+    @staticmethod
+    def _forms(key: str, zh: str, en: str, aliases: list[str]) -> Iterator[str]:
+        yield _norm(key)
+        for t in (zh, en, *aliases):
+            if t:
+                yield _norm(t)
+                if t.endswith("行业"):
+                    yield _norm(t[:-2])
+
+    def lookup(self, kind: str, word: str, attribute: bool = False) -> tuple[Optional[str], list[str]]:
+        """(the key, []) for a word with one meaning; (None, candidates) when it has several; (None, []) if none."""
+        idx = (self.attr_index if attribute else self.index).get(kind, {})
+        keys = sorted(idx.get(_norm(word), ()))
+        if len(keys) == 1:
+            return keys[0], []
+        return None, keys
+
+    def label(self, kind: str, key: str, lang: str = "zh") -> str:
+        """The word a workbook shows for a key (the key itself when its label is ambiguous)."""
+        if kind in FIXED:
+            pair = FIXED[kind].get(key)
+            word = (pair[1] if lang == "en" else pair[0]) if pair else key
+        elif kind == "sectors":
+            name = self.vocab.sectors.get(key)
+            word = getattr(name, lang, key) if name else key
+        else:
+            word = self.vocab.label(kind, key, lang)
+        found, _ = self.lookup(kind, word)
+        return word if found == key else key
+
+    def attr_label(self, attr: str, value: str) -> str:
+        a = self.vocab.terms["attributes"].get(attr)
+        lab = (getattr(a, "labels", None) or {}).get(value)
+        if lab is None:
+            return value
+        found, _ = self.lookup(attr, lab.zh, attribute=True)
+        return lab.zh if found == value else value
+
+
+def _walk(data: Any, pattern: Loc, loc: Loc = ()) -> Iterator[tuple[Any, Any, Loc]]:
+    """(container, key, location) of every place in ``data`` matching ``pattern``."""
+    if not pattern:
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                if rest:
+                    yield from _walk(item, rest, loc + (i,))
+                else:
+                    yield data, i, loc + (i,)
+    elif isinstance(data, dict) and head in data:
+        if rest:
+            yield from _walk(data[head], rest, loc + (head,))
+        else:
+            yield data, head, loc + (head,)
+
+
+def normalise(data: Any, labels: Labels) -> list[tuple[Loc, str]]:
+    """Replace labels by keys in place; return the ambiguous words as (location, message)."""
+    problems: list[tuple[Loc, str]] = []
+    if not isinstance(data, dict):
+        return problems
+
+    def fix(container: Any, key: Any, loc: Loc, kind: str, attribute: bool = False) -> None:
+        word = container[key]
+        if not isinstance(word, str):
+            return
+        found, many = labels.lookup(kind, word, attribute)
+        if found is not None:
+            container[key] = found
+        elif many:
+            problems.append((loc, f"'{word}' is ambiguous: it may mean {', '.join(many)}; write one of them / "
+                                  f"“{word}”有歧义，可能指 {'、'.join(many)}，请写明其一"))
+
+    for pattern, kind in PLACES.items():
+        for container, key, loc in list(_walk(data, pattern)):
+            fix(container, key, loc, kind)
+    for base in ((), ):
+        attrs = data.get("attributes")
+        if isinstance(attrs, dict):
+            for name in list(attrs):
+                if name in labels.attr_index:
+                    fix(attrs, name, base + ("attributes", name), name, attribute=True)
+    for i, u in enumerate(data.get("units") or []):
+        attrs = u.get("attributes") if isinstance(u, dict) else None
+        if isinstance(attrs, dict):
+            for name in list(attrs):
+                if name in labels.attr_index:
+                    fix(attrs, name, ("units", i, "attributes", name), name, attribute=True)
+    return problems
