@@ -117,17 +117,31 @@ def _l(pair: tuple[str, str], lang: str) -> str:
 
 @app.command()
 @guarded
-def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON, or - for standard input"),
+def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or - for standard input; or a filled "
+                                                   "data request (资料清单.xlsx) with --profile"),
            as_json: bool = typer.Option(False, "--json", help="machine-readable JSON on stdout"),
            lang: str = lang_option(),
            show_all: bool = typer.Option(False, "--all", help="also list measures in place and superseded"),
            save: bool = typer.Option(False, "--save", help="keep the result in the store (see history)"),
            db: Optional[str] = typer.Option(None, "--db", help="store URL (default: CPADVISOR_DB or ./cpadvisor.db)"),
+           base: Optional[Path] = typer.Option(None, "--profile", help="with a filled data request as PROFILE: "
+                                                                      "the profile its answers complete"),
+           write: Optional[Path] = typer.Option(None, "--write", help="with --profile: write the completed "
+                                                                      "profile here (.yaml, .json or .xlsx)"),
            knowledge: Optional[Path] = kb_option()):
     """Assess a profile: obligations, recommended measures, facts to verify."""
     from cpadvisor import advisor
     kb = get_kb(knowledge)
-    a = advisor.assess(profile_source(profile), kb=kb)
+    if base is not None:
+        from cpadvisor.intake.request import completed_profile
+        p = completed_profile(kb, profile, base)
+        if write is not None:
+            from cpadvisor.cli.intake import _format, write_profile
+            write_profile(kb, p, write, _format(write, "profile"))
+            err.print(f"{write}: 已写入补充后的画像 / completed profile written", highlight=False)
+        a = advisor.assess(p, kb=kb)
+    else:
+        a = advisor.assess(profile_source(profile), kb=kb)
     if save or db:
         from cpadvisor.store.db import Store
         store = Store(db)
@@ -229,7 +243,7 @@ def schema(output: bool = typer.Option(False, "--output", help="the JSON Schema 
 
 
 # Further commands live in cpadvisor/cli/<name>.py (engine/cli/), each with register(app).
-for _name in ("coverage", "lint", "scaffold", "report", "store", "batch"):
+for _name in ("coverage", "lint", "scaffold", "report", "store", "batch", "intake"):
     try:
         _mod = importlib.import_module(f"cpadvisor.cli.{_name}")
     except ModuleNotFoundError as _exc:

@@ -90,15 +90,19 @@ def register(app: typer.Typer) -> None:
     def summary(db: Optional[str] = db_option(),
                 region: Optional[str] = typer.Option(None, "--region", help="a Hunan city, e.g. 长沙市 (or 长沙)"),
                 chart: Optional[Path] = typer.Option(None, "--chart", help="write a chart (.png or .svg)"),
+                xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="export the portfolio table and each "
+                                                                        "enterprise's findings to an Excel workbook"),
                 lang: str = lang_option(),
                 as_json: bool = typer.Option(False, "--json", help="machine-readable JSON on stdout"),
                 knowledge: Optional[Path] = kb_option()):
         """Portfolio summary: mandatory audits, top measures, saving potential vs Hunan's 2025 targets."""
         from cpadvisor.store.db import Store
-        from cpadvisor.store.summary import summarize, write_chart
+        from cpadvisor.store.summary import summarize, write_chart, write_xlsx
 
         store = Store(db)
         s = summarize(store, region, knowledge)
+        if xlsx:
+            write_xlsx(store, s, xlsx, region, knowledge)
         store.close()
         if chart:
             write_chart(s, chart, lang)
@@ -134,3 +138,5 @@ def register(app: typer.Typer) -> None:
         out.print(tt)
         if chart:
             out.print(f"chart / 图表: {chart}", highlight=False)
+        if xlsx:
+            out.print(f"workbook / 工作簿: {xlsx}", highlight=False)

@@ -5,6 +5,7 @@ or the Chinese label without 行业 is accepted; a word that fits several keys i
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator, Optional
 
 from cpadvisor.knowledge.vocabulary import Vocabulary
@@ -30,6 +31,9 @@ PLACES: dict[Loc, str] = {
     ("voc_operations", "*", "method"): "voc_methods",
     ("size",): "size", ("project_type",): "project_type", ("level",): "level",
 }
+
+
+KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _norm(text: str) -> str:
@@ -90,6 +94,16 @@ class Labels:
             return keys[0], []
         return None, keys
 
+    def hint(self, kind: str, word: str) -> str:
+        """' (did you mean 'key' (label)?)' from the closest written form, else the valid values."""
+        import difflib
+        idx = self.index.get(kind, {})
+        close = difflib.get_close_matches(_norm(word), list(idx), n=1, cutoff=0.5)
+        if close and len(idx[close[0]]) == 1:
+            key = next(iter(idx[close[0]]))
+            return f" (did you mean '{key}' ({self.label(kind, key)})?)"
+        return self.vocab.hint(kind, word) if kind in self.vocab.terms or kind == "sectors" else ""
+
     def label(self, kind: str, key: str, lang: str = "zh") -> str:
         """The word a workbook shows for a key (the key itself when its label is ambiguous)."""
         if kind in FIXED:
@@ -147,6 +161,9 @@ def normalise(data: Any, labels: Labels) -> list[tuple[Loc, str]]:
         elif many:
             problems.append((loc, f"'{word}' is ambiguous: it may mean {', '.join(many)}; write one of them / "
                                   f"“{word}”有歧义，可能指 {'、'.join(many)}，请写明其一"))
+        elif not attribute and not KEY.match(word) and kind not in FIXED:
+            problems.append((loc, f"unknown {kind.rstrip('s').replace('_', ' ')} '{word}'{labels.hint(kind, word)} / "
+                                  f"词表中没有“{word}”"))
 
     for pattern, kind in PLACES.items():
         for container, key, loc in list(_walk(data, pattern)):

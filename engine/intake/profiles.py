@@ -11,7 +11,7 @@ from cpadvisor.errors import InputError
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.intake.labels import Labels, normalise
 from cpadvisor.models.profile import LIMITS, EnterpriseProfile, ParkProfile, Product, Unit, _ProfileDoc, parse_profile
-from cpadvisor.knowledge.yamlio import MAX_BYTES, Doc, decode, line_of, load_file, loads, model_field_names, pydantic_errors
+from cpadvisor.knowledge.yamlio import MAX_BYTES, Doc, decode, load_file, loads, locate, model_field_names, pydantic_errors
 
 AnyProfile = Union[EnterpriseProfile, ParkProfile]
 _NAMES: Optional[set[str]] = None
@@ -41,27 +41,49 @@ def validate_profile(data: Any, kb: KnowledgeBase, file: str = "<input>", doc: A
     else:
         if not isinstance(data, dict):
             raise ProfileError([InputError("a profile must be a mapping of fields / 画像应为键值映射", file, 1)])
-        too_long = [InputError(f"at most {LIMITS[k]} items, got {len(data[k])} / 最多{LIMITS[k]}项", file,
-                               line_of(doc, (k,)) if doc is not None else None, k)
+        too_long = [InputError(f"at most {LIMITS[k]} items, got {len(data[k])} / 最多{LIMITS[k]}项",
+                               *locate(doc, (k,), file), k)
                     for k in ("units", "products", "solid_wastes", "voc_operations", "energy", "enterprises")
                     if isinstance(data.get(k), list) and len(data[k]) > LIMITS[k]]
         if too_long:  # before validating tens of thousands of items
             raise ProfileError(too_long)
         data = copy.deepcopy(data)
-        ambiguous = [InputError(msg, file, line_of(doc, loc) if doc is not None else None, ".".join(map(str, loc)))
+        ambiguous = [InputError(msg, *locate(doc, loc, file), ".".join(map(str, loc)))
                      for loc, msg in normalise(data, labels_of(kb))]
         try:
             profile = parse_profile(data)
         except ValidationError as exc:
             found = pydantic_errors(exc, doc if doc is not None else data, file, skip=1, names=_names())
-            raise ProfileError(ambiguous + [_placed(p, kb) for p in found]) from None
+            said = {p.field for p in ambiguous}  # a word already reported is not reported again as a bad key
+            raise ProfileError(ambiguous + [_placed(p, kb) for p in found if p.field not in said]) from None
         if ambiguous:
             raise ProfileError(ambiguous)
-    problems = [InputError(msg, file, line_of(doc, loc) if doc is not None else None, ".".join(map(str, loc)))
+    problems = [InputError(msg, *locate(doc, loc, file), ".".join(map(str, loc)))
                 for loc, msg in kb.vocab.check_profile(profile, set(kb.measures))]
     if problems:
         raise ProfileError(problems)
+    _canonical(profile, kb)
     return profile
+
+
+def _canonical(profile: AnyProfile, kb: KnowledgeBase) -> None:
+    """One form for one content, whether read from YAML, JSON or a workbook: attributes in name order,
+    number attributes as floats (3 and 3.0 are one value)."""
+    def fix(attrs: dict, on: str) -> None:
+        known = kb.vocab.attributes(on)
+        items = sorted(attrs.items())
+        attrs.clear()
+        for k, v in items:
+            a = known.get(k)
+            if a is not None and a.type == "number" and isinstance(v, int) and not isinstance(v, bool):
+                v = float(v)
+            attrs[k] = v
+    if isinstance(profile, ParkProfile):
+        fix(profile.attributes, "park")
+        return
+    fix(profile.attributes, "enterprise")
+    for u in profile.units:
+        fix(u.attributes, "unit")
 
 
 def labels_of(kb: KnowledgeBase) -> Labels:
@@ -120,11 +142,24 @@ def profile_from_text(text: str, file: str, kb: KnowledgeBase) -> AnyProfile:
 
 
 def profile_from_bytes(raw: bytes, file: str, kb: KnowledgeBase) -> AnyProfile:
-    """Validated profile from the bytes of a YAML/JSON file (UTF-8, size limit)."""
+    """Validated profile from the bytes of a YAML/JSON file (UTF-8, size limit) or of an .xlsx workbook."""
+    if is_workbook(file):
+        from cpadvisor.intake.workbook import read_workbook
+        sheet = read_workbook(file, kb, data=raw)
+        return validate_profile(sheet.data, kb, file, sheet)
     return profile_from_text(decode(raw, file), file, kb)
 
 
+def is_workbook(path: Union[str, Path]) -> bool:
+    return str(path).lower().endswith((".xlsx", ".xlsm"))
+
+
 def load_profile(path: Union[str, Path], kb: KnowledgeBase) -> AnyProfile:
+    """A profile file: YAML, JSON or an .xlsx workbook (errors name file:line, or file!sheet!cell)."""
+    if is_workbook(path):
+        from cpadvisor.intake.workbook import read_workbook
+        sheet = read_workbook(path, kb)
+        return validate_profile(sheet.data, kb, str(path), sheet)
     doc = unwrap(load_file(Path(path)))
     return validate_profile(doc.data, kb, str(path), doc)
 

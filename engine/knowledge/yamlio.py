@@ -194,14 +194,14 @@ def loads(text: str, file: str = "<input>") -> Doc:
     return _build(root, file)
 
 
-def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
-    """UTF-8 text of a regular file under the size limit (one InputError otherwise; never blocks on a FIFO)."""
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file under the size limit (one InputError otherwise; never blocks on a FIFO)."""
+    import stat as _stat
     file = str(path)
     try:
         st = path.stat()
     except OSError as exc:
         raise InputError(f"cannot read file / 无法读取: {exc.strerror}", file) from None
-    import stat as _stat
     if _stat.S_ISDIR(st.st_mode):
         raise InputError("is a folder, not a file / 这是目录而不是文件", file)
     if not _stat.S_ISREG(st.st_mode):
@@ -209,10 +209,14 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     if st.st_size > max_bytes:
         raise InputError(f"file is {st.st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit / 文件过大", file)
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file / 无法读取: {exc.strerror}", file) from None
-    return decode(raw, file, max_bytes)
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """UTF-8 text of a regular file under the size limit."""
+    return decode(read_bytes(path, max_bytes), str(path), max_bytes)
 
 
 def decode(raw: bytes, file: str, max_bytes: int = MAX_BYTES) -> str:
@@ -227,6 +231,15 @@ def decode(raw: bytes, file: str, max_bytes: int = MAX_BYTES) -> str:
 
 def load_file(path: Path, max_bytes: int = MAX_BYTES) -> Doc:
     return loads(read_text(Path(path), max_bytes), str(path))
+
+
+def locate(doc: Any, loc: Iterable[Any], file: str) -> tuple[str, Optional[int]]:
+    """(file, line) of a field: ``file!sheet!cell`` for a workbook, ``file`` and its line for YAML/JSON."""
+    where = getattr(doc, "where", None)
+    if where is not None:
+        cell = where(loc)
+        return (f"{file}!{cell}" if cell else file), None
+    return file, line_of(doc, loc)
 
 
 def _short(value: Any) -> str:
@@ -326,5 +339,6 @@ def pydantic_errors(exc: Any, doc: Any, file: str, skip: int = 0, names: Iterabl
             msg = f"{msg} (got {_short(err['input'])})"
         if not _has_cjk(msg) and err["type"] in ZH:
             msg = f"{msg} / {ZH[err['type']]}"
-        out.append(InputError(_one_line(msg), file, line_of(doc, loc), field))
+        f, line = locate(doc, loc, file)
+        out.append(InputError(_one_line(msg), f, line, field))
     return out

@@ -34,7 +34,7 @@ from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.store.db import FAILED, INVALID, Store, record_of, run_key, sha256
 from cpadvisor.advisor import assess, engine_of
 
-SUFFIXES = (".yaml", ".yml", ".json")
+SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
 _KB: Optional[KnowledgeBase] = None
 
@@ -63,7 +63,7 @@ class BatchResult:
 
 
 def collect(paths: Iterable[Union[str, Path]]) -> list[Path]:
-    """Profile files: folders are searched recursively for *.yaml, *.yml, *.json (sorted).
+    """Profile files: folders are searched recursively for *.yaml, *.yml, *.json, *.xlsx (sorted).
 
     Entries with a profile suffix that are not regular files (dangling links, FIFOs, folders
     named ``x.yaml``) are kept: :func:`assess_file` records why they cannot be read.

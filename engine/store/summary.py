@@ -155,3 +155,72 @@ def write_chart(summary: dict, path: Path, lang: str = "zh") -> Path:
         fig.savefig(path)
         plt.close(fig)
     return path
+
+
+def write_xlsx(store: Store, s: dict[str, Any], path: Path, region: Optional[str] = None,
+               knowledge: Optional[Path] = None) -> None:
+    """The portfolio as a workbook: 汇总 (the summary), 企业 (one row per enterprise) and 措施 (each enterprise's
+    findings, one row per finding), from the latest assessment of each enterprise."""
+    import json as _json
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    city = region_of(region)
+    where = [TABLE.c.status == OK, TABLE.c.profile_kind == "enterprise"]  # as the summary counts them
+    if city:
+        where.append(TABLE.c.city == city)
+    latest: dict[str, Any] = {}
+    for r in store.records(*where, columns=("id", "enterprise", "credit_code", "city", "profile_kind", "audit_type",
+                                            "n_recommended", "n_to_verify", "saving_tce", "total_energy_tce",
+                                            "knowledge_version", "created_at", "result_json")):
+        latest[enterprise_key(r)] = r
+    info = measure_info(knowledge)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    bold = Font(bold=True)
+    rows = [("指标 / indicator", "数值 / value"), ("地区 / region", s["region"] or "全部 / all"),
+            ("已评估企业 / enterprises", s["enterprises"]), ("强制性审核 / mandatory audit", s["mandatory_audit"]),
+            ("自愿性审核 / voluntary audit", s["voluntary_audit"]),
+            ("可量化节能潜力 tce/a / quantified saving", s["saving_tce_per_year"]),
+            ("画像有误 / profiles rejected", s["invalid_profiles"]),
+            ("知识库版本 / knowledge", ", ".join(s["knowledge_versions"]))]
+    for t in s["targets"]:
+        rows.append((t["zh"], t["portfolio"]["zh"]))
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row, start=1):
+            c = ws.cell(i, j, v)
+            if i == 1:
+                c.font = bold
+    ws.column_dimensions["A"].width = 48
+    ws.column_dimensions["B"].width = 70
+    ents = wb.create_sheet("企业")
+    head = ("企业 / enterprise", "统一社会信用代码", "市州 / city", "审核类型 / audit", "建议实施 / recommended",
+            "待核实 / to verify", "节能潜力 tce/a", "综合能耗 tce", "评估时间 / assessed", "知识库 / knowledge")
+    fnd = wb.create_sheet("措施")
+    fhead = ("企业 / enterprise", "统一社会信用代码", "措施编号 / measure", "名称 / name", "状态 / status",
+             "优先级 / priority", "条款 / clause", "装置 / units", "待核实资料 / missing")
+    for sheet, h in ((ents, head), (fnd, fhead)):
+        for j, v in enumerate(h, start=1):
+            sheet.cell(1, j, v).font = bold
+    status = {"applies": "建议实施", "to_verify": "待核实", "in_place": "已实施", "superseded": "被替代"}
+    r_e = r_f = 2
+    for r in sorted(latest.values(), key=lambda x: (x.city or "", x.enterprise or "")):
+        for j, v in enumerate((r.enterprise, r.credit_code, r.city, r.audit_type, r.n_recommended, r.n_to_verify,
+                               r.saving_tce, r.total_energy_tce, r.created_at.isoformat()[:19] if r.created_at else None,
+                               r.knowledge_version), start=1):
+            ents.cell(r_e, j, v)
+        r_e += 1
+        for f in (_json.loads(r.result_json or "{}").get("findings") or []):
+            vals = (r.enterprise, r.credit_code, f["measure_id"], info.get(f["measure_id"], {}).get("zh", f["name"]["zh"]),
+                    status.get(f["status"], f["status"]), f.get("priority"), f.get("clause"), "、".join(f.get("units") or []),
+                    "、".join(f.get("missing") or []))
+            for j, v in enumerate(vals, start=1):
+                fnd.cell(r_f, j, v)
+            r_f += 1
+    for sheet in (ents, fnd):
+        sheet.freeze_panes = "A2"
+        for col in "ABCDEFGHIJ":
+            sheet.column_dimensions[col].width = 22
+    wb.save(str(path))

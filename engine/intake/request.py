@@ -1,0 +1,308 @@
+"""The data request (资料清单): every fact an assessment still misses, once, with where it goes, which
+findings wait on it, and an empty answer column; and merging the answers back into the profile."""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from cpadvisor.errors import InputError
+from cpadvisor.intake.schema import FIELD_DOCS
+from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, Product, Unit
+from cpadvisor.models.results import Assessment
+
+SHEET = "资料清单"
+HEADERS = [("编号", "path"), ("资料 / fact", "fact"), ("所属 / item", "item"), ("单位 / unit", "unit"),
+           ("取值 / allowed", "allowed"), ("填写位置 / where", "where"), ("等待的结论 / waiting findings", "waiting"),
+           ("答复 / answer", "answer")]
+_ITEM = re.compile(r"^(?P<list>units|products|solid_wastes|voc_operations)\[(?P<id>[^\]]+)\]\.(?P<rest>.+)$")
+LIST_OF = {"unit": ("units", "生产单元"), "product": ("products", "产品"), "waste": ("solid_wastes", "固体废物"),
+           "voc": ("voc_operations", "VOCs工序")}
+
+
+@dataclass
+class Request:
+    """One fact to collect."""
+
+    path: str  # where it goes in the profile: total_energy_tce, attributes.x, units[SJ1].attributes.y ...
+    fact: str  # Chinese / English words
+    item: str  # the unit, product ... it is about ('' for the enterprise or park)
+    unit: str
+    allowed: str
+    where: str  # workbook sheet and column, and the YAML path
+    waiting: list[str] = field(default_factory=list)  # measure ids
+    kind: str = "text"  # bool number enum text
+
+
+def _spec(kb: KnowledgeBase, fact: str, name: str) -> Any:
+    return kb.specs.get(fact, {}).get(name)
+
+
+def _core(fact: str) -> set[str]:
+    return {"enterprise": set(EnterpriseProfile.model_fields), "park": set(ParkProfile.model_fields),
+            "unit": set(Unit.model_fields), "product": set(Product.model_fields),
+            "waste": {"annual_t", "disposal", "hazardous"}, "voc": {"material", "method", "enclosed", "annual_solvent_t"}
+            }.get(fact, set())
+
+
+def _describe(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, str]:
+    """(words, unit, allowed values, type) of a fact field."""
+    spec = _spec(kb, fact, name)
+    top = name.split(".")[0]
+    attr = kb.vocab.terms["attributes"].get(name)
+    if attr is not None and top not in _core(fact):
+        zh, en, unit = attr.zh, attr.en, attr.unit or ""  # type: ignore[union-attr]
+    else:
+        zh, en = FIELD_DOCS.get(name.split(".")[-1], FIELD_DOCS.get(top, (name, name)))
+        unit = ""
+    typ = spec.type if spec is not None else "text"
+    if typ == "bool":
+        allowed = "是 / 否"
+    elif spec is not None and spec.values:
+        allowed = ", ".join(sorted(spec.values)[:12]) + (" …" if len(spec.values) > 12 else "")
+    elif typ == "number":
+        allowed = "数字 / number"
+    else:
+        allowed = ""
+    return f"{zh} / {en}", unit, allowed, typ
+
+
+def _profile_path(kb: KnowledgeBase, fact: str, name: str) -> str:
+    top = name.split(".")[0]
+    if top in _core(fact) or name.startswith(("emissions.", "energy_mix.")):
+        return name
+    return f"attributes.{name}"
+
+
+def _expand(kb: KnowledgeBase, a: Assessment, missing: list[str]) -> list[tuple[str, Optional[dict]]]:
+    """Missing facts as (fact.field, the joined fact or None); a derived fact becomes what its producers miss."""
+    from cpadvisor.advisor import facts_of
+    from cpadvisor.intake.profiles import validate_profile
+    from cpadvisor.rules.plain import candidates, outcome, plain_events, unknowns
+
+    out: list[tuple[str, Optional[dict]]] = []
+    todo = list(missing)
+    seen: set[str] = set()
+    facts = derived = None
+    while todo:
+        m = todo.pop(0)
+        if m in seen:
+            continue
+        seen.add(m)
+        if not m.startswith("derived."):
+            out.append((m, None))
+            continue
+        if facts is None:
+            facts = facts_of(kb, validate_profile(a.profile, kb))
+            _, derived = plain_events(kb, facts)
+        for cr in kb.producers(m.split(".", 1)[1]):
+            for anchor, join in candidates(cr, facts):
+                if outcome(kb, cr, anchor, join, derived) == "unknown":
+                    for u in unknowns(kb, cr, anchor, join, derived):
+                        if u.startswith("derived."):
+                            todo.append(u)
+                        else:
+                            out.append((u, join))
+    return out
+
+
+def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
+    """Every fact the assessment lists as missing, once (per item for unit, product, waste and VOC facts)."""
+    p = a.profile
+    items = {"unit": {u.get("id"): (i, u) for i, u in enumerate(p.get("units") or [])},
+             "product": {pr.get("name"): (i, pr) for i, pr in enumerate(p.get("products") or [])},
+             "waste": {f"{w.get('kind')}#{i + 1}": (i, w) for i, w in enumerate(p.get("solid_wastes") or [])},
+             "voc": {f"{o.get('kind')}#{i + 1}": (i, o) for i, o in enumerate(p.get("voc_operations") or [])}}
+    rows: dict[str, Request] = {}
+
+    def add(fact: str, name: str, target: Optional[str], mid: Optional[str]) -> None:
+        path = _profile_path(kb, fact, name)
+        words, unit, allowed, typ = _describe(kb, fact, name)
+        if fact in LIST_OF:
+            if target is None or target not in items[fact]:
+                return
+            _, item = items[fact][target]
+            if _has(item, path):
+                return
+            lst, sheet = LIST_OF[fact]
+            key = f"{lst}[{target}].{path}"
+            where = f"{sheet}表 {target} 行「{words.split(' / ')[0]}」列 · YAML: {key}"
+        else:
+            if _has(p, path):
+                return
+            key = path
+            sheet = "园区" if fact == "park" else "企业"
+            where = f"{sheet}表「{words.split(' / ')[0]}」行 · YAML: {path}"
+        r = rows.get(key)
+        if r is None:
+            r = rows[key] = Request(key, words, target or "", unit, allowed, where, [], typ)
+        if mid and mid not in r.waiting:
+            r.waiting.append(mid)
+
+    for f in a.to_verify:
+        targets = f.units or [None]
+        for m, join in _expand(kb, a, f.missing):
+            fact, _, name = m.partition(".")
+            if fact in LIST_OF:
+                for t in ([join.get("uid")] if join else targets):
+                    add(fact, name, t, f.measure_id)
+            else:
+                add(fact, name, None, f.measure_id)
+    for b in a.benchmarks:
+        for m in b.missing:
+            if m.startswith("product."):
+                add("product", m.split(".", 1)[1], b.product, f"benchmark:{b.product_key}")
+    return list(rows.values())
+
+
+def _has(d: dict, path: str) -> bool:
+    cur: Any = d
+    for part in path.split("."):
+        if not isinstance(cur, dict) or cur.get(part) is None:
+            return False
+        cur = cur[part]
+    return True
+
+
+# ------------------------------------------------------------------ writing
+
+def write_request_xlsx(kb: KnowledgeBase, a: Assessment, rows: list[Request]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    for c, (zh, en) in enumerate(HEADERS, start=1):
+        ws.cell(1, c, zh).font = Font(bold=True)
+        ws.cell(2, c, en).font = Font(italic=True, color="808080", size=9)
+    names = {mid: info.measure.name.zh for mid, info in kb.measures.items()}
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+    ws.add_data_validation(yes_no)
+    for r, row in enumerate(rows, start=3):
+        values = [row.path, row.fact, row.item, row.unit, row.allowed, row.where,
+                  "；".join(names.get(m, m) for m in row.waiting), None]
+        for c, v in enumerate(values, start=1):
+            ws.cell(r, c, v)
+        ws.cell(r, len(HEADERS)).fill = fill
+        if row.kind == "bool":
+            yes_no.add(f"H{r}")
+    for letter, width in zip("ABCDEFGH", (34, 40, 12, 10, 24, 40, 50, 18)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A3"
+    meta = wb.create_sheet("_about")
+    meta.sheet_state = "hidden"
+    for i, (k, v) in enumerate((("profile", a.profile_name), ("knowledge", a.knowledge_version),
+                                ("credit_code", a.credit_code or "")), start=1):
+        meta.cell(i, 1, k)
+        meta.cell(i, 2, v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def request_markdown(kb: KnowledgeBase, a: Assessment, rows: list[Request], lang: str = "zh") -> str:
+    from cpadvisor.report import md_escape
+    names = {mid: info.measure.name.get(lang) for mid, info in kb.measures.items()}
+    title = "Data request" if lang == "en" else "资料清单"
+    head = (["#", "fact", "item", "unit", "where", "waiting findings", "answer"] if lang == "en" else
+            ["#", "资料", "所属", "单位", "填写位置", "等待的结论", "答复"])
+    out = [f"# {title}: {md_escape(a.profile_name)}", "",
+           f"{len(rows)} " + ("facts to collect (待核实)." if lang == "en" else "项资料待补充（待核实）。"), "",
+           "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for i, r in enumerate(rows, start=1):
+        fact = r.fact.split(" / ")[1] if lang == "en" and " / " in r.fact else r.fact.split(" / ")[0]
+        out.append("| " + " | ".join([str(i), md_escape(fact), md_escape(r.item), md_escape(r.unit),
+                                      md_escape(r.where), md_escape("; ".join(names.get(m, m) for m in r.waiting)),
+                                      ""]) + " |")
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ merging answers
+
+def read_answers(path: Union[str, Path]) -> list[tuple[str, Any, str]]:
+    """(profile path, answer, cell) of every answered row of a data-request workbook."""
+    from openpyxl import load_workbook
+
+    from cpadvisor.knowledge.yamlio import MAX_BYTES, read_bytes
+    file = str(path)
+    try:
+        wb = load_workbook(io.BytesIO(read_bytes(Path(path), MAX_BYTES)), data_only=True)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"not a readable .xlsx workbook / 无法读取Excel工作簿: {' '.join(str(exc).split())[:160]}",
+                         file) from None
+    if SHEET not in wb.sheetnames:
+        raise InputError(f"not a data request: no sheet '{SHEET}' / 不是资料清单", file)
+    ws = wb[SHEET]
+    out = []
+    for r in range(3, ws.max_row + 1):
+        key, answer = ws.cell(r, 1).value, ws.cell(r, len(HEADERS)).value
+        if key and answer is not None and str(answer).strip() != "":
+            out.append((str(key).strip(), answer, f"{SHEET}!H{r}"))
+    return out
+
+
+def merge_answers(kb: KnowledgeBase, profile: dict, answers: list[tuple[str, Any, str]]) -> tuple[dict, dict]:
+    """The profile with the answers put in place, and the cell of each answer by its profile location."""
+    from cpadvisor.intake.workbook import _bool
+    data = dict(profile)
+    cells: dict[tuple, str] = {}
+    for key, answer, cell in answers:
+        m = _ITEM.match(key)
+        if m:
+            lst, ident, rest = m.group("list"), m.group("id"), m.group("rest")
+            items = data.setdefault(lst, [])
+            idx = next((i for i, it in enumerate(items) if _ident(lst, it, i) == ident), None)
+            if idx is None:
+                raise InputError(f"no {lst[:-1]} '{ident}' in the profile / 画像中没有该项", cell, field=key)
+            items[idx] = target = dict(items[idx])
+            loc: tuple = (lst, idx)
+        else:
+            target, rest, loc = data, key, ()
+        parts = rest.split(".")
+        for part in parts[:-1]:
+            target[part] = dict(target.get(part) or {})
+            target = target[part]
+        value = answer
+        if isinstance(value, str):
+            value = _bool(value.strip())
+        target[parts[-1]] = value
+        cells[loc + tuple(parts)] = cell
+    return data, cells
+
+
+def _ident(lst: str, item: dict, i: int) -> str:
+    if lst == "units":
+        return str(item.get("id") or f"{item.get('type')}#{i + 1}")
+    if lst == "products":
+        return str(item.get("name"))
+    return f"{item.get('kind')}#{i + 1}"
+
+
+def completed_profile(kb: KnowledgeBase, request: Union[str, Path], profile: Union[str, Path]) -> Any:
+    """The profile completed with the answers of a filled data request (errors name the answer's cell)."""
+    from cpadvisor.intake.profiles import load_profile, validate_profile
+    p = load_profile(profile, kb)
+    data, cells = merge_answers(kb, p.model_dump(mode="json", exclude_none=True), read_answers(request))
+    return validate_profile(data, kb, str(request), _AnswerDoc(cells))
+
+
+class _AnswerDoc:
+    """Where each answer came from, for error messages (file!sheet!cell)."""
+
+    def __init__(self, cells: dict[tuple, str]):
+        self.cells = cells
+
+    def where(self, loc: Any) -> Optional[str]:
+        loc = tuple(loc)
+        for n in range(len(loc), 0, -1):
+            if loc[:n] in self.cells:
+                return self.cells[loc[:n]]
+        return None

@@ -1,0 +1,323 @@
+"""Consultant intake: the Excel workbook in and out, Chinese words, errors a consultant can act on, the data
+request and merging its answers, the vocabulary listing, the portfolio workbook."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from cpadvisor.advisor import assess
+from cpadvisor.cli.app import app
+from cpadvisor.cli.intake import compact, profile_yaml
+from cpadvisor.errors import InputError
+from cpadvisor.intake.profiles import load_profile, validate_profile
+from cpadvisor.intake.request import completed_profile, requests
+from cpadvisor.intake.workbook import FORM, HEAD_ROWS, IN_PLACE, ITEM_SHEETS, read_workbook, write_workbook
+from cpadvisor.knowledge.yamlio import load_file
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+CLI = [sys.executable, "-m", "cpadvisor"]
+
+
+def _json(a) -> str:
+    return a.model_dump_json(exclude={"assessed_at"})
+
+
+# ---------------------------------------------------------------- filling a template as a consultant would
+
+def _cell(value):
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    return value
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and k in ("emissions", "energy_mix", "attributes"):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def fill(template: bytes, profile: dict) -> bytes:
+    """Write a profile into a blank workbook by the field names of row 2 / column B (keys, not labels)."""
+    wb = openpyxl.load_workbook(io.BytesIO(template))
+    kind = profile.get("kind", "enterprise")
+    form = wb[FORM[kind]]
+    rows = {form.cell(r, 2).value: r for r in range(HEAD_ROWS + 1, form.max_row + 1)}
+    lists = {"units", "products", "energy", "solid_wastes", "voc_operations", "measures_in_place", "kind"}
+    for key, value in _flat({k: v for k, v in profile.items() if k not in lists}).items():
+        r = rows.get(key)
+        if r is None:  # a fact the template did not foresee: the consultant adds a row
+            r = form.max_row + 1
+            form.cell(r, 2, key)
+            rows[key] = r
+        form.cell(r, 3, _cell(value))
+    for title, field_name, _cols in ITEM_SHEETS:
+        if field_name not in profile:
+            continue
+        ws = wb[title]
+        heads = {ws.cell(2, c).value: c for c in range(1, ws.max_column + 1)}
+        for i, item in enumerate(profile[field_name]):
+            for key, value in _flat(item).items():
+                c = heads.get(key)
+                if c is None:
+                    c = ws.max_column + 1
+                    ws.cell(2, c, key)
+                    heads[key] = c
+                ws.cell(HEAD_ROWS + 1 + i, c, _cell(value))
+    ws = wb[IN_PLACE[0]]
+    for i, m in enumerate(profile.get("measures_in_place") or []):
+        ws.cell(HEAD_ROWS + 1 + i, 1, m)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_template_filled_from_each_example_assesses_like_the_yaml(kb, tmp_path, path):
+    p = load_profile(path, kb)
+    data = p.model_dump(mode="json", exclude_none=True)
+    packs = data.get("sectors") or (["parks"] if data.get("kind") == "park" else ["common"])
+    template = write_workbook(kb, None, packs=packs, kind=data.get("kind", "enterprise"))
+    x = tmp_path / f"{path.stem}.xlsx"
+    x.write_bytes(fill(template, data))
+    assert _json(assess(x, kb=kb)) == _json(assess(path, kb=kb))
+
+
+def test_init_writes_a_template_for_every_pack(kb, tmp_path):
+    for pack in kb.packs:
+        for suffix in (".xlsx", ".yaml"):
+            out = tmp_path / f"{pack}{suffix}"
+            r = CliRunner().invoke(app, ["init", pack, "-o", str(out)])
+            assert r.exit_code == 0, r.output
+            a = assess(out, kb=kb)  # valid as written
+            assert a.profile_kind == ("park" if pack == "parks" else "enterprise")
+    wb = openpyxl.load_workbook(tmp_path / "building_materials.xlsx")
+    assert {"说明", "企业", "生产单元", "产品", "能源", "固体废物", "VOCs工序", "已实施措施"} <= set(wb.sheetnames)
+    units = wb["生产单元"]
+    assert units["B1"].value == "装置类型" and units["B2"].value == "type"
+    kinds = {dv.formula1 for dv in units.data_validations.dataValidation if dv.type == "list"}
+    assert kinds, "drop-downs"
+    lists = wb["_lists"]
+    words = {c.value for col in lists.iter_cols() for c in col}
+    assert "煤炭" in words and kb.vocab.label("unit_types", "cement_kiln") in words
+    numbers = [dv for dv in units.data_validations.dataValidation if dv.type in ("decimal", "whole")]
+    assert numbers and all(dv.prompt for dv in numbers)
+
+
+def test_subsector_template_and_its_yaml_comments(tmp_path, kb):
+    out = tmp_path / "t.yaml"
+    r = CliRunner().invoke(app, ["init", "building_materials/ceramics", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    assert "subsectors: [\"ceramics\"]" in text and "# " in text
+    assert assess(out, kb=kb).profile["subsectors"] == ["ceramics"]
+
+
+# ---------------------------------------------------------------- round trips
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000))
+def test_yaml_xlsx_yaml_round_trip(kb, tmp_path, seed):
+    from bench.synth import Generator
+    raw = Generator(kb, seed).profiles(1)[0]
+    p = validate_profile(raw, kb)
+    x = tmp_path / f"r{seed}.xlsx"
+    x.write_bytes(write_workbook(kb, p.model_dump(mode="json")))
+    q = load_profile(x, kb)
+    assert q.model_dump(mode="json") == p.model_dump(mode="json")
+    y = tmp_path / f"r{seed}.yaml"
+    y.write_text(profile_yaml(compact(q)), encoding="utf-8")
+    r = load_profile(y, kb)
+    assert r.model_dump(mode="json") == p.model_dump(mode="json")
+    assert _json(assess(r, kb=kb)) == _json(assess(p, kb=kb))
+
+
+def test_convert_in_every_direction(tmp_path, kb):
+    src = REPO / "examples" / "aluminium_smelter.yaml"
+    chain = [src, tmp_path / "a.json", tmp_path / "b.xlsx", tmp_path / "c.yaml", tmp_path / "d.xlsx", tmp_path / "e.json"]
+    for a, b in zip(chain, chain[1:]):
+        r = CliRunner().invoke(app, ["convert", str(a), str(b)])
+        assert r.exit_code == 0, r.output
+    ref = load_profile(src, kb).model_dump(mode="json")
+    for f in chain[1:]:
+        assert load_profile(f, kb).model_dump(mode="json") == ref, f
+    r = CliRunner().invoke(app, ["convert", str(src), str(chain[1])])
+    assert r.exit_code == 2  # never overwrites without --force
+
+
+# ---------------------------------------------------------------- errors
+
+def test_planted_wrong_value_names_sheet_and_cell(kb, tmp_path):
+    x = tmp_path / "企业画像.xlsx"
+    x.write_bytes(write_workbook(kb, load_profile(REPO / "examples" / "steel_plant.yaml", kb).model_dump(mode="json")))
+    wb = openpyxl.load_workbook(x)
+    ws = wb["生产单元"]
+    col = next(c for c in range(1, ws.max_column + 1) if ws.cell(2, c).value == "type")
+    ws.cell(7, col, "烧结鸡")
+    num = next(c for c in range(1, ws.max_column + 1) if ws.cell(2, c).value == "capacity")
+    ws.cell(4, num, "很大")
+    wb.save(x)
+    res = subprocess.run(CLI + ["assess", str(x)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    letter = openpyxl.utils.get_column_letter(col)
+    assert any(ln.startswith(f"error: {x}!生产单元!{letter}7: [units.4.type]") and "烧结鸡" in ln for ln in lines), lines
+    assert any(f"!生产单元!{openpyxl.utils.get_column_letter(num)}4: [units.1.capacity]" in ln for ln in lines), lines
+
+
+def test_chinese_words_are_accepted(kb):
+    a = assess({"name": "x", "sectors": ["钢铁"], "energy": [{"fuel": "煤", "annual": 10}],
+                "units": [{"type": "烧结机", "fuel": "燃煤"}, {"type": "转炉"}]}, kb=kb)
+    assert a.profile["sectors"] == ["steel"] and a.profile["energy"][0]["fuel"] == "coal"
+    assert [u["type"] for u in a.profile["units"]] == ["sintering_machine", "basic_oxygen_furnace"]
+    assert a.profile["units"][0]["fuel"] == "coal"
+
+
+def test_an_ambiguous_word_lists_the_candidates(make_kb):
+    from tests.conftest import demo_measure, demo_pack
+    kb = make_kb({"demo/pack.yaml": demo_pack(extra="  fuels:\n    f1: {zh: 甲燃料, en: F1, aliases: [燃料]}\n"
+                                                    "    f2: {zh: 乙燃料, en: F2, aliases: [燃料]}\n"),
+                  "demo/m.yaml": demo_measure("demo.m", "  - id: r\n    priority: low\n    when:\n"
+                                                        "      enterprise: [demo_flag == true]\n"
+                                                        "    because: {zh: x, en: x}\n")})
+    with pytest.raises(InputError) as exc:
+        validate_profile({"name": "x", "energy": [{"fuel": "燃料", "annual": 1}]}, kb, "p.yaml")
+    assert "f1" in str(exc.value) and "f2" in str(exc.value) and "ambiguous" in str(exc.value)
+    assert validate_profile({"name": "x", "energy": [{"fuel": "甲燃料", "annual": 1}]}, kb).energy[0].fuel == "f1"
+
+
+def test_every_problem_at_once_with_valid_values_and_places(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text("name: x\nsectors: [stee]\nfuel: coal\nwaste_heat_unrecovered: true\nunits:\n"
+                 "  - {type: zzzz}\n  - {type: sintering_machine, total_energy_tce: 5}\n", encoding="utf-8")
+    res = subprocess.run(CLI + ["assess", str(f)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    err = res.stderr
+    assert "belongs to a production unit" in err  # fuel at the top level
+    assert "'waste_heat_unrecovered' is a unit attribute" in err or "is a unit attribute" in err
+    assert "belongs to the enterprise" in err  # total_energy_tce on a unit
+    assert len([ln for ln in err.splitlines() if ln.startswith("error: ")]) >= 3
+    g = tmp_path / "q.yaml"
+    g.write_text("name: x\nsectors: [steel]\nunits:\n  - {type: zzzz}\n", encoding="utf-8")
+    res = subprocess.run(CLI + ["assess", str(g)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "(valid: " in res.stderr and "cpadvisor vocab" in res.stderr
+    assert "/" in res.stderr and any("\u4e00" <= ch <= "\u9fff" for ch in res.stderr)  # Chinese with English
+
+
+# ---------------------------------------------------------------- the data request
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_request_lists_exactly_the_missing_facts(kb, path):
+    a = assess(path, kb=kb)
+    rows = requests(kb, a)
+    keys = [r.path for r in rows]
+    assert len(keys) == len(set(keys))  # each fact once
+    by_key = {r.path: r for r in rows}
+    units = {u["id"]: u for u in a.profile.get("units") or []}
+    for f in a.to_verify:  # every missing fact of every to-verify finding has its row
+        for m in f.missing:
+            fact, _, name = m.partition(".")
+            if fact == "derived":
+                continue
+            if fact == "unit":
+                for uid in f.units:
+                    u = units[uid]
+                    have = u.get(name) if name in u else (u.get("attributes") or {}).get(name)
+                    if have is None:
+                        assert any(k.startswith(f"units[{uid}].") and k.endswith(name) for k in keys), (m, uid)
+            elif fact == "enterprise" or fact == "park":
+                assert any(k == name or k == f"attributes.{name}" for k in keys), m
+    for r in rows:  # and no row asks for something the profile has or no finding waits on
+        assert r.waiting
+        assert all(w.startswith("benchmark:") or a.finding(w) is not None for w in r.waiting)
+
+
+def test_request_answers_complete_the_profile(kb, tmp_path):
+    src = REPO / "examples" / "steel_plant.yaml"
+    req = tmp_path / "资料清单.xlsx"
+    r = CliRunner().invoke(app, ["request", str(src), "-o", str(req)])
+    assert r.exit_code == 0, r.output
+    before = assess(src, kb=kb)
+    wb = openpyxl.load_workbook(req)
+    ws = wb["资料清单"]
+    n = 0
+    for row in range(3, ws.max_row + 1):
+        path = ws.cell(row, 1).value
+        allowed = ws.cell(row, 5).value or ""
+        if "是 / 否" in allowed:
+            ws.cell(row, 8, "否")
+            n += 1
+    wb.save(req)
+    out = tmp_path / "done.yaml"
+    r = CliRunner().invoke(app, ["assess", str(req), "--profile", str(src), "--write", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    after = json.loads(r.stdout)
+    assert n > 5 and sum(f["status"] == "to_verify" for f in after["findings"]) < len(before.to_verify)
+    done = load_profile(out, kb)
+    assert _json(assess(done, kb=kb)) == _json(assess(completed_profile(kb, req, src), kb=kb))
+    md = tmp_path / "r.md"
+    assert CliRunner().invoke(app, ["request", str(src), "-o", str(md)]).exit_code == 0
+    assert md.read_text(encoding="utf-8").count("\n| ") >= len(requests(kb, before))
+
+
+def test_a_bad_answer_names_its_cell(kb, tmp_path):
+    src = REPO / "examples" / "steel_plant.yaml"
+    req = tmp_path / "req.xlsx"
+    CliRunner().invoke(app, ["request", str(src), "-o", str(req)])
+    wb = openpyxl.load_workbook(req)
+    ws = wb["资料清单"]
+    row = next(r for r in range(3, ws.max_row + 1) if "是 / 否" in (ws.cell(r, 5).value or ""))
+    ws.cell(row, 8, "也许")
+    wb.save(req)
+    res = subprocess.run(CLI + ["assess", str(req), "--profile", str(src)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and f"{req}!资料清单!H{row}:" in res.stderr
+
+
+# ---------------------------------------------------------------- vocabulary, batch and the portfolio workbook
+
+def test_vocab_lists_every_kind_and_attribute(kb):
+    r = CliRunner().invoke(app, ["vocab", "--json"])
+    data = json.loads(r.stdout)
+    assert {"sectors", "subsectors", "unit_types", "fuels", "waste_kinds", "voc_kinds"} <= set(data["terms"])
+    coal = next(w for w in data["terms"]["fuels"] if w["key"] == "coal")
+    assert coal["zh"] == "煤炭" and "煤" in coal["aliases"]
+    attrs = {a["name"]: a for a in data["attributes"]}
+    assert len(attrs) == len(kb.vocab.terms["attributes"])
+    assert attrs["waste_heat_unrecovered"]["where"] == "units[].attributes"
+    r = CliRunner().invoke(app, ["vocab", "--pack", "steel", "--json"])
+    steel = json.loads(r.stdout)
+    assert all(w["pack"] == "steel" for kind in steel["terms"].values() for w in kind)
+    assert CliRunner().invoke(app, ["vocab", "--pack", "stel"]).exit_code == 2
+
+
+def test_batch_and_summary_read_and_write_workbooks(kb, tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for src in EXAMPLES[:4]:
+        (folder / f"{src.stem}.xlsx").write_bytes(write_workbook(kb, load_profile(src, kb).model_dump(mode="json")))
+    db = str(tmp_path / "s.db")
+    r = CliRunner().invoke(app, ["batch", str(folder), "--db", db, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "portfolio.xlsx"
+    r = CliRunner().invoke(app, ["summary", "--db", db, "--xlsx", str(out)])
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["汇总", "企业", "措施"]
+    assert wb["企业"].max_row == 1 + sum(1 for s in EXAMPLES[:4] if load_file(s).data.get("kind") != "park")
+    assert wb["措施"].max_row > 10
