@@ -35,6 +35,7 @@ class Request:
     where: str  # workbook sheet and column, and the YAML path
     waiting: list[str] = field(default_factory=list)  # measure ids
     kind: str = "text"  # bool number enum text
+    fact_key: str = ""  # as findings name it: unit.hot_charging, enterprise.total_energy_tce
 
 
 def _spec(kb: KnowledgeBase, fact: str, name: str) -> Any:
@@ -138,7 +139,7 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
             where = f"{sheet}表「{words.split(' / ')[0]}」行 · YAML: {path}"
         r = rows.get(key)
         if r is None:
-            r = rows[key] = Request(key, words, target or "", unit, allowed, where, [], typ)
+            r = rows[key] = Request(key, words, target or "", unit, allowed, where, [], typ, f"{fact}.{name}")
         if mid and mid not in r.waiting:
             r.waiting.append(mid)
 

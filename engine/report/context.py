@@ -348,31 +348,37 @@ class Ctx:
                 "n_high": sum(len(g["items"]) for g in out["medium_high"])}
 
     def to_verify(self) -> dict:
-        """What the consultant should collect (one row per fact), then the measures waiting for it."""
-        collect: "OrderedDict[tuple, dict]" = OrderedDict()
-        items = []
-        for f in self.a.to_verify:
-            fact_kinds = {m.split(".", 1)[0] for m in f.missing}
-            where = self.units(f) if f.units and fact_kinds - {"enterprise", "park", "derived"} else []
-            for m in f.missing:
-                label, _ = self.missing_label(m)
-                on = ", ".join(where) if m.split(".", 1)[0] not in ("enterprise", "park", "derived") and where \
-                    else self.L["v_enterprise"]
-                row = collect.setdefault((label, on), {"fact": label, "where": on, "for": []})
-                row["for"].append(self.t(f.name))
-            items.append(self.finding_item(f))
-        for b in self.a.benchmarks:
+        """What the consultant should collect, grouped as the data request (资料清单) groups it: one row per
+        fact, with the items it is about and the findings waiting for it; then the measures waiting."""
+        import re
+
+        from cpadvisor.intake.request import requests
+        collect: "OrderedDict[str, dict]" = OrderedDict()
+        names = {mid: self.t(info.measure.name) for mid, info in self.kb.measures.items()}
+        for r in requests(self.kb, self.a):
+            generic = re.sub(r"\[[^\]]+\]", "[]", r.path)
+            label, _ = self.missing_label(r.fact_key)
+            row = collect.setdefault(generic, {"fact": label, "where": [], "for": []})
+            if r.item:
+                row["where"].append(self.uid_labels.get(r.item, r.item))
+            for w in r.waiting:
+                if w.startswith("benchmark:"):
+                    prod = r.item or w.split(":", 1)[1]
+                    row["for"].append(self.L["v_benchmark"].format(p=prod))
+                else:
+                    row["for"].append(names.get(w, w))
+        for b in self.a.benchmarks:  # what is missing in the knowledge, not in the profile
             for m in b.missing:
+                if m.startswith("product."):
+                    continue
                 label, _ = self.missing_label(m)
-                co2 = m.startswith("CO2")
-                on = self.L["v_enterprise"] if co2 else b.product
-                what = self.L["v_co2"] if co2 else self.L["v_benchmark"].format(p=b.product)
-                row = collect.setdefault((label, on), {"fact": label, "where": on, "for": []})
-                row["for"].append(what)
+                row = collect.setdefault(m, {"fact": label, "where": [], "for": []})
+                row["for"].append(self.L["v_co2"] if m.startswith("CO2") else self.L["v_benchmark"].format(p=b.product))
         rows = list(collect.values())
         for r in rows:
+            r["where"] = ", ".join(dict.fromkeys(r["where"])) or self.L["v_enterprise"]
             r["for"] = list(dict.fromkeys(r["for"]))
-        return {"collect": rows, "items": items}
+        return {"collect": rows, "items": [self.finding_item(f) for f in self.a.to_verify]}
 
     def policy(self) -> dict:
         a = self.a
