@@ -243,7 +243,7 @@ def schema(output: bool = typer.Option(False, "--output", help="the JSON Schema 
 
 
 # Further commands live in cpadvisor/cli/<name>.py (engine/cli/), each with register(app).
-for _name in ("coverage", "lint", "scaffold", "report", "store", "batch", "intake"):
+for _name in ("coverage", "lint", "scaffold", "report", "store", "batch", "intake", "serve"):
     try:
         _mod = importlib.import_module(f"cpadvisor.cli.{_name}")
     except ModuleNotFoundError as _exc:

@@ -1,0 +1,252 @@
+"""The JSON API under /v1: assess, explain, report, request, measures, vocabulary, schemas, version, history."""
+from __future__ import annotations
+
+import io
+import json
+from typing import Any, Optional
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from cpadvisor._version import __version__
+from cpadvisor.errors import InputError
+from cpadvisor.models.results import Assessment, Explanation
+from cpadvisor.service.app import (REPORT_TYPES, XLSX, Problem, assessment_from_json, body_bytes, json_body, media,
+                                   parse_profile_body)
+
+PROFILE_BODY = {
+    "description": "A profile: JSON (the profile schema, /v1/schema/profile), YAML, or the Excel workbook of "
+                   "`cpadvisor init` / 画像：JSON、YAML 或 Excel 工作簿",
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Profile"}},
+                "application/yaml": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+class Version(BaseModel):
+    package: str
+    knowledge: str
+    measures: int
+    rules: int
+
+
+class MeasureInfo(BaseModel):
+    id: str
+    pack: str
+    kind: str
+    clause: str
+    cost: str
+    categories: list[str]
+    name: dict[str, str]
+    description: dict[str, str]
+    rules: list[str]
+
+
+class RequestRow(BaseModel):
+    path: str
+    fact: str
+    item: str
+    unit: str
+    allowed: str
+    where: str
+    waiting: list[str]
+
+
+def add_routes(app: FastAPI) -> None:
+    kb = app.state.kb
+
+    def store():
+        from cpadvisor.store.db import Store
+        return Store(app.state.db)
+
+    async def profile_of(request: Request) -> Any:
+        return parse_profile_body(kb, await body_bytes(request), media(request))
+
+    def keep(a: Assessment, request: Request) -> None:
+        if app.state.db:
+            s = store()
+            try:
+                s.save_assessment(a)
+            finally:
+                s.close()
+
+    @app.get("/v1/version", response_model=Version, tags=["meta"])
+    def version() -> Version:
+        """Package and knowledge versions / 版本。"""
+        return Version(package=__version__, knowledge=kb.version, measures=len(kb.measures), rules=len(kb.rules))
+
+    @app.post("/v1/assess", response_model=Assessment, tags=["assess"], openapi_extra={"requestBody": PROFILE_BODY})
+    async def assess_route(request: Request) -> Response:
+        """Assess a profile: obligations, recommended measures, facts to verify / 评估画像。"""
+        from cpadvisor.advisor import assess
+        a = assess(await profile_of(request), kb=kb)
+        keep(a, request)
+        return as_json(a)  # already a validated model: serialised once, not validated again
+
+    @app.post("/v1/explain/{measure_id}", response_model=Explanation, tags=["assess"],
+              openapi_extra={"requestBody": PROFILE_BODY})
+    async def explain_route(measure_id: str, request: Request) -> Response:
+        """Why a measure was (not) recommended: each rule and condition with the profile value / 解释。"""
+        from cpadvisor.advisor import explain
+        return as_json(explain(await profile_of(request), measure_id, kb=kb))
+
+    @app.post("/v1/report", tags=["report"], response_class=Response,
+              openapi_extra={"requestBody": {**PROFILE_BODY, "description": PROFILE_BODY["description"] +
+                                             "; or a saved assessment (the JSON of /v1/assess)"}},
+              responses={200: {"content": {t: {} for t in REPORT_TYPES.values()}}})
+    async def report_route(request: Request, format: str = Query("docx", pattern="^(docx|html|md|xlsx)$"),
+                           lang: str = Query("zh", pattern="^(zh|en)$")) -> Response:
+        """The consultant's report (docx, html, md) or the assessment as a workbook (xlsx) / 报告。"""
+        from cpadvisor.advisor import assess
+        raw = await body_bytes(request)
+        a = None
+        if media(request) == "application/json":
+            a = assessment_from_json(kb, json_body(raw))
+        if a is None:
+            a = assess(parse_profile_body(kb, raw, media(request)), kb=kb)
+        if format == "xlsx":
+            data: Any = assessment_workbook(kb, a, lang)
+        else:
+            from cpadvisor.report import render_report
+            data = render_report(a, format, lang, kb=kb)
+        name = f"report.{format}"
+        return Response(data if isinstance(data, bytes) else data.encode("utf-8"), media_type=REPORT_TYPES[format],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @app.post("/v1/request", tags=["report"], response_model=list[RequestRow],
+              openapi_extra={"requestBody": PROFILE_BODY},
+              responses={200: {"content": {"application/json": {}, XLSX: {}, "text/markdown": {}}}})
+    async def request_route(request: Request, format: str = Query("json", pattern="^(json|xlsx|md)$"),
+                            lang: str = Query("zh", pattern="^(zh|en)$")) -> Any:
+        """The data request (资料清单): every missing fact once, where it goes, what waits on it."""
+        from cpadvisor.advisor import assess
+        from cpadvisor.intake.request import request_markdown, requests, write_request_xlsx
+        a = assess(await profile_of(request), kb=kb)
+        rows = requests(kb, a)
+        if format == "xlsx":
+            return Response(write_request_xlsx(kb, a, rows), media_type=XLSX,
+                            headers={"Content-Disposition": 'attachment; filename="request.xlsx"'})
+        if format == "md":
+            return Response(request_markdown(kb, a, rows, lang).encode("utf-8"), media_type="text/markdown; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="request.md"'})
+        return [RequestRow(path=r.path, fact=r.fact, item=r.item, unit=r.unit, allowed=r.allowed, where=r.where,
+                           waiting=r.waiting) for r in rows]
+
+    @app.get("/v1/measures", response_model=list[MeasureInfo], tags=["knowledge"])
+    def measures(pack: Optional[str] = None) -> list[MeasureInfo]:
+        """The measures of the knowledge base / 措施。"""
+        if pack is not None and pack not in kb.packs:
+            from cpadvisor.errors import did_you_mean
+            raise Problem(404, "unknown pack / 未知知识包", [InputError(
+                f"unknown pack '{pack}'{did_you_mean(pack, kb.packs)}", field="pack")], "not-found")
+        return [MeasureInfo(id=m.id, pack=i.pack, kind=m.kind, clause=m.clause, cost=m.cost,
+                            categories=list(m.categories), name=m.name.model_dump(), description=m.description.model_dump(),
+                            rules=[r.key for r in i.rules])
+                for i in kb.measures.values() for m in [i.measure] if pack is None or i.pack == pack]
+
+    @app.get("/v1/vocabulary", tags=["knowledge"])
+    def vocabulary(pack: Optional[str] = None) -> JSONResponse:
+        """The vocabulary: words with zh/en labels and aliases, every attribute / 词汇。"""
+        from cpadvisor.cli.intake import vocabulary as vocab
+        if pack is not None and pack not in kb.packs:
+            raise Problem(404, "unknown pack / 未知知识包", [InputError(f"unknown pack '{pack}'", field="pack")],
+                          "not-found")
+        return JSONResponse(vocab(kb, pack))
+
+    @app.get("/v1/schema/profile", tags=["knowledge"])
+    def schema_profile() -> JSONResponse:
+        """The JSON Schema of a profile, with the vocabulary / 画像的 JSON Schema。"""
+        from cpadvisor.intake.schema import profile_schema
+        return JSONResponse(profile_schema(kb))
+
+    @app.get("/v1/schema/assessment", tags=["knowledge"])
+    def schema_assessment() -> JSONResponse:
+        """The JSON Schema of an Assessment / 评估结果的 JSON Schema。"""
+        from cpadvisor.intake.schema import assessment_schema
+        return JSONResponse(assessment_schema())
+
+    @app.get("/v1/history/{enterprise}", tags=["store"])
+    def history(enterprise: str) -> JSONResponse:
+        """Past assessments of an enterprise (name, part of it, or credit code) and what changed (needs --db)."""
+        if not app.state.db:
+            raise Problem(404, "no store / 未配置数据库", [InputError(
+                "the service was started without --db: no history / 未配置数据库，无历史记录")], "no-store")
+        from cpadvisor.store.db import OK, changes
+        s = store()
+        try:
+            recs = s.history(enterprise)
+        finally:
+            s.close()
+        if not recs:
+            raise Problem(404, "not found / 无记录", [InputError(
+                f"no assessment of '{enterprise}' in the store / 库中没有该企业的评估记录", field="enterprise")], "not-found")
+        ok = [r for r in recs if r.status == OK]
+        diffs = {b.id: changes(a, b) for a, b in zip(ok, ok[1:])}
+        return JSONResponse([{"id": r.id, "at": r.created_at.isoformat(), "enterprise": r.enterprise,
+                              "credit_code": r.credit_code, "status": r.status, "audit_type": r.audit_type,
+                              "recommended": r.n_recommended, "to_verify": r.n_to_verify,
+                              "knowledge_version": r.knowledge_version, "changes": diffs.get(r.id)} for r in recs])
+
+    _profile_component(app)
+
+
+def as_json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _profile_component(app: FastAPI) -> None:
+    """Put the profile schema (with the vocabulary) into the OpenAPI components."""
+    kb = app.state.kb
+    base = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = base()
+        from cpadvisor.intake.schema import profile_schema
+        prof = json.loads(json.dumps(profile_schema(kb)).replace("#/$defs/", "#/components/schemas/"))
+        comps = schema.setdefault("components", {}).setdefault("schemas", {})
+        for k, v in prof.pop("$defs", {}).items():
+            comps.setdefault(k, v)
+        prof.pop("$schema", None)
+        prof.pop("$id", None)
+        comps["Profile"] = prof
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def assessment_workbook(kb: Any, a: Assessment, lang: str = "zh") -> bytes:
+    """An assessment as a workbook: 结论 (each finding) and 资料清单 (the data request)."""
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.styles import Font
+
+    from cpadvisor.intake.request import requests, write_request_xlsx
+    en = lang == "en"
+    req = load_workbook(io.BytesIO(write_request_xlsx(kb, a, requests(kb, a))))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Findings" if en else "结论"
+    head = (("measure", "name", "status", "priority", "clause", "units", "reason", "missing") if en else
+            ("措施编号", "名称", "状态", "优先级", "条款", "装置", "理由", "待核实资料"))
+    status = {"applies": ("建议实施", "recommended"), "to_verify": ("待核实", "to verify"),
+              "in_place": ("已实施", "in place"), "superseded": ("被替代", "superseded")}
+    for j, h in enumerate(head, start=1):
+        ws.cell(1, j, h).font = Font(bold=True)
+    for i, f in enumerate(a.findings, start=2):
+        vals = (f.measure_id, f.name.get(lang), status.get(f.status, (f.status, f.status))[1 if en else 0],
+                f.priority, f.clause, ", ".join(f.units), f.reason.get(lang) if f.reason else "", ", ".join(f.missing))
+        for j, v in enumerate(vals, start=1):
+            ws.cell(i, j, v)
+    for col, w in zip("ABCDEFGH", (36, 30, 12, 8, 12, 20, 60, 40)):
+        ws.column_dimensions[col].width = w
+    src = req["资料清单"]
+    dst = wb.create_sheet("资料清单")
+    for row in src.iter_rows(values_only=True):
+        dst.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
