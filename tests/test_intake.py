@@ -148,6 +148,16 @@ def test_yaml_xlsx_yaml_round_trip(kb, tmp_path, seed):
     assert _json(assess(r, kb=kb)) == _json(assess(p, kb=kb))
 
 
+def test_park_with_measures_in_place_round_trips(kb, tmp_path):
+    p = load_profile(REPO / "examples" / "chemical_park.yaml", kb).model_dump(mode="json")
+    p["measures_in_place"] = ["parks.park_wide_audit"] if "parks.park_wide_audit" in kb.measures else \
+        [next(m for m in kb.measures if m.startswith("parks."))]
+    x = tmp_path / "park.xlsx"
+    x.write_bytes(write_workbook(kb, p))
+    assert openpyxl.load_workbook(x).sheetnames.count("已实施措施") == 1
+    assert load_profile(x, kb).model_dump(mode="json") == validate_profile(p, kb).model_dump(mode="json")
+
+
 def test_convert_in_every_direction(tmp_path, kb):
     src = REPO / "examples" / "aluminium_smelter.yaml"
     chain = [src, tmp_path / "a.json", tmp_path / "b.xlsx", tmp_path / "c.yaml", tmp_path / "d.xlsx", tmp_path / "e.json"]

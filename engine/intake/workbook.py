@@ -283,14 +283,9 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
             allcols += _attr_cols(kb, "unit", scope, present)
         allcols.append(NOTES)
         _items_sheet(ws, allcols, items, labels, head_font, key_font, fill, validate)
-    if kind == "enterprise" or p.get("measures_in_place"):
-        ws = wb.create_sheet(IN_PLACE[0])
-        rows = [{"measure": m} for m in p.get("measures_in_place") or []]
-        _items_sheet(ws, IN_PLACE[2] + [NOTES], rows, labels, head_font, key_font, fill, validate)
-    if kind == "park":
-        ws = wb.create_sheet(IN_PLACE[0])
-        rows = [{"measure": m} for m in p.get("measures_in_place") or []]
-        _items_sheet(ws, IN_PLACE[2] + [NOTES], rows, labels, head_font, key_font, fill, validate)
+    ws = wb.create_sheet(IN_PLACE[0])  # measures in place on the enterprise or park (a unit's: its own column)
+    rows = [{"measure": m} for m in p.get("measures_in_place") or []]
+    _items_sheet(ws, IN_PLACE[2] + [NOTES], rows, labels, head_font, key_font, fill, validate)
     wb.move_sheet(LISTS, offset=len(wb.sheetnames))
     buf = io.BytesIO()
     wb.save(buf)
