@@ -13,13 +13,17 @@ from cpadvisor.models.profile import HUNAN_CITIES
 from cpadvisor.store.db import OK, TABLE, Store, enterprise_key
 from cpadvisor.knowledge.yamlio import did_you_mean
 
-TARGET_SOURCE = {"zh": "湖南省2025年目标（据任务说明，未与原文核对）",
-                 "en": "Hunan 2025 target as given in the task (not checked against the original document)"}
+# Quoted from the policy text itself (../shared/spec/policy-xgxjn-2024-194.txt, 二、工作目标, read): "到2025年……
+# 规模以上工业单位增加值能耗比2020年下降14%，万元工业增加值用水量较2020年降幅不低于12%".
+TARGET_SOURCE = {"zh": "湖南省2025年目标：湘工信节能〔2024〕194号 二、工作目标",
+                 "en": "Hunan 2025 target: Xiang Gong Xin Jie Neng [2024] No. 194, section 2 (targets)"}
 TARGETS = [
     {"id": "energy_intensity", "reduction_pct": 14.0, "at_least": False, "base_year": 2020,
-     "zh": "单位工业增加值能耗较2020年下降14%", "en": "Energy use per unit of industrial value added down 14% vs 2020"},
-    {"id": "water_intensity", "reduction_pct": 12.0, "at_least": True, "base_year": None,
-     "zh": "万元工业增加值用水量下降12%以上", "en": "Water use per 10,000 yuan of industrial value added down at least 12%"},
+     "zh": "规模以上工业单位增加值能耗比2020年下降14%",
+     "en": "Energy use per unit of value added of industry above designated size down 14% from 2020"},
+    {"id": "water_intensity", "reduction_pct": 12.0, "at_least": True, "base_year": 2020,
+     "zh": "万元工业增加值用水量较2020年降幅不低于12%",
+     "en": "Water use per 10,000 yuan of industrial value added down at least 12% from 2020"},
 ]
 TOP = 10
 
