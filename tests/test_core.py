@@ -11,6 +11,7 @@ from cpadvisor.errors import InputError
 from cpadvisor.models.profile import credit_code_check_char, validate_credit_code
 from cpadvisor.errors import KnowledgeError
 from tests.conftest import EXAMPLES, demo_pack
+from cpadvisor.knowledge.loader import load_knowledge
 from cpadvisor.advisor import assess, explain
 
 runner = CliRunner()
@@ -157,10 +158,26 @@ def test_forward_chain_product_energy_to_mandatory_audit(kb):
             "emissions": {"over_standard": False, "over_total_quota": False, "toxic_hazardous": False,
                           "on_mandatory_list": False}}
     over = assess({**base, "products": [{"name": "熟料", "key": "cement_clinker", "unit_energy": 125}]}, kb=kb)
-    assert {"energy_quota_exceeded", "mandatory_audit"} <= set(over.derived)
+    # the quota levels are transcribed (verified: false): the chain runs, but the legal finding is to verify
+    assert not {"energy_quota_exceeded", "mandatory_audit"} & set(over.derived)
     f = over.finding("policy.mandatory_audit")
-    assert f.status == "applies" and f.rule_id.endswith("product_energy_over_quota_limit")
-    assert over.finding("policy.voluntary_audit") is None
+    assert f.status == "to_verify"
+    assert "derived.energy_quota_exceeded" in f.missing
+    assert "verify.building_materials.cement_clinker.quota_3" in f.missing
+    assert over.finding("policy.voluntary_audit").status == "to_verify"
+    verified = load_knowledge(use_cache=False)  # the same numbers, once verified, make it apply
+    for tid, t in verified.thresholds.items():
+        if t.product == "cement_clinker":
+            verified.thresholds[tid] = t.model_copy(update={"verified": True})
+    # (the plain evaluator: durable's rulesets are shared by every knowledge base of the same version)
+    sure = assess({**base, "products": [{"name": "熟料", "key": "cement_clinker", "unit_energy": 125}]}, kb=verified,
+                  engine="plain")
+    assert {"energy_quota_exceeded", "mandatory_audit"} <= set(sure.derived)
+    assert sure.finding("policy.mandatory_audit").status == "applies"
+    assert sure.finding("policy.voluntary_audit") is None
+    plain = assess({**base, "products": [{"name": "熟料", "key": "cement_clinker", "unit_energy": 125}]}, kb=kb,
+                   engine="plain")
+    assert plain.finding("policy.mandatory_audit").status == "to_verify"
     declared = assess({**base, "emissions": {**base["emissions"], "energy_over_quota": False},
                           "products": [{"name": "熟料", "key": "cement_clinker"}]}, kb=kb)
     assert declared.finding("policy.mandatory_audit") is None  # `is not false`: the declaration wins

@@ -8,6 +8,7 @@ from cpadvisor.authoring.cases import case_profile, run_case
 from cpadvisor.errors import CpadvisorError
 from cpadvisor.intake.profiles import validate_profile
 from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.rules.plain import unknowns
 from cpadvisor.advisor import engine_of
 
 
@@ -84,11 +85,18 @@ def coverage(kb: KnowledgeBase) -> Coverage:
             sess = engine_of(kb).run(facts_of(kb, validate_profile(case_profile(ci), kb)))
         except CpadvisorError:
             continue
+        # derived facts whose producers fired on known facts, left 'unknown' only by unverified numbers
+        trusted_out = {ev.rule.rule.derive for ev in sess.events if ev.mode == "apply" and ev.rule.rule.derive}
+        derived = {k.split(":")[0]: v for k, v in sess.derived.items()}
         for ev in sess.events:
-            if ev.mode == "apply":
-                fired.add(ev.rule.key)
-                if ev.rule.measure_id:
-                    reached.add(ev.rule.measure_id)
+            if ev.mode != "apply":
+                missing = unknowns(kb, ev.rule, ev.anchor, ev.join, derived)
+                if not missing or not all(m.startswith("derived.") and m.split(".", 1)[1] in trusted_out
+                                          for m in missing):
+                    continue  # a fact is missing: not fired
+            fired.add(ev.rule.key)  # fired (its numbers may still be unverified: see cpadvisor.rules.trust)
+            if ev.rule.measure_id:
+                reached.add(ev.rule.measure_id)
     for p in packs.values():
         p.reached = [m for m in p.encoded if m in reached]
         p.positive = [m for m in p.encoded if m in positive]

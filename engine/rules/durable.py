@@ -33,6 +33,7 @@ from cpadvisor.knowledge import conditions as C
 from cpadvisor.errors import EngineError
 from cpadvisor.rules.facts import Facts, ip_key
 from cpadvisor.knowledge.loader import CompiledRule, KnowledgeBase
+from cpadvisor.rules.trust import derived_status, may_be_unverified
 
 FACT_ORDER = ("enterprise", "park", "unit", "product", "waste", "voc")  # assert order: fixed, not a set's
 MAX_RULES = 60  # 65 rules holding an $or that matches already fail with error 303
@@ -240,7 +241,7 @@ def derived_can_be_unknown(kb: KnowledgeBase) -> set[str]:
             if not r.rule.derive or r.rule.derive in out:
                 continue
             if (r.anchor.nullable(kb.specs[r.anchor.fact]) or (r.join and r.join.nullable(kb.specs[r.join.fact]))
-                    or any(n in out for n in r.derived + r.not_derived)):
+                    or any(n in out for n in r.derived + r.not_derived) or may_be_unverified(kb, r)):
                 out.add(r.rule.derive)
                 changed = True
     return out
@@ -369,17 +370,18 @@ class DurableEngine:
         anchor = ANCHOR_ALIAS[cr.anchor.fact]
         join = JOIN_ALIAS if cr.join else None
         derive = cr.rule.derive
-        status = "yes" if mode == "apply" else "unknown"
         engine = self
+        kb = self.kb
 
         def callback(c):  # exactly one parameter: two would make durable treat it as async
             sess = engine._sessions.get(c.sid)
             if sess is None:
                 return
             try:
-                sess.events.append(Event(cr, mode, c.m[anchor], c.m[join] if join else None))
+                joined = c.m[join] if join else None
+                sess.events.append(Event(cr, mode, c.m[anchor], joined))
                 if derive:
-                    engine._derive(c, sess, derive, status)
+                    engine._derive(c, sess, derive, derived_status(kb, cr, mode, joined))
             except Exception as exc:  # noqa: BLE001 - surfaced via Session.errors
                 sess.errors.append(f"{cr.key} ({mode}): {type(exc).__name__}: {exc}")
 

@@ -13,6 +13,7 @@ from cpadvisor.knowledge.conditions import FALSE, TRUE, UNKNOWN
 from cpadvisor.rules.facts import Facts, ip_key
 from cpadvisor.rules.durable import Event
 from cpadvisor.knowledge.loader import CompiledRule, KnowledgeBase
+from cpadvisor.rules.trust import derived_status
 
 
 def _and(outs: list[str]) -> str:
@@ -141,7 +142,7 @@ def plain_events(kb: KnowledgeBase, facts: Facts) -> tuple[list[Event], dict[str
                     seen.add(key)
                     events.append(Event(cr, mode, anchor, join))
                     if cr.rule.derive:
-                        st = "yes" if mode == "apply" else "unknown"
+                        st = derived_status(kb, cr, mode, join)
                         if derived.get(cr.rule.derive) != "yes" and derived.get(cr.rule.derive) != st:
                             derived[cr.rule.derive] = st
                             changed = True

@@ -8,6 +8,7 @@ from cpadvisor.models.results import Finding, ThresholdUse
 from cpadvisor.rules.durable import Event
 from cpadvisor.rules.facts import Facts
 from cpadvisor.rules.plain import trace, unknowns
+from cpadvisor.rules.trust import LEGAL_KINDS, unverified_numbers
 
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, None: 3}
 
@@ -29,9 +30,19 @@ def _thresholds_for(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -
 def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: dict[str, str]) -> list[Finding]:
     """Findings from rule events: applies beats to-verify; in place and yields_to respected."""
     by_measure: dict[str, dict[str, list[Event]]] = {}
+    unverified: dict[str, list[str]] = {}  # derived fact -> unverified thresholds that kept it from 'yes'
+    demoted: dict[int, list[str]] = {}  # id(event) -> unverified thresholds of a legal finding's firing
     for ev in events:
+        nums = unverified_numbers(kb, ev.rule, ev.join) if ev.mode == "apply" else []
+        if nums and ev.rule.rule.derive:
+            unverified.setdefault(ev.rule.rule.derive, []).extend(nums)
         if ev.rule.measure_id:
-            by_measure.setdefault(ev.rule.measure_id, {"apply": [], "verify": []})[ev.mode].append(ev)
+            mode = ev.mode
+            info = kb.measures.get(ev.rule.measure_id)
+            if nums and info is not None and info.measure.kind in LEGAL_KINDS:
+                mode = "verify"  # an obligation or gate never applies on an unverified number
+                demoted[id(ev)] = nums
+            by_measure.setdefault(ev.rule.measure_id, {"apply": [], "verify": []})[mode].append(ev)
 
     def uid(ev: Event) -> Optional[str]:
         return ev.join.get("uid") if ev.join else None
@@ -47,7 +58,10 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
         evs["apply"].sort(key=order)
         evs["verify"].sort(key=order)
 
-    applied = {mid: evs["apply"] for mid, evs in by_measure.items() if evs["apply"]}
+    # a legal finding whose strongest firing rests on an unverified number is to verify as a whole (a gate that
+    # would block on an unverified level is not 'required', it is 'to verify'), never applies
+    shaky = {mid for mid, evs in by_measure.items() if any(id(e) in demoted for e in evs["verify"])}
+    applied = {mid: evs["apply"] for mid, evs in by_measure.items() if evs["apply"] and mid not in shaky}
     # yields_to: a general rule gives way where a more specific measure applies to the same unit
     superseded: dict[str, tuple[str, CompiledRule]] = {}
     for mid, evs in list(applied.items()):
@@ -102,6 +116,10 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             best = evs["verify"][0]
             for ev in evs["verify"]:
                 missing += unknowns(kb, ev.rule, ev.anchor, ev.join, derived)
+                missing += [f"verify.{t}" for t in demoted.get(id(ev), [])]
+            for m in list(missing):  # a derived fact left unknown by unverified numbers: say which ones
+                if m.startswith("derived."):
+                    missing += [f"verify.{t}" for t in unverified.get(m.split(".", 1)[1], [])]
             _, results = trace(kb, best.rule, best.anchor, best.join, derived)
             units = list(dict.fromkeys(u for u in (uid(e) for e in evs["verify"]) if u))
             findings.append(Finding(**base, status="to_verify", priority=best.rule.rule.priority,

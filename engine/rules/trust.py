@@ -1,0 +1,48 @@
+"""How far a firing of a rule can be trusted: legal findings never rest on an unverified number.
+
+A threshold marked ``verified: false`` in a pack (a third-party transcription, a draft, a value marked
+suspect) may inform a recommendation; a derived fact it produces is asserted as *unknown*, not *yes*, and an
+obligation or gate it would make apply is reported as to verify, naming the threshold.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from cpadvisor.knowledge.loader import CompiledRule, KnowledgeBase
+
+LEGAL_KINDS = ("obligation", "gate")
+
+
+LEVEL_FIELDS = ("energy_grade", "vs_benchmark")  # product fields computed from the sourced quota/benchmark levels
+LEVELS = {"energy_grade": ("quota_1", "quota_2", "quota_3"), "vs_benchmark": ("benchmark", "baseline")}
+
+
+def may_be_unverified(kb: KnowledgeBase, cr: CompiledRule) -> bool:
+    """The rule may rest on a number whose value is not verified (checked once, at compile time)."""
+    if any(not kb.thresholds[t].verified for t in cr.thresholds):
+        return True
+    return bool(cr.join and cr.join.fact == "product" and any(
+        f in LEVEL_FIELDS for c in cr.join.conds for f in c.fields) and any(
+        not t.verified for t in kb.thresholds.values() if t.product))
+
+
+def unverified_numbers(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -> list[str]:
+    """The unverified thresholds a firing of the rule rests on: its own, and the levels of the joined product
+    where it reads a grade computed from them. Such a firing may inform, never make a legal finding."""
+    ids = [t for t in cr.thresholds if not kb.thresholds[t].verified]
+    if join and cr.join and cr.join.fact == "product":
+        fields = {f for c in cr.join.conds for f in c.fields}
+        levels = (LEVELS["energy_grade"] if "energy_grade" in fields else ()) + \
+            (LEVELS["vs_benchmark"] if "vs_benchmark" in fields else ())
+        key = join.get("key")
+        ids += [tid for tid, t in kb.thresholds.items() if t.product == key and t.level in levels and not t.verified]
+    return list(dict.fromkeys(ids))
+
+
+def derived_status(kb: KnowledgeBase, cr: CompiledRule, mode: str, join: Optional[dict]) -> str:
+    """yes for a firing on known facts and verified numbers; unknown otherwise."""
+    if mode != "apply":
+        return "unknown"
+    return "unknown" if unverified_numbers(kb, cr, join) else "yes"
+
+
