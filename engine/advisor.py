@@ -16,6 +16,7 @@ from cpadvisor.intake.profiles import AnyProfile, coerce_profile
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.models.results import Assessment, Explanation, RuleTrace, Text
 from cpadvisor.rules.benchmarks import benchmarks
+from cpadvisor.rules.conflicts import apply_conflicts, find_conflicts
 from cpadvisor.rules.durable import DurableEngine
 from cpadvisor.rules.facts import Facts, build_facts, ip_key
 from cpadvisor.rules.plain import candidates, plain_events, trace
@@ -87,13 +88,16 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
     else:
         events, derived = plain_events(kb, facts)
     findings = resolve(kb, facts, events, derived)
+    gaps = benchmarks(kb, p)
+    conflicts = find_conflicts(kb, p, gaps)
+    apply_conflicts(findings, conflicts)
     findings.sort(key=lambda f: ({"applies": 0, "to_verify": 1, "superseded": 2, "in_place": 3}.get(f.status, 4),
                                  PRIORITY_RANK[f.priority], f.measure_id))
     return Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
                       knowledge_version=kb.version, engine_version=__version__,
                       assessed_at=assessed_at(), profile=p.model_dump(mode="json"),
                       derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
-                      benchmarks=benchmarks(kb, p), warnings=warnings)
+                      benchmarks=gaps, warnings=warnings, conflicts=conflicts)
 
 
 def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -> Explanation:

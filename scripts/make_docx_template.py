@@ -243,6 +243,12 @@ def content(b: Builder) -> None:
     # 2. type of audit
     b.h("{{ L.s_audit_type }}", 1)
     b.p("{{ L.audit_conclusion }}: {{ audit.conclusion }}", char=STRONG)
+    b.tag("if audit.conflicts")
+    b.p("⚠ {{ L.audit_conflicts }}", char=STRONG)
+    b.tag("for c in audit.conflicts")
+    b.p("{{ c }}", char=WARNING)
+    b.tag("endfor")
+    b.tag("endif")
     b.tag('for m in audit["items"]')
     b.bullet("{{ m.name }}", "{{ m.status }} ({{ m.clause }})")
     b.tag('if m.reason and m.status_key == "applies"')

@@ -108,6 +108,10 @@ def run_case(kb: KnowledgeBase, info: CaseInfo, engine: str = "durable") -> Case
         lack = [m for m in missing if m not in got]
         if lack:
             fail(mid, f"to list missing facts {lack}")
+    if exp.conflicts is not None:
+        got = sorted(c.fact for c in a.conflicts)
+        if got != sorted(exp.conflicts):
+            res.failures.append(f"conflicts: expected / 期望 {sorted(exp.conflicts)}, actual / 实际 {got}")
     for name in exp.derived:
         if name not in a.derived:
             res.failures.append(f"derived fact '{name}': expected / 期望 derived, actual / 实际 derived {a.derived}")

@@ -147,6 +147,8 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
         targets = f.units or [None]
         for m, join in _expand(kb, a, f.missing):
             fact, _, name = m.partition(".")
+            if fact not in LIST_OF and fact not in ("enterprise", "park"):
+                continue  # verify.<threshold>, conflict.<fact>: for the consultant to check, not to collect
             if fact in LIST_OF:
                 for t in ([join.get("uid")] if join else targets):
                     add(fact, name, t, f.measure_id)

@@ -155,6 +155,7 @@ class CaseExpect(_Strict):
     derived: list[Key] = Field(default_factory=list)
     units: dict[MeasureId, list[str]] = Field(default_factory=dict)
     missing: dict[MeasureId, list[str]] = Field(default_factory=dict)
+    conflicts: Optional[list[str]] = None  # the facts in conflict (e.g. emissions.energy_over_quota); [] = none
 
 
 class Case(_Strict):

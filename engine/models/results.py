@@ -85,6 +85,17 @@ class BenchmarkGap(BaseModel):
     missing: list[str] = Field(default_factory=list)
 
 
+class Conflict(BaseModel):
+    """Facts of the profile that contradict each other: shown prominently, never settled silently."""
+
+    fact: str  # e.g. emissions.energy_over_quota
+    declared: Any = None  # what the profile states
+    computed: Any = None  # what the engine computed from other facts
+    detail: Text
+    affects: list[str] = Field(default_factory=list)  # findings made 'to verify' by it
+    sources: list[str] = Field(default_factory=list)
+
+
 class Assessment(BaseModel):
     """Everything decided for one profile."""
 
@@ -100,6 +111,7 @@ class Assessment(BaseModel):
     benchmarks: list[BenchmarkGap] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # e.g. a unit-level measure counted for the enterprise
+    conflicts: list[Conflict] = Field(default_factory=list)  # contradicting facts (a declaration vs a computation)
 
     def by_status(self, status: Status) -> list[Finding]:
         return [f for f in self.findings if f.status == status]

@@ -239,6 +239,13 @@ class Ctx:
 
     def missing_label(self, m: str) -> tuple[str, str]:
         """'<fact>.<field>' -> (what to collect, the object it is about)."""
+        if m.startswith("verify."):
+            t = self.kb.thresholds.get(m.split(".", 1)[1])
+            what = f"{t.source} = {fmt_num(t.value, t.unit)}" if t else m.split(".", 1)[1]
+            return self.L["v_check_threshold"].format(t=what), ""
+        if m.startswith("conflict."):
+            fact = m.split(".", 1)[1]
+            return self.L["v_check_conflict"].format(f=self.field_label("enterprise", fact)), ""
         if "." not in m or m.split(".", 1)[0] not in ("enterprise", "unit", "product", "waste", "voc", "park", "derived"):
             return pick(FIELD_LABELS.get(m, (m, m)), self.lang), ""
         fact, field = m.split(".", 1)
@@ -285,7 +292,10 @@ class Ctx:
             kind, conclusion = "not_existing", L["audit_not_existing"]
         else:
             conclusion = L["audit_undetermined"]
-        return {"kind": kind or "undetermined", "conclusion": conclusion, "items": items}
+        conflicts = [self.t(c.detail) for c in a.conflicts]
+        if conflicts and kind in ("voluntary", None, "undetermined"):
+            conclusion = L["audit_conflict"]
+        return {"kind": kind or "undetermined", "conclusion": conclusion, "items": items, "conflicts": conflicts}
 
     def benchmarks(self) -> dict:
         L = self.L

@@ -1,0 +1,77 @@
+"""Contradicting facts: a declaration against what the engine computes from the profile's own numbers.
+
+The engine does not choose silently: a conflict is listed in ``Assessment.conflicts`` (the report shows it
+in its 审核类型 section), and the audit-type findings it touches become 'to verify' until the consultant
+settles it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.models.results import BenchmarkGap, Conflict, Finding, Text
+from cpadvisor.rules.facts import energy_grade, product_levels
+
+GROUNDS = ("over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota")
+
+
+def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGap]) -> list[Conflict]:
+    em = getattr(profile, "emissions", None)
+    if em is None:
+        return []
+    out: list[Conflict] = []
+    worse, within = [], []
+    for pr in getattr(profile, "products", ()):
+        if pr.key is None or pr.unit_energy is None:
+            continue
+        lv = product_levels(kb.thresholds, pr.key)
+        g = energy_grade(pr.unit_energy, lv)
+        if g is None:
+            continue
+        limit = lv.get("quota_3")
+        ts = [t for t in kb.thresholds.values() if t.product == pr.key and t.level == "quota_3"]
+        (worse if g == 4 else within).append((pr, limit, [t.source for t in ts], all(t.verified for t in ts)))
+    if em.energy_over_quota is False and worse:
+        pr, limit, srcs, ok = worse[0]
+        zh_note, en_note = ("", "") if ok else ("（所录限额值未经核实）", " (transcribed, unverified)")
+        out.append(Conflict(
+            fact="emissions.energy_over_quota", declared=False, computed=True, sources=srcs,
+            detail=Text(zh=f"画像申明能耗未超过限额标准，但产品“{pr.name}”单位能耗 {pr.unit_energy:g} 劣于限额限定值 "
+                           f"{limit:g}{zh_note}：请核对计量数据与标准原文后确定审核类型。",
+                        en=f"The profile declares energy use within the quota, but product '{pr.name}' at "
+                           f"{pr.unit_energy:g} is worse than the quota limit {limit:g}{en_note}: check the metering "
+                           "and the standard's text before the type of audit is settled.")))
+    if em.energy_over_quota is True and within and not worse:
+        pr, limit, srcs, ok = within[0]
+        out.append(Conflict(
+            fact="emissions.energy_over_quota", declared=True, computed=False, sources=srcs,
+            detail=Text(zh=f"画像申明能耗超过限额标准，但按所录限额值{'' if ok else '（未经核实）'}各产品均未劣于限定值（如“{pr.name}” "
+                           f"{pr.unit_energy:g} ≤ {limit:g}）：请核实申明依据。",
+                        en=f"The profile declares energy use over the quota, but by the transcribed (unverified) "
+                           f"levels no product is worse than the limit (e.g. '{pr.name}' {pr.unit_energy:g} ≤ "
+                           f"{limit:g}): check what the declaration rests on.")))
+    if em.on_mandatory_list is True and all(getattr(em, g) is False for g in GROUNDS):
+        out.append(Conflict(
+            fact="emissions.on_mandatory_list", declared=True, computed=False,
+            detail=Text(zh="画像申明已列入强制性清洁生产审核名单，但同时申明不存在超标、超总量、有毒有害和能耗超限额的任何情形："
+                           "请核对名单（发布部门、年份）与排放、能耗数据。",
+                        en="The profile says the enterprise is on the mandatory-audit list, yet states none of the "
+                           "grounds (over the standard or quota, toxic substances, energy over the quota): check "
+                           "the list (issuing department, year) against the emission and energy data.")))
+    return out
+
+
+def apply_conflicts(findings: list[Finding], conflicts: list[Conflict]) -> None:
+    """A conflict that could lift an obligation makes the findings resting on its declaration 'to verify'
+    (a voluntary or simplified audit, while the computation says the energy quota is exceeded). A conflict that
+    would only add doubt to an obligation (a list entry, a declared exceedance) leaves the obligation standing:
+    the list and the enterprise's own declaration bind; the conflict is shown beside it."""
+    lifting = [c for c in conflicts if c.fact == "emissions.energy_over_quota" and c.declared is False]
+    if not lifting:
+        return
+    for f in findings:
+        if f.measure_id in ("policy.voluntary_audit", "policy.simplified_audit") and f.status == "applies":
+            f.status = "to_verify"
+            f.missing = list(dict.fromkeys(f.missing + [f"conflict.{c.fact}" for c in lifting]))
+            for c in lifting:
+                c.affects.append(f.measure_id)
