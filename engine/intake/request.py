@@ -78,16 +78,17 @@ def _profile_path(kb: KnowledgeBase, fact: str, name: str) -> str:
     return f"attributes.{name}"
 
 
-def _expand(kb: KnowledgeBase, a: Assessment, missing: list[str]) -> list[tuple[str, Optional[dict]]]:
-    """Missing facts as (fact.field, the joined fact or None); a derived fact becomes what its producers miss."""
-    from cpadvisor.advisor import facts_of
-    from cpadvisor.intake.profiles import validate_profile
-    from cpadvisor.rules.plain import candidates, outcome, plain_events, unknowns
+def _expand(kb: KnowledgeBase, a: Assessment, missing: list[str], ctx: dict) -> list[tuple[str, Optional[dict]]]:
+    """Missing facts as (fact.field, the joined fact or None); a derived fact becomes what its producers miss.
+
+    Only the producers of the derived facts named are evaluated (``ctx`` caches the profile's facts): a
+    derived fact the assessment holds is 'yes', one it lists as missing 'unknown'.
+    """
+    from cpadvisor.rules.plain import candidates, outcome, unknowns
 
     out: list[tuple[str, Optional[dict]]] = []
     todo = list(missing)
     seen: set[str] = set()
-    facts = derived = None
     while todo:
         m = todo.pop(0)
         if m in seen:
@@ -96,14 +97,19 @@ def _expand(kb: KnowledgeBase, a: Assessment, missing: list[str]) -> list[tuple[
         if not m.startswith("derived."):
             out.append((m, None))
             continue
-        if facts is None:
-            facts = facts_of(kb, validate_profile(a.profile, kb))
-            _, derived = plain_events(kb, facts)
+        if "facts" not in ctx:
+            from cpadvisor.advisor import facts_of
+            from cpadvisor.intake.profiles import validate_profile
+            ctx["facts"] = facts_of(kb, validate_profile(a.profile, kb))
+            ctx["derived"] = {n: "yes" for n in a.derived}
+        facts, derived = ctx["facts"], ctx["derived"]
+        derived.setdefault(m.split(".", 1)[1], "unknown")
         for cr in kb.producers(m.split(".", 1)[1]):
             for anchor, join in candidates(cr, facts):
                 if outcome(kb, cr, anchor, join, derived) == "unknown":
                     for u in unknowns(kb, cr, anchor, join, derived):
                         if u.startswith("derived."):
+                            derived.setdefault(u.split(".", 1)[1], "unknown")
                             todo.append(u)
                         else:
                             out.append((u, join))
@@ -143,9 +149,10 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
         if mid and mid not in r.waiting:
             r.waiting.append(mid)
 
+    ctx: dict = {}
     for f in a.to_verify:
         targets = f.units or [None]
-        for m, join in _expand(kb, a, f.missing):
+        for m, join in _expand(kb, a, f.missing, ctx):
             fact, _, name = m.partition(".")
             if fact not in LIST_OF and fact not in ("enterprise", "park"):
                 continue  # verify.<threshold>, conflict.<fact>: for the consultant to check, not to collect
