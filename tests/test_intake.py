@@ -331,3 +331,18 @@ def test_batch_and_summary_read_and_write_workbooks(kb, tmp_path):
     assert wb.sheetnames == ["汇总", "企业", "措施"]
     assert wb["企业"].max_row == 1 + sum(1 for s in EXAMPLES[:4] if load_file(s).data.get("kind") != "park")
     assert wb["措施"].max_row > 10
+
+
+def test_wrong_measure_in_place_names_its_own_cell(kb, tmp_path):
+    """With more than ten measures in place, the error still names the row of the wrong one (not a sorted-by-text row)."""
+    p = load_profile(REPO / "examples" / "steel_plant.yaml", kb).model_dump(mode="json")
+    ids = sorted(m for m in kb.measures if m.startswith("common."))[:12]
+    p["measures_in_place"] = ids
+    x = tmp_path / "m.xlsx"
+    x.write_bytes(write_workbook(kb, p))
+    wb = openpyxl.load_workbook(x)
+    wb[IN_PLACE[0]].cell(HEAD_ROWS + 12, 1, "common.no_such_measure")  # the 12th row
+    wb.save(x)
+    with pytest.raises(InputError) as exc:
+        load_profile(x, kb)
+    assert f"!{IN_PLACE[0]}!A{HEAD_ROWS + 12}" in str(exc.value) and "[measures_in_place.11]" in str(exc.value)

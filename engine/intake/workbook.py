@@ -105,10 +105,6 @@ INSTRUCTIONS = "说明"
 LISTS = "_lists"
 
 
-def is_workbook(path: Union[str, Path]) -> bool:
-    return str(path).lower().endswith((".xlsx", ".xlsm"))
-
-
 # ------------------------------------------------------------------ attributes and vocabularies
 
 def _attr_cols(kb: KnowledgeBase, on: str, packs: Optional[set[str]], present: Iterable[str] = ()) -> list[Col]:
@@ -411,7 +407,6 @@ def read_workbook(path: Union[str, Path], kb: KnowledgeBase, data: Optional[byte
     except Exception as exc:  # noqa: BLE001 - zipfile, XML or openpyxl errors: not a workbook
         raise InputError(f"not a readable .xlsx workbook / 无法读取Excel工作簿: {' '.join(str(exc).split())[:160]}",
                          file) from None
-    name = Path(file).name
     cells: dict[Loc, str] = {}
     out: dict[str, Any] = {}
     kind = "park" if FORM["park"] in wb.sheetnames and FORM["enterprise"] not in wb.sheetnames else "enterprise"
@@ -449,22 +444,24 @@ def read_workbook(path: Union[str, Path], kb: KnowledgeBase, data: Optional[byte
             bykey = {c.key: c for c in cols}
             if field_name == "units":
                 bykey.update({c.key: c for c in _attr_cols(kb, "unit", None)})
-            items = _read_items(ws, title, name, field_name, bykey, cells, get_column_letter)
+            items = _read_items(ws, title, field_name, bykey, cells, get_column_letter)
             if items:
                 out[field_name] = items
     if IN_PLACE[0] in wb.sheetnames:
         ws = wb[IN_PLACE[0]]
-        rows = _read_items(ws, IN_PLACE[0], name, "_in_place", {"measure": IN_PLACE[2][0]}, cells, get_column_letter)
-        ids = [r["measure"] for r in rows if r.get("measure")]
+        mine: dict[Loc, str] = {}
+        rows = _read_items(ws, IN_PLACE[0], "_in_place", {"measure": IN_PLACE[2][0]}, mine, get_column_letter)
+        ids = []
+        for i, r in enumerate(rows):
+            if r.get("measure"):
+                cells[("measures_in_place", len(ids))] = mine[("_in_place", i, "measure")]
+                ids.append(r["measure"])
         if ids:
             out["measures_in_place"] = ids
-            for i, loc_cell in enumerate([c for k, c in sorted(cells.items(), key=lambda kv: str(kv[0]))
-                                          if k[:1] == ("_in_place",) and k[-1] == "measure"]):
-                cells[("measures_in_place", i)] = loc_cell
     return SheetDoc(out, cells, file)
 
 
-def _read_items(ws: Any, title: str, name: str, field_name: str, bykey: dict[str, Col], cells: dict[Loc, str],
+def _read_items(ws: Any, title: str, field_name: str, bykey: dict[str, Col], cells: dict[Loc, str],
                 letter_of: Any) -> list[dict]:
     heads = _cols_by_key(ws)
     items: list[dict] = []
