@@ -44,29 +44,15 @@ def html_to_pdf(html: str, out: Path) -> None:
 
 
 def load_assessment(path: Path, kb):
-    """A profile (YAML/JSON) is assessed; a saved assessment (``assess --json``) is used as it is."""
-    from cpadvisor.models.results import Assessment
+    """A profile (YAML/JSON/xlsx) is assessed; a saved assessment (``assess --json``) is used as it is."""
     if path.suffix.lower() == ".json" and path.is_file():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"not valid JSON: {exc}", str(path)) from None
-        if isinstance(data, dict) and "findings" in data and "knowledge_version" in data:
-            from pydantic import ValidationError
-            try:
-                a = Assessment.model_validate(data)
-            except ValidationError as exc:
-                e = exc.errors()[0]
-                raise InputError(f"not a valid assessment: {e['msg']}", str(path),
-                                 field=".".join(map(str, e["loc"]))) from None
-            from cpadvisor.intake.profiles import ProfileError, validate_profile
-            try:  # the profile inside a saved assessment may have been edited: check it like any profile
-                p = validate_profile(a.profile, kb, str(path))
-            except ProfileError as exc:
-                first = exc.problems[0]
-                raise InputError(f"the saved assessment's profile is not valid: {first.message}", str(path),
-                                 field="profile." + (first.field or "")) from None
-            a.profile = p.model_dump(mode="json")
+        from cpadvisor.intake.profiles import saved_assessment
+        a = saved_assessment(data, kb, str(path))
+        if a is not None:
             return a
     from cpadvisor.advisor import assess
     return assess(path, kb=kb)

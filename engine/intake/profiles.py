@@ -173,3 +173,24 @@ def coerce_profile(obj: Any, kb: KnowledgeBase) -> AnyProfile:
     if isinstance(obj, (EnterpriseProfile, ParkProfile)):
         return validate_profile(obj, kb)
     return validate_profile(obj, kb)
+
+
+def saved_assessment(data: Any, kb: KnowledgeBase, file: str = "<input>") -> Optional[Any]:
+    """A saved assessment (the JSON of ``assess --json``), its profile checked like any profile; None if
+    ``data`` is not one (then it is a profile)."""
+    if not (isinstance(data, dict) and "findings" in data and "knowledge_version" in data):
+        return None
+    from cpadvisor.models.results import Assessment
+    try:
+        a = Assessment.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        raise InputError(f"not a valid assessment: {e['msg']}", file, field=".".join(map(str, e["loc"]))) from None
+    try:  # the profile inside may have been edited
+        p = validate_profile(a.profile, kb, file)
+    except ProfileError as exc:
+        first = exc.problems[0]
+        raise InputError(f"the saved assessment's profile is not valid: {first.message}", file,
+                         field="profile." + (first.field or "")) from None
+    a.profile = p.model_dump(mode="json")
+    return a

@@ -140,24 +140,8 @@ def parse_profile_body(kb: KnowledgeBase, raw: bytes, content_type: str, name: s
 
 def assessment_from_json(kb: KnowledgeBase, data: Any, name: str = "<request>") -> Optional[Assessment]:
     """A saved assessment (``assess --json``) in a body, checked like ``report saved.json``; else None."""
-    if not (isinstance(data, dict) and "findings" in data and "knowledge_version" in data):
-        return None
-    from pydantic import ValidationError
-
-    from cpadvisor.intake.profiles import ProfileError, validate_profile
-    try:
-        a = Assessment.model_validate(data)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        raise InputError(f"not a valid assessment: {e['msg']}", name, field=".".join(map(str, e["loc"]))) from None
-    try:
-        p = validate_profile(a.profile, kb, name)
-    except ProfileError as exc:
-        first = exc.problems[0]
-        raise InputError(f"the saved assessment's profile is not valid: {first.message}", name,
-                         field="profile." + (first.field or "")) from None
-    a.profile = p.model_dump(mode="json")
-    return a
+    from cpadvisor.intake.profiles import saved_assessment
+    return saved_assessment(data, kb, name)
 
 
 def json_body(raw: bytes, name: str = "<request>") -> Any:

@@ -64,7 +64,7 @@ def add_routes(app: FastAPI) -> None:
     async def profile_of(request: Request) -> Any:
         return parse_profile_body(kb, await body_bytes(request), media(request))
 
-    def keep(a: Assessment, request: Request) -> None:
+    def keep(a: Assessment) -> None:
         if app.state.db:
             s = store()
             try:
@@ -82,7 +82,7 @@ def add_routes(app: FastAPI) -> None:
         """Assess a profile: obligations, recommended measures, facts to verify / 评估画像。"""
         from cpadvisor.advisor import assess
         a = assess(await profile_of(request), kb=kb)
-        keep(a, request)
+        keep(a)
         return as_json(a)  # already a validated model: serialised once, not validated again
 
     @app.post("/v1/explain/{measure_id}", response_model=Explanation, tags=["assess"],
