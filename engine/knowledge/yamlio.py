@@ -201,6 +201,8 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
     try:
         st = path.stat()
     except OSError as exc:
+        if path.is_symlink():
+            raise InputError("dangling symbolic link / 符号链接指向的文件不存在", file) from None
         raise InputError(f"cannot read file / 无法读取: {exc.strerror}", file) from None
     if _stat.S_ISDIR(st.st_mode):
         raise InputError("is a folder, not a file / 这是目录而不是文件", file)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing as mp
-import stat
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 import os
@@ -31,6 +31,7 @@ from cpadvisor import __version__
 from cpadvisor.errors import InputError
 from cpadvisor.intake.profiles import profile_from_bytes
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
+from cpadvisor.knowledge.yamlio import read_bytes
 from cpadvisor.store.db import FAILED, INVALID, Store, record_of, run_key, sha256
 from cpadvisor.advisor import assess, engine_of
 
@@ -79,17 +80,16 @@ def collect(paths: Iterable[Union[str, Path]]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
+def _read(path: Path) -> bytes:
+    """The bytes of a regular file, whatever its size (the size limit is checked when it is parsed, so an
+    oversized file still gets the run key of its content); InputError for anything else, never opening a FIFO."""
+    return read_bytes(path, sys.maxsize)
+
+
 def _content(path: Path) -> Optional[bytes]:
-    """The bytes of a regular file; None for anything else (never opens a FIFO or device)."""
     try:
-        st = path.stat()
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    try:
-        return path.read_bytes()
-    except OSError:
+        return _read(path)
+    except InputError:
         return None
 
 
@@ -113,28 +113,13 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _unreadable(path: str) -> str:
-    p = Path(path)
-    if p.is_symlink() and not p.exists():
-        return "dangling symbolic link / 符号链接指向的文件不存在"
-    try:
-        mode = p.stat().st_mode
-    except OSError as exc:
-        return f"cannot read file / 无法读取: {exc.strerror}"
-    if stat.S_ISDIR(mode):
-        return "is a folder, not a file / 这是目录而不是文件"
-    if not stat.S_ISREG(mode):
-        return "not a regular file (a FIFO, socket or device) / 不是普通文件"
-    return "cannot read file / 无法读取"
-
-
 def assess_file(kb: KnowledgeBase, path: str, resolved: Optional[str] = None) -> dict:
     """Assess one file -> the column values of its store row (never raises; the row always has its run key)."""
     resolved = resolved or str(Path(path).resolve())
     base: dict[str, Any] = dict(source_file=resolved, knowledge_version=kb.version, engine_version=__version__)
-    raw = _content(Path(path))
-    if raw is None:
-        err = InputError(_unreadable(path), path)
+    try:
+        raw = _read(Path(path))
+    except InputError as err:
         return dict(base, status=INVALID, error=err.one_line(), content_hash=sha256(b""),
                     run_key=run_key(resolved, sha256(b""), kb.version), created_at=_now())
     chash = sha256(raw)
