@@ -54,12 +54,9 @@ def profile_source(profile: Path) -> Any:
     if str(profile) != "-":
         return profile
     from cpadvisor.intake.profiles import unwrap
-    from cpadvisor.knowledge.yamlio import decode, loads
-    raw = sys.stdin.buffer.read(MAX_STDIN + 1)
-    return unwrap(loads(decode(raw, "<stdin>", MAX_STDIN), "<stdin>"))
-
-
-MAX_STDIN = 5 * 1024 * 1024
+    from cpadvisor.knowledge.yamlio import MAX_BYTES, decode, loads
+    raw = sys.stdin.buffer.read(MAX_BYTES + 1)  # the file limit
+    return unwrap(loads(decode(raw, "<stdin>", MAX_BYTES), "<stdin>"))
 
 STATUS_LABEL = {
     "applies": ("建议实施", "recommended"), "to_verify": ("待核实", "to verify"),

@@ -12,13 +12,14 @@ from cpadvisor.knowledge.vocabulary import Vocabulary
 
 Loc = tuple[Any, ...]
 
+# the words of the profile's own enumerations (the report prints the same ones)
 SIZE = {"large": ("大型", "large"), "medium": ("中型", "medium"), "small": ("小型", "small"), "micro": ("微型", "micro")}
-PROJECT_TYPE = {"existing": ("现有", "existing"), "new": ("新建", "new"), "rebuilt": ("改建", "rebuilt"),
+PROJECT_TYPE = {"existing": ("现有项目", "existing"), "new": ("新建", "new"), "rebuilt": ("改建", "rebuilt"),
                 "expanded": ("扩建", "expanded")}
 PARK_LEVEL = {"national": ("国家级", "national"), "provincial": ("省级", "provincial"), "other": ("其他", "other")}
 FIXED = {"size": SIZE, "project_type": PROJECT_TYPE, "level": PARK_LEVEL}
-EXTRA_ALIASES = {"project_type": {"现有项目": "existing", "在产": "existing"}, "size": {"大": "large", "中": "medium",
-                                                                              "小": "small", "微": "micro"}}
+EXTRA_ALIASES = {"project_type": {"现有": "existing", "在产": "existing"}, "size": {"大": "large", "中": "medium",
+                                                                         "小": "small", "微": "micro"}}
 
 # where a vocabulary word stands in a profile: path ("*" = every list item) -> vocabulary kind
 PLACES: dict[Loc, str] = {

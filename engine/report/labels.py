@@ -1,6 +1,8 @@
 """Every label the report templates print, in Chinese and English (templates hold no text of their own)."""
 from __future__ import annotations
 
+from cpadvisor.intake.labels import PARK_LEVEL, PROJECT_TYPE, SIZE  # noqa: F401 - the profile's enum words
+
 LABELS: dict[str, tuple[str, str]] = {
     # title and sections
     "title": ("清洁生产审核建议报告", "Cleaner-Production Audit Recommendation Report"),
@@ -190,13 +192,9 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
                                                       "A sourced CO2 emission factor (tCO2/tce, official document)"),
 }
 
-SIZE = {"large": ("大型", "large"), "medium": ("中型", "medium"), "small": ("小型", "small"), "micro": ("微型", "micro")}
-PROJECT_TYPE = {"existing": ("现有项目", "existing"), "new": ("新建", "new"), "rebuilt": ("改建", "rebuilt"),
-                "expanded": ("扩建", "expanded")}
 VS_BENCHMARK = {"better_than_benchmark": ("达到标杆水平", "at or better than the benchmark"),
                 "between": ("介于标杆与基准之间", "between benchmark and baseline"),
                 "worse_than_baseline": ("未达基准水平", "worse than the baseline")}
-PARK_LEVEL = {"national": ("国家级", "national"), "provincial": ("省级", "provincial"), "other": ("其他", "other")}
 CITY_EN = {
     "长沙市": "Changsha", "株洲市": "Zhuzhou", "湘潭市": "Xiangtan", "衡阳市": "Hengyang", "邵阳市": "Shaoyang",
     "岳阳市": "Yueyang", "常德市": "Changde", "张家界市": "Zhangjiajie", "益阳市": "Yiyang", "郴州市": "Chenzhou",

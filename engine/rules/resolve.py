@@ -8,7 +8,7 @@ from cpadvisor.models.results import Finding, ThresholdUse
 from cpadvisor.rules.durable import Event
 from cpadvisor.rules.facts import Facts
 from cpadvisor.rules.plain import trace, unknowns
-from cpadvisor.rules.trust import LEGAL_KINDS, unverified_numbers
+from cpadvisor.rules.trust import LEGAL_KINDS, LEVEL_FIELDS, unverified_numbers
 
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, None: 3}
 
@@ -22,7 +22,7 @@ def threshold_use(kb: KnowledgeBase, tid: str) -> ThresholdUse:
 def _thresholds_for(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -> list[ThresholdUse]:
     ids = list(cr.thresholds)
     if cr.join and cr.join.fact == "product" and join and any(
-            f in ("energy_grade", "vs_benchmark") for c in cr.join.conds for f in c.fields):
+            f in LEVEL_FIELDS for c in cr.join.conds for f in c.fields):
         ids += [tid for tid, t in kb.thresholds.items() if t.product == join.get("key")]
     return [threshold_use(kb, t) for t in dict.fromkeys(ids)]
 
