@@ -21,7 +21,6 @@ from cpadvisor._version import __version__
 from cpadvisor.errors import CpadvisorError, EngineError, InputError, KnowledgeError, StoreError
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.knowledge.yamlio import MAX_BYTES
-from cpadvisor.models.results import Assessment
 
 PROBLEM = "application/problem+json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -136,12 +135,6 @@ def parse_profile_body(kb: KnowledgeBase, raw: bytes, content_type: str, name: s
     if not raw.strip():
         raise Problem(400, "empty body / 请求体为空", [InputError("empty body / 请求体为空", "<request>")], "empty")
     return profile_from_bytes(raw, name + suffix if not name.endswith(suffix) else name, kb)
-
-
-def assessment_from_json(kb: KnowledgeBase, data: Any, name: str = "<request>") -> Optional[Assessment]:
-    """A saved assessment (``assess --json``) in a body, checked like ``report saved.json``; else None."""
-    from cpadvisor.intake.profiles import saved_assessment
-    return saved_assessment(data, kb, name)
 
 
 def json_body(raw: bytes, name: str = "<request>") -> Any:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from cpadvisor._version import __version__
 from cpadvisor.errors import InputError
 from cpadvisor.models.results import Assessment, Explanation
-from cpadvisor.service.app import (REPORT_TYPES, XLSX, Problem, assessment_from_json, body_bytes, json_body, media,
+from cpadvisor.service.app import (REPORT_TYPES, XLSX, Problem, body_bytes, json_body, media,
                                    parse_profile_body)
 
 PROFILE_BODY = {
@@ -103,7 +103,8 @@ def add_routes(app: FastAPI) -> None:
         raw = await body_bytes(request)
         a = None
         if media(request) == "application/json":
-            a = assessment_from_json(kb, json_body(raw))
+            from cpadvisor.intake.profiles import saved_assessment
+            a = saved_assessment(json_body(raw), kb, "<request>")
         if a is None:
             a = assess(parse_profile_body(kb, raw, media(request)), kb=kb)
         if format == "xlsx":
