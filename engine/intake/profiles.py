@@ -11,7 +11,7 @@ from cpadvisor.errors import InputError
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.intake.labels import Labels, normalise
 from cpadvisor.models.profile import LIMITS, EnterpriseProfile, ParkProfile, Product, Unit, _ProfileDoc, parse_profile
-from cpadvisor.knowledge.yamlio import MAX_BYTES, Doc, decode, load_file, loads, locate, model_field_names, pydantic_errors
+from cpadvisor.knowledge.yamlio import Doc, decode, load_file, loads, locate, model_field_names, pydantic_errors
 
 AnyProfile = Union[EnterpriseProfile, ParkProfile]
 _NAMES: Optional[set[str]] = None
@@ -120,12 +120,6 @@ def _placed(problem: InputError, kb: KnowledgeBase) -> InputError:
     if not hint:
         return problem
     return InputError(hint, problem.file, problem.line, problem.field)
-
-
-def read_profile(path: Union[str, Path], max_bytes: int = MAX_BYTES) -> tuple[Any, Doc]:
-    """(plain data, document with line numbers) of a YAML or JSON profile file."""
-    doc = load_file(Path(path), max_bytes)
-    return doc.data, doc
 
 
 def unwrap(doc: Doc) -> Doc:
