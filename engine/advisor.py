@@ -19,6 +19,7 @@ from cpadvisor.rules.benchmarks import benchmarks
 from cpadvisor.rules.conflicts import apply_conflicts, find_conflicts
 from cpadvisor.rules.durable import DurableEngine
 from cpadvisor.rules.facts import Facts, build_facts, ip_key
+from cpadvisor.rules.judgements import judge
 from cpadvisor.rules.plain import candidates, plain_events, trace
 from cpadvisor.rules.resolve import PRIORITY_RANK, resolve
 
@@ -42,7 +43,8 @@ def facts_of(kb: KnowledgeBase, profile: AnyProfile, warnings: Optional[list[str
     extra: tuple[str, ...] = ()
     if getattr(profile, "industry_codes", None):
         extra = tuple(kb.vocab.sectors_of_codes(profile.industry_codes))
-    facts = build_facts(profile, kb.thresholds, extra)
+    facts = build_facts(profile, kb.thresholds, extra, kb.vocab.families_of)
+    judge(kb, facts)
     ent = facts["enterprise"][0] if facts["enterprise"] else None
     if ent is not None:
         for u in getattr(profile, "units", ()):
@@ -75,7 +77,7 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
     """
     kb = kb or load_knowledge()
     p = coerce_profile(profile, kb)
-    warnings: list[str] = []
+    warnings: list[str] = list(p._notices)
     facts = facts_of(kb, p, warnings)
     if engine == "durable":
         sess = engine_of(kb).run(facts)
@@ -92,7 +94,7 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
     conflicts = find_conflicts(kb, p, gaps)
     apply_conflicts(findings, conflicts)
     findings.sort(key=lambda f: ({"applies": 0, "to_verify": 1, "superseded": 2, "in_place": 3}.get(f.status, 4),
-                                 PRIORITY_RANK[f.priority], f.measure_id))
+                                 f.optional, f.ranked_below is not None, PRIORITY_RANK[f.priority], f.measure_id))
     return Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
                       knowledge_version=kb.version, engine_version=__version__,
                       assessed_at=assessed_at(), profile=p.model_dump(mode="json"),

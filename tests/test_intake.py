@@ -33,6 +33,12 @@ def _json(a) -> str:
     return a.model_dump_json(exclude={"assessed_at"})
 
 
+def _json_upgraded(a) -> str:
+    """The assessment without the notices of deprecated forms (a written-back profile is in today's form)."""
+    return a.model_copy(update={"warnings": [w for w in a.warnings if "deprecated since" not in w]}).model_dump_json(
+        exclude={"assessed_at"})
+
+
 # ---------------------------------------------------------------- filling a template as a consultant would
 
 def _cell(value):
@@ -145,7 +151,7 @@ def test_yaml_xlsx_yaml_round_trip(kb, tmp_path, seed):
     y.write_text(profile_yaml(compact(q)), encoding="utf-8")
     r = load_profile(y, kb)
     assert r.model_dump(mode="json") == p.model_dump(mode="json")
-    assert _json(assess(r, kb=kb)) == _json(assess(p, kb=kb))
+    assert _json_upgraded(assess(r, kb=kb)) == _json_upgraded(assess(p, kb=kb))
 
 
 def test_park_with_measures_in_place_round_trips(kb, tmp_path):

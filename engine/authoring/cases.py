@@ -61,6 +61,10 @@ def _status(f: Optional[Finding]) -> str:
         extra += f" (missing / 缺: {', '.join(f.missing)})"
     if f.superseded_by:
         extra += f" (superseded by {f.superseded_by})"
+    if f.ranked_below:
+        extra += f" (ranked below {f.ranked_below})"
+    if f.optional:
+        extra += " (optional / 可选)"
     return f.status + extra
 
 
@@ -108,6 +112,13 @@ def run_case(kb: KnowledgeBase, info: CaseInfo, engine: str = "durable") -> Case
         lack = [m for m in missing if m not in got]
         if lack:
             fail(mid, f"to list missing facts {lack}")
+    for mid, winner in exp.ranked_below.items():
+        got = found[mid].ranked_below if mid in found else None
+        if got != winner:
+            fail(mid, f"ranked below {winner} (got {got})")
+    for mid in exp.optional:
+        if st(mid) != "to_verify" or not found[mid].optional:
+            fail(mid, "an optional question")
     if exp.conflicts is not None:
         got = sorted(c.fact for c in a.conflicts)
         if got != sorted(exp.conflicts):

@@ -152,6 +152,26 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @guarded
+    def migrate(source: Path = typer.Argument(..., metavar="PROFILE", help="profile .yaml or .json"),
+                output: Optional[Path] = typer.Option(None, "-o", "--output", help="write here (default: stdout)"),
+                in_place: bool = typer.Option(False, "--in-place", help="rewrite PROFILE itself"),
+                knowledge: Optional[Path] = kb_option()):
+        """Rewrite the deprecated forms of a profile in today's vocabulary (comments and order kept)."""
+        from cpadvisor.intake.migrate import migrate_text
+        kb = get_kb(knowledge)
+        text, notes = migrate_text(source.read_text(encoding="utf-8"), str(source), kb)
+        for n in notes:
+            err.print(n, highlight=False, soft_wrap=True)
+        if in_place:
+            source.write_text(text, encoding="utf-8")
+        elif output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        err.print(f"{len(notes)} 处已升级 / upgraded", highlight=False)
+
+    @app.command()
+    @guarded
     def vocab(pack: Optional[str] = typer.Option(None, "--pack", "-p", help="only the words this pack declares"),
               as_json: bool = typer.Option(False, "--json", help="machine-readable JSON on stdout"),
               lang: str = lang_option(), knowledge: Optional[Path] = kb_option()):
@@ -171,10 +191,14 @@ def register(app: typer.Typer) -> None:
             if not words:
                 continue
             t = Table(title=kind, title_justify="left")
-            for col in ("key", "中文" if not en else "zh", "English", "pack", "aliases"):
+            fam = kind in ("unit_types", "unit_families")
+            for col in ("key", "中文" if not en else "zh", "English", "pack", "aliases") + (
+                    ("is a / 属于",) if fam else ()) + (("members / 包括",) if kind == "unit_families" else ()):
                 t.add_column(col, overflow="fold")
             for w in words:
-                t.add_row(w["key"], w["zh"], w["en"], w["pack"], ", ".join(w.get("aliases", [])))
+                t.add_row(w["key"], w["zh"], w["en"], w["pack"], ", ".join(w.get("aliases", [])),
+                          *((", ".join(w["is_a"]),) if fam else ()),
+                          *((", ".join(w["members"]),) if kind == "unit_families" else ()))
             out.print(t)
         t = Table(title="attributes", title_justify="left")
         for col in ("name", "on / 位置", "type", "values / range", "zh", "en", "pack"):
@@ -228,10 +252,13 @@ def vocabulary(kb: Any, pack: Optional[str] = None) -> dict:
     terms: dict[str, list] = {"sectors": [
         {"key": k, "zh": n.zh, "en": n.en, "pack": k, "aliases": v.sector_aliases.get(k, [])}
         for k, n in sorted(v.sectors.items()) if not pack or k == pack]}
-    for kind in ("subsectors", "unit_types", "fuels", "waste_kinds", "disposals", "voc_kinds", "voc_materials",
-                 "voc_methods", "shared_facilities", "products"):
+    for kind in ("subsectors", "unit_types", "unit_families", "fuels", "waste_kinds", "disposals", "voc_kinds",
+                 "voc_materials", "voc_methods", "shared_facilities", "products"):
         terms[kind] = [{"key": k, "zh": t.zh, "en": t.en, "pack": v.owner.get((kind, k)),
-                        **({"aliases": list(t.aliases)} if getattr(t, "aliases", None) else {})}
+                        **({"aliases": list(t.aliases)} if getattr(t, "aliases", None) else {}),
+                        **({"is_a": v.families_of(k)[1:]} if kind in ("unit_types", "unit_families") else {}),
+                        **({"members": sorted(u for u in v.terms["unit_types"] if k in v.families_of(u))}
+                           if kind == "unit_families" else {})}
                        for k, t in sorted(v.terms[kind].items()) if not pack or v.owner.get((kind, k)) == pack]
     where = {"enterprise": "attributes", "unit": "units[].attributes", "park": "attributes (park)"}
     attrs = []
@@ -240,5 +267,7 @@ def vocabulary(kb: Any, pack: Optional[str] = None) -> dict:
         if pack and owner != pack:
             continue
         attrs.append({"name": name, "on": a.on, "where": where[a.on], "type": a.type, "zh": a.zh, "en": a.en,
-                      "values": list(a.values or []), "unit": a.unit, "min": a.min, "max": a.max, "pack": owner})
+                      "values": list(a.values or []), "unit": a.unit, "min": a.min, "max": a.max, "pack": owner,
+                      **({"judged_from": a.judged_from.number, "threshold": a.judged_from.threshold}
+                         if a.judged_from else {})})
     return {"knowledge_version": kb.version, "terms": terms, "attributes": attrs}

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from cpadvisor.errors import InputError
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.intake.labels import Labels, normalise
+from cpadvisor.intake.migrate import upgrade
 from cpadvisor.models.profile import LIMITS, EnterpriseProfile, ParkProfile, Product, Unit, _ProfileDoc, parse_profile
 from cpadvisor.knowledge.yamlio import Doc, decode, load_file, loads, locate, model_field_names, pydantic_errors
 
@@ -50,8 +51,10 @@ def validate_profile(data: Any, kb: KnowledgeBase, file: str = "<input>", doc: A
         data = copy.deepcopy(data)
         ambiguous = [InputError(msg, *locate(doc, loc, file), ".".join(map(str, loc)))
                      for loc, msg in normalise(data, labels_of(kb))]
+        notes = upgrade(data)
         try:
             profile = parse_profile(data)
+            profile._notices = notes
         except ValidationError as exc:
             found = pydantic_errors(exc, doc if doc is not None else data, file, skip=1, names=_names())
             said = {p.field for p in ambiguous}  # a word already reported is not reported again as a bad key

@@ -15,9 +15,10 @@ TRUE, FALSE, UNKNOWN = "true", "false", "unknown"
 
 _COND = re.compile(
     r"^\s*(?P<field>[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s+"
-    r"(?P<op>==|!=|>=|<=|>|<|not\s+in|in|not\s+contains|contains|is\s+not|is)\s+(?P<value>.+?)\s*$"
+    r"(?P<op>==|!=|>=|<=|>|<|not\s+in|in|not\s+contains|contains|is_a|is\s+not|is)\s+(?P<value>.+?)\s*$"
 )
-OPS = ("==", "!=", ">=", "<=", ">", "<", "in", "not in", "contains", "not contains", "is", "is not")
+OPS = ("==", "!=", ">=", "<=", ">", "<", "in", "not in", "contains", "not contains", "is", "is not", "is_a")
+IS_A_FIELDS = {"type": "families", "unit_types": "unit_types"}  # `type is_a kiln_or_furnace`: the unit's families
 DECLARED = ("is", "is not")  # a missing value is not unknown here: "x is not false" holds when x is missing
 
 
@@ -101,6 +102,15 @@ def parse(fact: str, raw: Any, thresholds: dict[str, float]) -> Condition:
             f"cannot read condition {raw!r}: write 'field op value' with op one of {', '.join(OPS)}")
     op = re.sub(r"\s+", " ", m.group("op"))
     vraw = m.group("value")
+    if op == "is_a":  # family membership: the unit type or one of its families, a list test on `families`
+        if m.group("field") not in IS_A_FIELDS:
+            raise ConditionSyntaxError(f"'is_a' tests a unit's type: write 'type is_a FAMILY' (on a unit) or "
+                                       f"'unit_types is_a FAMILY' (on the enterprise), got {m.group('field')!r}")
+        value = _yaml_value(vraw)
+        if not isinstance(value, (str, list)) or isinstance(value, list) and not value:
+            raise ConditionSyntaxError(f"'is_a' needs a family or a list of families, got {vraw!r}")
+        return Cond(fact, IS_A_FIELDS[m.group("field")], "contains",
+                    tuple(value) if isinstance(value, list) else value, raw.strip())
     threshold = None
     if vraw.startswith("$"):
         threshold = vraw[1:]

@@ -31,6 +31,26 @@ class Term(_Strict):
     zh: str
     en: str
     aliases: list[str] = Field(default_factory=list)  # other words people write for it, e.g. 煤, 燃煤 for coal
+    is_a: list[Key] = Field(default_factory=list)  # unit types and families only: the families it belongs to
+
+
+class Judgement(_Strict):
+    """How a consultant's verdict attribute follows from a number the profile holds.
+
+    With a sourced ``threshold`` the engine derives the verdict (``value op threshold``); without one it shows
+    the number and asks for the consultant's judgement. A verdict written in the profile always counts."""
+
+    number: list[str] = Field(min_length=1)  # field(s) of the same fact; several are summed (energy_mix.coal + .oil)
+    op: Optional[Literal[">", ">=", "<", "<="]] = None
+    threshold: Optional[ThresholdId] = None
+    unit: Optional[str] = None
+    question: Text  # zh/en, "{value}" is replaced by the number with its unit
+
+    @model_validator(mode="after")
+    def _pair(self) -> "Judgement":
+        if (self.op is None) != (self.threshold is None):
+            raise ValueError("'op' and 'threshold' go together: a verdict is derived only from a sourced threshold")
+        return self
 
 
 class Attribute(_Strict):
@@ -45,11 +65,14 @@ class Attribute(_Strict):
     unit: Optional[str] = None
     min: Optional[float] = None
     max: Optional[float] = None
+    judged_from: Optional[Judgement] = None  # a bool verdict that follows from a number (see Judgement)
 
     @model_validator(mode="after")
     def _enum(self) -> "Attribute":
         if (self.type == "enum") != bool(self.values):
             raise ValueError("'values' is required for type enum and only for it")
+        if self.judged_from is not None and self.type != "bool":
+            raise ValueError("only a true/false verdict can be judged_from a number")
         extra = set(self.labels or {}) - set(self.values or [])
         if extra:
             raise ValueError(f"labels for values the attribute does not have: {sorted(extra)}")
@@ -66,6 +89,7 @@ class ProductKey(_Strict):
 class Vocabulary(_Strict):
     subsectors: dict[Key, Term] = Field(default_factory=dict)
     unit_types: dict[Key, Term] = Field(default_factory=dict)
+    unit_families: dict[Key, Term] = Field(default_factory=dict)  # kiln_or_furnace, boiler ...: `type is_a X`
     fuels: dict[Key, Term] = Field(default_factory=dict)
     waste_kinds: dict[Key, Term] = Field(default_factory=dict)
     disposals: dict[Key, Term] = Field(default_factory=dict)
@@ -120,6 +144,18 @@ class When(_Strict):
         return next((k for k in ("unit", "product", "waste", "voc") if getattr(self, k) is not None), None)
 
 
+class AskIf(_Strict):
+    """Where a rule's open question can matter: any one of these conditions holding (sector, size, energy
+    scale, equipment). Elsewhere its to-verify finding is listed as optional."""
+
+    enterprise: list[Condition] = Field(default_factory=list)
+    park: list[Condition] = Field(default_factory=list)
+    unit: list[Condition] = Field(default_factory=list)
+    product: list[Condition] = Field(default_factory=list)
+    waste: list[Condition] = Field(default_factory=list)
+    voc: list[Condition] = Field(default_factory=list)
+
+
 class Rule(_Strict):
     id: Key
     when: When
@@ -128,12 +164,16 @@ class Rule(_Strict):
     verdict: Optional[Literal["blocked", "pass", "required"]] = None
     yields_to: list[MeasureId] = Field(default_factory=list)
     yields_why: Optional[Text] = None
+    exclusive: bool = False  # yields_to means 'instead of' (dropped), not 'after' (ranked below)
+    ask_if: Optional[AskIf] = None
     because: Text
 
     @model_validator(mode="after")
     def _yields(self) -> "Rule":
         if self.yields_to and not self.yields_why:
             raise ValueError("yields_to needs yields_why: say which measure wins and why")
+        if self.exclusive and not self.yields_to:
+            raise ValueError("exclusive needs yields_to: the measures this one is replaced by")
         return self
 
 
@@ -155,6 +195,8 @@ class CaseExpect(_Strict):
     derived: list[Key] = Field(default_factory=list)
     units: dict[MeasureId, list[str]] = Field(default_factory=dict)
     missing: dict[MeasureId, list[str]] = Field(default_factory=dict)
+    ranked_below: dict[MeasureId, MeasureId] = Field(default_factory=dict)  # measure -> the one listed before it
+    optional: list[MeasureId] = Field(default_factory=list)  # to-verify questions grouped as optional (ask_if)
     conflicts: Optional[list[str]] = None  # the facts in conflict (e.g. emissions.energy_over_quota); [] = none
 
 
@@ -189,3 +231,4 @@ class PackFile(_Strict):
 
 AnyOf.model_rebuild()
 When.model_rebuild()
+AskIf.model_rebuild()

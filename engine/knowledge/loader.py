@@ -37,6 +37,7 @@ class CompiledRule:
     not_derived: list[str]
     thresholds: list[str]
     stratum: int = 0
+    ask_if: list[C.Pattern] = field(default_factory=list)  # any condition true: the open question matters
 
     @property
     def patterns(self) -> list[C.Pattern]:
@@ -213,7 +214,7 @@ class _Loader:
                     f = str(kb.pack_dirs[code] / "pack.yaml")
                     self.err(f"pack '{code}' requires pack '{req}', which is not loaded{did_you_mean(req, kb.packs)}",
                              f, line_of(self.docs.get(f), ("pack", "requires")), "pack.requires")
-        for msg in kb.vocab.attribute_clashes():
+        for msg in kb.vocab.attribute_clashes() + kb.vocab.family_problems():
             self.err(msg, str(root))
         for tid, t in kb.thresholds.items():
             if t.product and t.product not in kb.vocab.terms["products"]:
@@ -224,6 +225,7 @@ class _Loader:
                          line_of(self.docs.get(f), ("thresholds", tid, "product")), f"thresholds.{tid}.product")
         kb.specs = kb.vocab.field_specs()
         values = {tid: t.value for tid, t in kb.thresholds.items()}
+        self._check_judgements()
 
         for pack, f, mf in measure_files:
             self._measure(pack, f, mf, values)
@@ -315,6 +317,32 @@ class _Loader:
                         ok = False
                 used_thresholds += [c.threshold for c in items if c.threshold]
                 pats[kind].conds.append(cond)
+        ask: list[C.Pattern] = []
+        if rule.ask_if is not None:
+            for kind in FACT_KINDS:
+                raws = getattr(rule.ask_if, kind)
+                if not raws:
+                    continue
+                if kind not in pats:
+                    where = loc + ("ask_if", kind)
+                    self.err(f"ask_if.{kind}: the rule matches no {kind} (it matches {', '.join(pats)})", str(f),
+                             line_of(doc, where), ".".join(map(str, where)))
+                    ok = False
+                    continue
+                pat = C.Pattern(kind)
+                for j, raw in enumerate(raws):
+                    where = loc + ("ask_if", kind, j)
+                    try:
+                        cond = C.parse(kind, raw.model_dump() if hasattr(raw, "model_dump") else raw, values)
+                    except C.ConditionSyntaxError as exc:
+                        self.err(str(exc), str(f), line_of(doc, where), ".".join(map(str, where)))
+                        ok = False
+                        continue
+                    for problem in C.check(cond, kb.specs[kind]):
+                        self.err(problem, str(f), line_of(doc, where), ".".join(map(str, where)))
+                        ok = False
+                    pat.conds.append(cond)
+                ask.append(pat)
         for t in used_thresholds:
             th = kb.thresholds[t]
             if not th.source.strip():
@@ -325,7 +353,27 @@ class _Loader:
         return CompiledRule(key=key, rule=rule, pack=pack, file=str(f), line=line_of(doc, loc),
                             measure_id=measure_id, anchor=pats[anchor_kind], join=pats.get(join) if join else None,
                             derived=list(w.derived), not_derived=list(w.not_derived),
-                            thresholds=list(dict.fromkeys(used_thresholds)))
+                            thresholds=list(dict.fromkeys(used_thresholds)), ask_if=ask)
+
+    def _check_judgements(self) -> None:
+        """A verdict judged_from numbers: the numbers are number fields of its fact, the threshold is sourced."""
+        kb = self.kb
+        for name, a in kb.vocab.terms["attributes"].items():
+            j = getattr(a, "judged_from", None)
+            if j is None:
+                continue
+            pack = kb.vocab.owner[("attributes", name)]
+            f = str(kb.pack_dirs[pack] / "pack.yaml")
+            line = line_of(self.docs.get(f), ("vocabulary", "attributes", name, "judged_from"))
+            specs = kb.specs[a.on]  # type: ignore[union-attr]
+            for n in j.number:
+                spec = specs.get(n)
+                if spec is None or spec.type != "number":
+                    self.err(f"judged_from '{n}' is not a number field of the {a.on}{did_you_mean(n, specs)}",  # type: ignore[union-attr]
+                             f, line, f"vocabulary.attributes.{name}.judged_from")
+            if j.threshold and j.threshold not in kb.thresholds:
+                self.err(f"judged_from threshold '{j.threshold}' is unknown{did_you_mean(j.threshold, kb.thresholds)}",
+                         f, line, f"vocabulary.attributes.{name}.judged_from")
 
     def _check_catalog(self) -> None:
         kb = self.kb

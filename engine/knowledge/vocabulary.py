@@ -9,7 +9,7 @@ from cpadvisor.knowledge.format import Attribute, PackFile, ProductKey, Term
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
 from cpadvisor.knowledge.yamlio import did_you_mean
 
-TERM_KINDS = ("subsectors", "unit_types", "fuels", "waste_kinds", "disposals", "voc_kinds",
+TERM_KINDS = ("subsectors", "unit_types", "unit_families", "fuels", "waste_kinds", "disposals", "voc_kinds",
               "voc_materials", "voc_methods", "shared_facilities", "products", "attributes")
 
 Loc = tuple[Any, ...]
@@ -44,6 +44,40 @@ class Vocabulary:
     def names(self, kind: str) -> frozenset:
         return frozenset(self.terms[kind])
 
+    def families_of(self, unit_type: str) -> list[str]:
+        """The unit type and every family it is a member of (transitively), in declaration order."""
+        cache = self.__dict__.setdefault("_family_cache", {})
+        if unit_type not in cache:
+            out: list[str] = [unit_type]
+            todo = [unit_type]
+            while todo:
+                t = self.terms["unit_types"].get(todo[0]) or self.terms["unit_families"].get(todo[0])
+                todo.pop(0)
+                for fam in (t.is_a if t is not None else ()):  # type: ignore[union-attr]
+                    if fam not in out:
+                        out.append(fam)
+                        todo.append(fam)
+            cache[unit_type] = out
+        return cache[unit_type]
+
+    def family_problems(self) -> list[str]:
+        """is_a names that are not families, is_a on other words, and is_a cycles."""
+        out = []
+        fams = self.terms["unit_families"]
+        for kind in ("unit_types", "unit_families"):
+            for name, t in self.terms[kind].items():
+                for f in t.is_a:  # type: ignore[union-attr]
+                    if f not in fams:
+                        out.append(f"{kind} '{name}' is_a unknown family '{f}'{did_you_mean(f, fams)}")
+                if kind == "unit_families" and name in self.families_of(name)[1:]:
+                    out.append(f"family '{name}' is a member of itself (is_a cycle)")
+        for kind in TERM_KINDS:
+            if kind not in ("unit_types", "unit_families"):
+                for name, t in self.terms[kind].items():
+                    if getattr(t, "is_a", None):
+                        out.append(f"{kind} '{name}': is_a is for unit types and families only")
+        return out  # a family with no member among the loaded packs is fine (a pack may be loaded alone)
+
     def attributes(self, on: str) -> dict[str, Attribute]:
         cache = self.__dict__.setdefault("_attr_cache", {})
         if on not in cache:
@@ -73,7 +107,7 @@ class Vocabulary:
             "electricity_mwh": S("electricity_mwh", "number", True),
             "water_m3": S("water_m3", "number", True),
             "fuels": S("fuels", "list", False, v("fuels")),
-            "unit_types": S("unit_types", "list", False, v("unit_types")),
+            "unit_types": S("unit_types", "list", False, v("unit_types") | v("unit_families")),
             "waste_kinds": S("waste_kinds", "list", False, v("waste_kinds")),
             "voc_kinds": S("voc_kinds", "list", False, v("voc_kinds")),
             "voc_materials": S("voc_materials", "list", False, v("voc_materials")),
@@ -83,6 +117,7 @@ class Vocabulary:
             ent[f"emissions.{e}"] = S(f"emissions.{e}", "bool", True)
         unit = {
             "type": S("type", "enum", False, v("unit_types")),
+            "families": S("families", "list", False, v("unit_types") | v("unit_families")),
             "count": S("count", "number", False),
             "capacity": S("capacity", "number", True),
             "fuel": S("fuel", "enum", True, v("fuels")),
@@ -135,7 +170,7 @@ class Vocabulary:
         core = {"enterprise": set(EnterpriseProfile.model_fields) | {"fuels", "unit_types", "waste_kinds",
                                                                     "voc_kinds", "voc_materials", "product_keys",
                                                                     "t", "sid", "id", "ip"},
-                "unit": {"type", "count", "capacity", "fuel", "id", "uid", "t", "sid", "ip"},
+                "unit": {"type", "families", "count", "capacity", "fuel", "id", "uid", "t", "sid", "ip"},
                 "park": set(ParkProfile.model_fields) | {"t", "sid", "id", "ip"}}
         return [f"attribute '{n}' clashes with the core {a.on} field of the same name"
                 for n, a in self.terms["attributes"].items() if n in core[a.on]]  # type: ignore[union-attr]

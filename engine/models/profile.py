@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator,
+                      model_validator)
 
 HUNAN_CITIES = (
     "长沙市", "株洲市", "湘潭市", "衡阳市", "邵阳市", "岳阳市", "常德市",
@@ -152,6 +153,7 @@ class EnergyMix(_Strict):
 
 
 class _Common(_Strict):
+    _notices: list[str] = PrivateAttr(default_factory=list)  # deprecated forms upgraded on intake (one line each)
     name: Name
     city: Optional[Name] = None
     county: Optional[Name] = None

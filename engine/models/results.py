@@ -42,6 +42,18 @@ class ThresholdUse(BaseModel):
     verified: bool
 
 
+class Observed(BaseModel):
+    """A number the profile gives for a verdict the engine cannot derive (no sourced threshold): shown with
+    the question the consultant answers."""
+
+    fact: str  # the verdict as findings name it: enterprise.low_scrap_ratio
+    number: str  # the field(s) it rests on: enterprise.scrap_ratio_pct
+    value: float
+    unit: Optional[str] = None
+    question: Text
+    threshold: Optional[str] = None  # a sourced threshold it was compared with (derived verdicts)
+
+
 class Finding(BaseModel):
     """The outcome of one measure for one assessed profile."""
 
@@ -61,6 +73,9 @@ class Finding(BaseModel):
     missing: list[str] = Field(default_factory=list)  # facts to verify (待核实)
     thresholds: list[ThresholdUse] = Field(default_factory=list)
     superseded_by: Optional[str] = None
+    ranked_below: Optional[str] = None  # a more specific measure that comes first (yields_to, not exclusive)
+    optional: bool = False  # a to-verify question where the profile shows no sign it matters (ask_if)
+    observed: list[Observed] = Field(default_factory=list)  # numbers behind judgements still open
     verdict: Optional[str] = None
     note: Optional[Text] = None
 

@@ -321,7 +321,7 @@ class DurableEngine:
                 self.consumers.setdefault(n, []).append(rs.name)
         self.max_stage = max((s for rs in self.rulesets for s in rs.stages), default=0)
         # only the fields some rule reads travel through durable (smaller JSON both ways)
-        self.keep: dict[str, set[str]] = {k: {"t", "id", "uid", "ip", "key", "kind", "type"} for k in kb.specs}
+        self.keep: dict[str, set[str]] = {k: {"t", "id", "uid", "ip", "key", "kind", "type", "jd"} for k in kb.specs}
         for r in kb.rules:
             for p in r.patterns:
                 for c in p.conds:
@@ -381,7 +381,7 @@ class DurableEngine:
                 joined = c.m[join] if join else None
                 sess.events.append(Event(cr, mode, c.m[anchor], joined))
                 if derive:
-                    engine._derive(c, sess, derive, derived_status(kb, cr, mode, joined))
+                    engine._derive(c, sess, derive, derived_status(kb, cr, mode, joined, c.m[anchor]))
             except Exception as exc:  # noqa: BLE001 - surfaced via Session.errors
                 sess.errors.append(f"{cr.key} ({mode}): {type(exc).__name__}: {exc}")
 
@@ -464,6 +464,12 @@ class DurableEngine:
                     self._free_sids.append(sid)
         if sess.errors:
             raise EngineError("; ".join(sess.errors))
+        # events carry the facts as built (durable saw slim copies): explanations read every field
+        whole = {(f["t"], f["id"]): f for fs in facts.values() for f in fs}
+        for ev in sess.events:
+            ev.anchor = whole.get((ev.anchor.get("t"), ev.anchor.get("id")), ev.anchor)
+            if ev.join is not None:
+                ev.join = whole.get((ev.join.get("t"), ev.join.get("id")), ev.join)
         return sess
 
     def _clean(self, sess: Session) -> bool:

@@ -6,7 +6,7 @@ place become ``ip.<id with __ for .>`` keys.
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from cpadvisor.knowledge.conditions import count_key
 from cpadvisor.knowledge.format import Threshold
@@ -86,9 +86,15 @@ def product_levels(thresholds: dict[str, Threshold], key: Optional[str]) -> dict
     return {t.level: t.value for t in thresholds.values() if t.product == key and t.level != "factor"}
 
 
+def _families(unit_type: str) -> list[str]:
+    return [unit_type]
+
+
 def build_facts(profile: Union[EnterpriseProfile, ParkProfile], thresholds: dict[str, Threshold],
-                extra_sectors: tuple[str, ...] = ()) -> Facts:
-    """All facts of one profile, by kind: enterprise|park, unit, product, waste, voc."""
+                extra_sectors: tuple[str, ...] = (), families: Callable[[str], list[str]] = _families) -> Facts:
+    """All facts of one profile, by kind: enterprise|park, unit, product, waste, voc.
+
+    ``families``: a unit type -> the type and its families (``Vocabulary.families_of``), for ``is_a``."""
     if isinstance(profile, ParkProfile):
         park: dict[str, Any] = {"t": "park", "id": "park"}
         for name in ("level", "enterprise_count", "water_reuse_rate", "total_energy_tce"):
@@ -117,7 +123,7 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile], thresholds: dict
         ent["emissions"] = em
     fuels = [e.fuel for e in p.energy] + [u.fuel for u in p.units if u.fuel]
     _put(ent, "fuels", list(dict.fromkeys(fuels)))
-    _put(ent, "unit_types", list(dict.fromkeys(u.type for u in p.units)))
+    _put(ent, "unit_types", list(dict.fromkeys(f for u in p.units for f in families(u.type))))
     _put(ent, "waste_kinds", list(dict.fromkeys(w.kind for w in p.solid_wastes)))
     _put(ent, "voc_kinds", list(dict.fromkeys(o.kind for o in p.voc_operations)))
     _put(ent, "voc_materials", list(dict.fromkeys(o.material for o in p.voc_operations if o.material)))
@@ -129,6 +135,7 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile], thresholds: dict
     units = []
     for i, u in enumerate(p.units):
         f: dict[str, Any] = {"t": "unit", "id": f"unit:{i}", "uid": u.id, "type": u.type, "count": u.count}
+        _put(f, "families", families(u.type))
         _put(f, "capacity", u.capacity)
         _put(f, "fuel", u.fuel)
         for k, v in u.attributes.items():

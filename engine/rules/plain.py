@@ -142,7 +142,7 @@ def plain_events(kb: KnowledgeBase, facts: Facts) -> tuple[list[Event], dict[str
                     seen.add(key)
                     events.append(Event(cr, mode, anchor, join))
                     if cr.rule.derive:
-                        st = derived_status(kb, cr, mode, join)
+                        st = derived_status(kb, cr, mode, join, anchor)
                         if derived.get(cr.rule.derive) != "yes" and derived.get(cr.rule.derive) != st:
                             derived[cr.rule.derive] = st
                             changed = True

@@ -4,10 +4,12 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from cpadvisor.knowledge.loader import CompiledRule, KnowledgeBase
-from cpadvisor.models.results import Finding, ThresholdUse
+from cpadvisor.knowledge import conditions as C
+from cpadvisor.models.results import Finding, Observed, ThresholdUse
 from cpadvisor.rules.durable import Event
 from cpadvisor.rules.facts import Facts
 from cpadvisor.rules.plain import trace, unknowns
+from cpadvisor.rules.judgements import fields_read, observed
 from cpadvisor.rules.trust import LEGAL_KINDS, LEVEL_FIELDS, unverified_numbers
 
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, None: 3}
@@ -27,13 +29,38 @@ def _thresholds_for(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -
     return [threshold_use(kb, t) for t in dict.fromkeys(ids)]
 
 
+def _asked(kb: KnowledgeBase, ev: Event) -> bool:
+    """The rule's open question matters here: it has no ask_if, or one of its conditions holds."""
+    if not ev.rule.ask_if:
+        return True
+    for pat in ev.rule.ask_if:
+        fact = ev.join if ev.rule.join is not None and pat.fact == ev.rule.join.fact else ev.anchor
+        specs = kb.specs[pat.fact]
+        if fact is not None and any(C.evaluate(c, fact, specs) == C.TRUE for c in pat.conds):
+            return True
+    return False
+
+
+def _observed(kb: KnowledgeBase, events: list[Event]) -> list[Observed]:
+    """The numbers behind the judgements the events read (open, or derived from a sourced threshold)."""
+    out: dict[tuple, Observed] = {}
+    for ev in events:
+        for on_join, fact in ((False, ev.anchor), (True, ev.join)):
+            pat = ev.rule.join if on_join else ev.rule.anchor
+            if pat is None or pat.fact not in ("enterprise", "unit", "park"):
+                continue
+            for o in observed(kb, pat.fact, fact, sorted(fields_read(ev.rule, on_join))):
+                out.setdefault((o.fact, o.value), o)
+    return list(out.values())
+
+
 def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: dict[str, str]) -> list[Finding]:
     """Findings from rule events: applies beats to-verify; in place and yields_to respected."""
     by_measure: dict[str, dict[str, list[Event]]] = {}
     unverified: dict[str, list[str]] = {}  # derived fact -> unverified thresholds that kept it from 'yes'
     demoted: dict[int, list[str]] = {}  # id(event) -> unverified thresholds of a legal finding's firing
     for ev in events:
-        nums = unverified_numbers(kb, ev.rule, ev.join) if ev.mode == "apply" else []
+        nums = unverified_numbers(kb, ev.rule, ev.join, ev.anchor) if ev.mode == "apply" else []
         if nums and ev.rule.rule.derive:
             unverified.setdefault(ev.rule.rule.derive, []).extend(nums)
         if ev.rule.measure_id:
@@ -62,28 +89,49 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
     # would block on an unverified level is not 'required', it is 'to verify'), never applies
     shaky = {mid for mid, evs in by_measure.items() if any(id(e) in demoted for e in evs["verify"])}
     applied = {mid: evs["apply"] for mid, evs in by_measure.items() if evs["apply"] and mid not in shaky}
-    # yields_to: a general rule gives way where a more specific measure applies to the same unit
+    # yields_to: a general rule comes after the more specific measure on the same unit (ranked below, kept);
+    # with `exclusive` it gives way altogether (superseded)
+    verifying = {mid: evs["verify"] for mid, evs in by_measure.items() if evs["verify"]}
+
+    def winner_of(ev: Event, mid: str, pool: dict[str, list[Event]]) -> Optional[str]:
+        for other in ev.rule.rule.yields_to:
+            oevs = pool.get(other)
+            if not oevs or other == mid:
+                continue
+            ounits = {uid(o) for o in oevs}
+            if None in ounits or uid(ev) in ounits or ev.join is None:
+                return other
+        return None
+
     superseded: dict[str, tuple[str, CompiledRule]] = {}
+    ranked: dict[str, tuple[str, CompiledRule]] = {}
     for mid, evs in list(applied.items()):
         keep = []
         for ev in evs:
-            winner = None
-            for other in ev.rule.rule.yields_to:
-                oevs = applied.get(other)
-                if not oevs or other == mid:
-                    continue
-                ounits = {uid(o) for o in oevs}
-                if None in ounits or uid(ev) in ounits or ev.join is None:
-                    winner = other
-                    break
-            if winner:
+            winner = winner_of(ev, mid, applied)
+            if winner and ev.rule.rule.exclusive:
                 superseded[mid] = (winner, ev.rule)
             else:
+                if winner:
+                    ranked.setdefault(mid, (winner, ev.rule))
                 keep.append(ev)
         if keep:
             applied[mid] = keep
+            if any(winner_of(e, mid, applied) is None for e in keep):
+                ranked.pop(mid, None)  # some firing stands on its own
         else:
             del applied[mid]
+    yielded_questions: dict[str, tuple[str, CompiledRule]] = {}  # a question the specific measure answers
+    for mid, evs in verifying.items():
+        if mid in applied or mid in superseded:
+            continue
+        wins = [(winner_of(ev, mid, applied) or winner_of(ev, mid, verifying), ev) for ev in evs]
+        if wins and all(w for w, _ in wins):
+            w, ev = wins[0]
+            if ev.rule.rule.exclusive and w in applied:
+                superseded[mid] = (w, ev.rule)  # type: ignore[assignment]
+            else:
+                yielded_questions[mid] = (w, ev.rule)  # type: ignore[assignment]
 
     findings: list[Finding] = []
     anchor_fact = (facts.get("enterprise") or facts.get("park") or [{}])[0]
@@ -103,10 +151,13 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             best = chosen[0]
             _, results = trace(kb, best.rule, best.anchor, best.join, derived)
             units = list(dict.fromkeys(u for u in (uid(e) for e in chosen) if u))
+            below = ranked.get(mid)
             findings.append(Finding(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
                                     units=units, reason=best.rule.rule.because, conditions=results,
                                     thresholds=_thresholds_for(kb, best.rule, best.join),
-                                    verdict=best.rule.rule.verdict))
+                                    verdict=best.rule.rule.verdict, observed=_observed(kb, [best]),
+                                    ranked_below=below[0] if below else None,
+                                    note=below[1].rule.yields_why if below else None))
         elif mid in superseded:
             winner, rule = superseded[mid]
             findings.append(Finding(**base, status="superseded", rule_id=rule.key, superseded_by=winner,
@@ -122,10 +173,15 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
                     missing += [f"verify.{t}" for t in unverified.get(m.split(".", 1)[1], [])]
             _, results = trace(kb, best.rule, best.anchor, best.join, derived)
             units = list(dict.fromkeys(u for u in (uid(e) for e in evs["verify"]) if u))
+            below = yielded_questions.get(mid)
             findings.append(Finding(**base, status="to_verify", priority=best.rule.rule.priority,
                                     rule_id=best.rule.key, units=units, reason=best.rule.rule.because,
                                     conditions=results, missing=list(dict.fromkeys(missing)),
-                                    thresholds=_thresholds_for(kb, best.rule, best.join)))
+                                    thresholds=_thresholds_for(kb, best.rule, best.join),
+                                    observed=_observed(kb, evs["verify"]),
+                                    optional=bool(below and below[0] in applied) or not any(_asked(kb, e) for e in evs["verify"]),
+                                    ranked_below=below[0] if below else None,
+                                    note=below[1].rule.yields_why if below else None))
         elif mid.replace(".", "__") in in_place:
             findings.append(Finding(**base, status="in_place"))
     return findings

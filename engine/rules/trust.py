@@ -17,19 +17,36 @@ LEVEL_FIELDS = ("energy_grade", "vs_benchmark")  # product fields computed from 
 LEVELS = {"energy_grade": ("quota_1", "quota_2", "quota_3"), "vs_benchmark": ("benchmark", "baseline")}
 
 
+def _judged_unverified(kb: KnowledgeBase, cr: CompiledRule) -> bool:
+    for pat in cr.patterns:
+        attrs = kb.vocab.attributes(pat.fact) if pat.fact in ("enterprise", "unit", "park") else {}
+        for c in pat.conds:
+            for f in c.fields:
+                j = getattr(attrs.get(f), "judged_from", None)
+                if j is not None and j.threshold and not kb.thresholds[j.threshold].verified:
+                    return True
+    return False
+
+
 def may_be_unverified(kb: KnowledgeBase, cr: CompiledRule) -> bool:
     """The rule may rest on a number whose value is not verified (checked once, at compile time)."""
-    if any(not kb.thresholds[t].verified for t in cr.thresholds):
+    if any(not kb.thresholds[t].verified for t in cr.thresholds) or _judged_unverified(kb, cr):
         return True
     return bool(cr.join and cr.join.fact == "product" and any(
         f in LEVEL_FIELDS for c in cr.join.conds for f in c.fields) and any(
         not t.verified for t in kb.thresholds.values() if t.product))
 
 
-def unverified_numbers(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -> list[str]:
-    """The unverified thresholds a firing of the rule rests on: its own, and the levels of the joined product
-    where it reads a grade computed from them. Such a firing may inform, never make a legal finding."""
+def unverified_numbers(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict],
+                       anchor: Optional[dict] = None) -> list[str]:
+    """The unverified thresholds a firing of the rule rests on: its own, the levels of the joined product
+    where it reads a grade computed from them, and those a verdict it reads was derived with (judgements).
+    Such a firing may inform, never make a legal finding."""
     ids = [t for t in cr.thresholds if not kb.thresholds[t].verified]
+    for pat, fact in ((cr.anchor, anchor), (cr.join, join)):
+        jd = fact.get("jd") if pat is not None and fact else None
+        if jd:
+            ids += [jd[f] for c in pat.conds for f in c.fields if f in jd and not kb.thresholds[jd[f]].verified]
     if join and cr.join and cr.join.fact == "product":
         fields = {f for c in cr.join.conds for f in c.fields}
         levels = (LEVELS["energy_grade"] if "energy_grade" in fields else ()) + \
@@ -39,10 +56,11 @@ def unverified_numbers(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]
     return list(dict.fromkeys(ids))
 
 
-def derived_status(kb: KnowledgeBase, cr: CompiledRule, mode: str, join: Optional[dict]) -> str:
+def derived_status(kb: KnowledgeBase, cr: CompiledRule, mode: str, join: Optional[dict],
+                   anchor: Optional[dict] = None) -> str:
     """yes for a firing on known facts and verified numbers; unknown otherwise."""
     if mode != "apply":
         return "unknown"
-    return "unknown" if unverified_numbers(kb, cr, join) else "yes"
+    return "unknown" if unverified_numbers(kb, cr, join, anchor) else "yes"
 
 

@@ -1,0 +1,108 @@
+"""Deprecated profile forms, upgraded on intake with a one-line notice (and by ``cpadvisor migrate``).
+
+A profile valid in an earlier version stays valid: each upgrade names what it matches, what it becomes,
+the version that replaced it and why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class UnitUpgrade:
+    """A production unit written in a replaced form."""
+
+    match: dict[str, Any]  # unit fields (after label normalisation) that identify the old form
+    becomes: dict[str, Any]  # fields to set
+    attributes: dict[str, Any] = field(default_factory=dict)  # attributes to set where not given
+    since: str = ""
+    why_zh: str = ""
+    why_en: str = ""
+
+
+UPGRADES: tuple[UnitUpgrade, ...] = (
+    UnitUpgrade(
+        match={"type": "captive_power_plant", "fuel": "coal"},
+        becomes={"type": "coal_power_unit"},
+        attributes={"power_captive": True},
+        since="0.3",
+        why_zh="燃煤自备电厂统一写作 coal_power_unit + power_captive: true（所有燃煤机组措施均据此判断）",
+        why_en="a captive coal plant is written coal_power_unit with power_captive: true (every coal-unit measure reads that)"),
+)
+
+
+def unit_upgrades(units: Any) -> list[tuple[int, UnitUpgrade]]:
+    """(index, upgrade) for each unit of a raw, label-normalised ``units`` list written in an old form."""
+    out = []
+    if not isinstance(units, list):
+        return out
+    for i, u in enumerate(units):
+        if not isinstance(u, dict):
+            continue
+        for up in UPGRADES:
+            if all(u.get(k) == v for k, v in up.match.items()):
+                out.append((i, up))
+                break
+    return out
+
+
+def apply_unit_upgrade(unit: dict, up: UnitUpgrade) -> None:
+    unit.update(up.becomes)
+    attrs = unit.get("attributes")
+    if not isinstance(attrs, dict):
+        attrs = unit["attributes"] = {}
+    for k, v in up.attributes.items():
+        attrs.setdefault(k, v)
+
+
+def notice(i: int, unit: dict, up: UnitUpgrade) -> str:
+    old = ", ".join(f"{k}: {v}" for k, v in up.match.items())
+    new = ", ".join([f"{k}: {v}" for k, v in up.becomes.items()] +
+                    [f"attributes.{k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in up.attributes.items()])
+    name = unit.get("id", i)
+    return (f"units[{i}] ({name}): '{old}' is deprecated since {up.since}, read as '{new}' ({up.why_en}); "
+            f"`cpadvisor migrate` rewrites the file / 旧写法已自动升级：{up.why_zh}")
+
+
+def upgrade(data: dict) -> list[str]:
+    """Upgrade a raw, label-normalised profile mapping in place; the notices, one line each."""
+    notes = []
+    units = data.get("units")
+    for i, up in unit_upgrades(units):
+        apply_unit_upgrade(units[i], up)
+        notes.append(notice(i, units[i], up))
+    return notes
+
+
+def migrate_text(text: str, file: str, kb: Any) -> tuple[str, list[str]]:
+    """A YAML or JSON profile with its deprecated forms rewritten (ruamel round trip: comments and key order kept);
+    the notices. The result is validated like any profile."""
+    import copy
+    import io
+
+    from ruamel.yaml import YAML
+
+    from cpadvisor.intake.labels import normalise
+    from cpadvisor.intake.profiles import labels_of, profile_from_text
+    from cpadvisor.knowledge.yamlio import loads
+
+    plain = loads(text, file).data  # the safe loader first: no tags, no aliases, sizes checked
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.indent(mapping=2, sequence=4, offset=2)
+    doc = rt.load(text)
+    body = doc["profile"] if isinstance(doc, dict) and isinstance(doc.get("profile"), dict) else doc
+    flat = copy.deepcopy(plain.get("profile", plain) if isinstance(plain, dict) else plain)
+    if isinstance(flat, dict):
+        normalise(flat, labels_of(kb))
+    notes = []
+    for i, up in unit_upgrades(flat.get("units") if isinstance(flat, dict) else None):
+        unit = body["units"][i]
+        apply_unit_upgrade(unit, up)
+        notes.append(notice(i, unit, up))
+    buf = io.StringIO()
+    rt.dump(doc, buf)
+    out = buf.getvalue()
+    profile_from_text(out, file, kb)  # still a valid profile
+    return out, notes

@@ -1,0 +1,92 @@
+"""Verdicts from numbers: a consultant gives the scrap ratio, the engine derives 'low scrap ratio' only where a
+sourced threshold exists; otherwise the number is shown next to the open question.
+
+A verdict attribute declares ``judged_from`` (see :class:`cpadvisor.knowledge.format.Judgement`). A verdict
+written in the profile always counts: it is the consultant's judgement.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Optional
+
+from cpadvisor.knowledge import conditions as C
+from cpadvisor.knowledge.format import Attribute, Judgement
+from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.models.results import Observed, Text
+from cpadvisor.rules.facts import Facts
+
+JUDGED = "jd"  # fact key: verdict -> the threshold id it was derived with
+
+_OPS = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b}
+
+
+def judged(kb: KnowledgeBase, on: str) -> list[tuple[str, Judgement]]:
+    """The verdict attributes of one fact kind that follow from numbers (cached per knowledge base)."""
+    cache = kb.runtime.setdefault("judged", {})
+    if on not in cache:
+        cache[on] = [(n, a.judged_from) for n, a in kb.vocab.attributes(on).items() if a.judged_from is not None]
+    return cache[on]
+
+
+def number(fact: dict, j: Judgement) -> Optional[Decimal]:
+    """The number a judgement rests on (summed over its fields, in Decimal), or None if one is missing."""
+    total = Decimal(0)
+    for name in j.number:
+        v = C.value_of_field(fact, name)
+        if v is None or isinstance(v, bool):
+            return None
+        total += Decimal(str(v))
+    return total
+
+
+def judge(kb: KnowledgeBase, facts: Facts) -> None:
+    """Derive each judged verdict the profile leaves open where its number and a sourced threshold exist."""
+    for kind in ("enterprise", "unit", "park"):
+        rules = judged(kb, kind)
+        if not rules:
+            continue
+        for fact in facts.get(kind, ()):
+            for name, j in rules:
+                if name in fact or j.threshold is None:
+                    continue
+                n = number(fact, j)
+                if n is None:
+                    continue
+                fact[name] = _OPS[j.op](n, Decimal(str(kb.thresholds[j.threshold].value)))  # type: ignore[index]
+                fact.setdefault(JUDGED, {})[name] = j.threshold
+
+
+def _shown(value: Decimal, unit: Optional[str]) -> str:
+    v = format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    return f"{v} {unit}".strip() if unit else v
+
+
+def observed(kb: KnowledgeBase, kind: str, fact: Optional[dict], names: list[str]) -> list[Observed]:
+    """The numbers behind the verdicts ``names`` of one fact: open ones with their question, derived ones with
+    the threshold they were compared with."""
+    if fact is None:
+        return []
+    out = []
+    attrs = kb.vocab.attributes(kind)
+    for name in names:
+        a: Optional[Attribute] = attrs.get(name)
+        j = a.judged_from if a is not None else None
+        if j is None:
+            continue
+        tid = fact.get(JUDGED, {}).get(name)
+        if name in fact and tid is None:
+            continue  # the consultant's own verdict
+        n = number(fact, j)
+        if n is None:
+            continue
+        shown = _shown(n, j.unit)
+        out.append(Observed(fact=f"{kind}.{name}", number=" + ".join(f"{kind}.{x}" for x in j.number),
+                            value=float(n), unit=j.unit, threshold=tid,
+                            question=Text(zh=j.question.zh.replace("{value}", shown),
+                                          en=j.question.en.replace("{value}", shown))))
+    return out
+
+
+def fields_read(cr: Any, on_join: bool) -> set[str]:
+    pat = cr.join if on_join else cr.anchor
+    return {f for c in (pat.conds if pat else ()) for f in c.fields}
