@@ -163,17 +163,23 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or 
     for f in a.findings:
         if f.status in ("in_place", "superseded") and not show_all:
             continue
+        if f.status == "to_verify" and f.optional and not show_all:
+            continue
         detail = ("缺: " if lang != "en" else "missing: ") + ", ".join(f.missing) if f.status == "to_verify" \
             else (f.reason.get(lang) if f.reason else "")
+        if f.status == "to_verify" and f.observed:
+            detail += "; " + "; ".join(o.question.get(lang) for o in f.observed if o.threshold is None)
+        if f.ranked_below:
+            detail += (f" (列在 {f.ranked_below} 之后)" if lang != "en" else f" (after {f.ranked_below})")
         if f.status == "superseded":
             detail = f"→ {f.superseded_by}"
         t.add_row(f.measure_id, f.name.get(lang), _l(STATUS_LABEL[f.status], lang),
                   _l(PRIORITY_LABEL[f.priority], lang), _l(COST_LABEL[f.cost], lang), ", ".join(f.units),
                   f.clause, detail)
     out.print(t)
-    n_app, n_ver = len(a.recommended), len(a.to_verify)
-    out.print(f"{n_app} recommended, {n_ver} to verify" if lang == "en" else f"{n_app} 项建议实施，{n_ver} 项待核实",
-              highlight=False)
+    n_app, n_ver, n_opt = len(a.recommended), len(a.to_verify), len(a.optional)
+    out.print(f"{n_app} recommended, {n_ver} to verify, {n_opt} optional questions (--all shows them)" if lang == "en"
+              else f"{n_app} 项建议实施，{n_ver} 项待核实，{n_opt} 项可选核实（--all 显示）", highlight=False)
 
 
 @app.command()

@@ -138,7 +138,13 @@ class Assessment(BaseModel):
 
     @property
     def to_verify(self) -> list[Finding]:
-        return self.by_status("to_verify")
+        """Open questions that matter for this profile (the optional ones are in :attr:`optional`)."""
+        return [f for f in self.findings if f.status == "to_verify" and not f.optional]
+
+    @property
+    def optional(self) -> list[Finding]:
+        """Open questions with no sign in the profile that they matter (ask_if): listed apart, as optional."""
+        return [f for f in self.findings if f.status == "to_verify" and f.optional]
 
     def finding(self, measure_id: str) -> Optional[Finding]:
         return next((f for f in self.findings if f.measure_id == measure_id), None)

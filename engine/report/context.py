@@ -260,14 +260,25 @@ class Ctx:
 
     def finding_item(self, f: Finding) -> dict:
         info = self.kb.measures.get(f.measure_id)
+        en = self.lang == "en"
+        asked = {o.fact: self.t(o.question) for o in f.observed if o.threshold is None}  # numbers awaiting judgement
+        reason = self.t(f.reason) if f.reason else ""
+        if f.ranked_below:
+            first = self.kb.measures.get(f.ranked_below)
+            first_name = self.t(first.measure.name) if first else f.ranked_below
+            why = self.t(f.note) if f.note else ""
+            reason += (f" (listed after “{first_name}”: {why})" if en else f"（列在“{first_name}”之后：{why}）")
+        name = self.t(f.name)
+        if f.optional:
+            name = ("Optional: " if en else "可选：") + name
         return {
-            "id": f.measure_id, "name": self.t(f.name), "clause": f.clause, "status": self.L[f"st_{f.status}"],
+            "id": f.measure_id, "name": name, "clause": f.clause, "status": self.L[f"st_{f.status}"],
             "status_key": f.status, "priority": self.L.get(f"pr_{f.priority}", "") if f.priority else "",
-            "units": self.units(f), "reason": self.t(f.reason) if f.reason else "",
+            "units": self.units(f), "reason": reason,
             "evidence": self.evidence(f.conditions),
             "description": self.t(info.measure.description) if info else "",
             "thresholds": [self.threshold_line(t) for t in f.thresholds],
-            "missing": [self.missing_label(m)[0] for m in f.missing],
+            "missing": [asked.get(m) or self.missing_label(m)[0] for m in f.missing],
             "cost": f.cost, "categories": f.categories,
             "verdict": self.L.get(f"vd_{f.verdict}", f.verdict or "") if f.verdict else "",
         }
@@ -388,7 +399,9 @@ class Ctx:
         for r in rows:
             r["where"] = ", ".join(dict.fromkeys(r["where"])) or self.L["v_enterprise"]
             r["for"] = list(dict.fromkeys(r["for"]))
-        return {"collect": rows, "items": [self.finding_item(f) for f in self.a.to_verify]}
+        # the questions that matter first, then the optional ones (no sign in the profile that they matter)
+        return {"collect": rows, "items": [self.finding_item(f) for f in self.a.to_verify + self.a.optional],
+                "n_optional": len(self.a.optional)}
 
     def policy(self) -> dict:
         a = self.a
