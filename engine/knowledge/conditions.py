@@ -62,6 +62,11 @@ class AnyGroup:
 Condition = Union[Cond, AnyGroup]
 
 
+def items_of(cond: Condition) -> tuple[Cond, ...]:
+    """The plain conditions of a condition (the items of an any-group, or itself)."""
+    return cond.items if isinstance(cond, AnyGroup) else (cond,)
+
+
 class ConditionSyntaxError(ValueError):
     pass
 
@@ -268,7 +273,7 @@ def to_durable(cond: Cond) -> dict:
 
 def nullable_fields(cond: Condition, specs: dict[str, FieldSpec]) -> list[str]:
     """Fields whose absence makes the condition unknown (not for 'is' / 'is not')."""
-    items = cond.items if isinstance(cond, AnyGroup) else (cond,)
+    items = items_of(cond)
     return list(dict.fromkeys(c.field for c in items if c.op not in DECLARED and specs[c.field].nullable))
 
 

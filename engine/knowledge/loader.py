@@ -281,6 +281,23 @@ class _Loader:
             info.cases.append(case)
             kb.cases.append(CaseInfo(case, pack, str(f), line_of(doc, ("cases", i)), m.id))
 
+    def _condition(self, f: Path, doc: Any, where: tuple, kind: str, raw: Any,
+                   values: dict[str, float]) -> Optional[C.Condition]:
+        """One condition of a rule (``when`` or ``ask_if``), parsed and checked; None after reporting a problem."""
+        at = (str(f), line_of(doc, where), ".".join(map(str, where)))
+        try:
+            cond = C.parse(kind, raw.model_dump() if hasattr(raw, "model_dump") else raw, values)
+        except C.ConditionSyntaxError as exc:
+            self.err(str(exc), *at)
+            return None
+        problems = C.check(cond, self.kb.specs[kind])
+        problems += [f"'{c.text}': a number compared in a rule must be a sourced threshold ($id from a pack's "
+                     "thresholds), never a bare number / 规则阈值必须有来源"
+                     for c in C.items_of(cond) if c.op in (">", ">=", "<", "<=") and not c.threshold]
+        for problem in problems:
+            self.err(problem, *at)
+        return None if problems else cond
+
     def _rule(self, pack: str, f: Path, loc: tuple, key: str, rule: Rule, measure_id: Optional[str],
               values: dict[str, float]) -> Optional[CompiledRule]:
         kb = self.kb
@@ -294,28 +311,12 @@ class _Loader:
             pats[join] = C.Pattern(join)
         used_thresholds: list[str] = []
         for kind in FACT_KINDS:
-            raws = getattr(w, kind)
-            if not raws:
-                continue
-            for j, raw in enumerate(raws):
-                where = loc + ("when", kind, j)
-                try:
-                    cond = C.parse(kind, raw.model_dump() if hasattr(raw, "model_dump") else raw, values)
-                except C.ConditionSyntaxError as exc:
-                    self.err(str(exc), str(f), line_of(doc, where), ".".join(map(str, where)))
+            for j, raw in enumerate(getattr(w, kind) or ()):
+                cond = self._condition(f, doc, loc + ("when", kind, j), kind, raw, values)
+                if cond is None:
                     ok = False
                     continue
-                for problem in C.check(cond, kb.specs[kind]):
-                    self.err(problem, str(f), line_of(doc, where), ".".join(map(str, where)))
-                    ok = False
-                items = cond.items if isinstance(cond, C.AnyGroup) else (cond,)
-                for c in items:
-                    if c.op in (">", ">=", "<", "<=") and not c.threshold:
-                        self.err(f"'{c.text}': a number compared in a rule must be a sourced threshold "
-                                 "($id from a pack's thresholds), never a bare number / 规则阈值必须有来源",
-                                 str(f), line_of(doc, where), ".".join(map(str, where)))
-                        ok = False
-                used_thresholds += [c.threshold for c in items if c.threshold]
+                used_thresholds += [c.threshold for c in C.items_of(cond) if c.threshold]
                 pats[kind].conds.append(cond)
         ask: list[C.Pattern] = []
         if rule.ask_if is not None:
@@ -331,16 +332,11 @@ class _Loader:
                     continue
                 pat = C.Pattern(kind)
                 for j, raw in enumerate(raws):
-                    where = loc + ("ask_if", kind, j)
-                    try:
-                        cond = C.parse(kind, raw.model_dump() if hasattr(raw, "model_dump") else raw, values)
-                    except C.ConditionSyntaxError as exc:
-                        self.err(str(exc), str(f), line_of(doc, where), ".".join(map(str, where)))
+                    cond = self._condition(f, doc, loc + ("ask_if", kind, j), kind, raw, values)
+                    if cond is None:
                         ok = False
                         continue
-                    for problem in C.check(cond, kb.specs[kind]):
-                        self.err(problem, str(f), line_of(doc, where), ".".join(map(str, where)))
-                        ok = False
+                    used_thresholds += [c.threshold for c in C.items_of(cond) if c.threshold]
                     pat.conds.append(cond)
                 ask.append(pat)
         for t in used_thresholds:
