@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from cpadvisor._version import __version__
 from cpadvisor.errors import InputError, did_you_mean
+from cpadvisor.economics.plans import evaluate_plans
 from cpadvisor.intake.profiles import AnyProfile, coerce_profile
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.models.results import Assessment, Explanation, RuleTrace, Text
@@ -95,11 +96,13 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
     apply_conflicts(findings, conflicts)
     findings.sort(key=lambda f: ({"applies": 0, "to_verify": 1, "superseded": 2, "in_place": 3}.get(f.status, 4),
                                  f.optional, f.ranked_below is not None, PRIORITY_RANK[f.priority], f.measure_id))
+    plans, to_collect = evaluate_plans(kb, p, findings)
     return Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
                       knowledge_version=kb.version, engine_version=__version__,
                       assessed_at=assessed_at(), profile=p.model_dump(mode="json"),
                       derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
-                      benchmarks=gaps, warnings=warnings, conflicts=conflicts)
+                      benchmarks=gaps, warnings=warnings, conflicts=conflicts,
+                      plans=plans, to_collect=to_collect)
 
 
 def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -> Explanation:

@@ -212,6 +212,11 @@ class Builder:
         rows += [("tr", "if m.missing"), ["{{ L.v_missing }}", '{{ m.missing | join("; ") }}'], ("tr", "endif")]
         if full:
             rows += [("tr", "if m.description"), ["{{ L.m_description }}", "{{ m.description }}"], ("tr", "endif")]
+            for key in ("applicability", "prerequisites", "cross_media", "interactions"):
+                rows += [("tr", f"for x in m.{key}"), ["{{ L.m_" + key + " }}", "{{ x }}"], ("tr", "endfor")]
+            rows += [("tr", "for e in m.effects"),
+                     ["{{ L.m_effects }}", [("{{ e.text }}", None), ('{{ " [" ~ e.mark ~ "]" if e.mark else "" }}', WARNING)]],
+                     ("tr", "endfor")]
         self.table(["{{ L.a_field }}", "{{ L.a_value }}"], rows, [3.2, 12.8])
 
 
@@ -310,6 +315,49 @@ def content(b: Builder) -> None:
     b.p("{{ L.none }}")
     b.tag("endfor")
     b.tag("endfor")
+
+    # 4.3 feasibility of the plans, 4.4 figures to collect
+    b.h("{{ L.s_feasibility }}", 2)
+    b.tag("if feasibility.any")
+    b.p("{{ L.f_intro }}")
+    b.table(["{{ L.f_rank }}", "{{ L.f_plan }}", "{{ L.f_investment }}", "{{ L.f_net }}", "{{ L.f_payback }}",
+             "{{ L.f_npv }}", "{{ L.f_npvr }}", "{{ L.f_irr }}"],
+            [("tr", "for r in feasibility.rows"),
+             ["{{ r[0] }}", "{{ r[1] }} ({{ r[2] }}; {{ L.f_rate_life }} {{ r[9] }})", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}", "{{ r[6] }}",
+              "{{ r[7] }}", "{{ r[8] }}"], ("tr", "endfor")], [1.1, 3.9, 1.8, 1.9, 1.8, 2.0, 1.6, 1.9])
+    b.h("{{ L.f_sensitivity }}", 3)
+    b.table(["{{ L.f_plan }}", "{{ L.f_npv }}", "{{ L.f_irr }}", "{{ L.f_savings }}", "{{ L.f_co2 }}"],
+            [("tr", "for r in feasibility.sensitivity"),
+             ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"], ("tr", "endfor")],
+            [3.6, 3.0, 2.6, 3.8, 3.0])
+    b.tag("for n in feasibility.notes")
+    b.p([("{{ n.plan }}: ", STRONG), ("{{ n.text }}", None)], style="List Bullet")
+    b.tag("endfor")
+    b.tag("if feasibility.factors")
+    b.p("{{ L.f_factors }}:", char=STRONG)
+    b.tag("for t in feasibility.factors")
+    b.p([("{{ t.id }} = {{ t.value }}, {{ t.source }}", None),
+         ('{{ "" if t.verified else " [" ~ L.b_unverified ~ "]" }}', WARNING)], style="List Bullet")
+    b.tag("endfor")
+    b.tag("endif")
+    b.tag("else")
+    b.p("{{ L.f_none }}")
+    b.tag("endif")
+    b.h("{{ L.s_to_collect }}", 2)
+    b.tag("if feasibility.collect")
+    b.p("{{ L.c_intro }}")
+    b.tag("for c in feasibility.collect")
+    b.p([("{{ c.name }}: ", STRONG), ("{{ L.c_figures }}: {{ c.figures }}", None)], style="List Bullet")
+    b.tag("for e in c.typical")
+    b.p([("{{ L.c_typical }}: {{ e.text }}", None), ('{{ " [" ~ e.mark ~ "]" if e.mark else "" }}', WARNING)],
+        style="List Bullet 2")
+    b.tag("else")
+    b.p("{{ L.c_no_typical }}", style="List Bullet 2")
+    b.tag("endfor")
+    b.tag("endfor")
+    b.tag("else")
+    b.p("{{ L.c_none }}")
+    b.tag("endif")
 
     # 5. to verify
     b.h("{{ L.s_to_verify }}", 1)

@@ -21,7 +21,7 @@ from cpadvisor.cli.intake import compact, profile_yaml
 from cpadvisor.errors import InputError
 from cpadvisor.intake.profiles import load_profile, validate_profile
 from cpadvisor.intake.request import completed_profile, requests
-from cpadvisor.intake.workbook import FORM, HEAD_ROWS, IN_PLACE, ITEM_SHEETS, read_workbook, write_workbook
+from cpadvisor.intake.workbook import FORM, HEAD_ROWS, IN_PLACE, ITEM_SHEETS, PLANS, read_workbook, write_workbook
 from cpadvisor.knowledge.yamlio import load_file
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def fill(template: bytes, profile: dict) -> bytes:
     kind = profile.get("kind", "enterprise")
     form = wb[FORM[kind]]
     rows = {form.cell(r, 2).value: r for r in range(HEAD_ROWS + 1, form.max_row + 1)}
-    lists = {"units", "products", "energy", "solid_wastes", "voc_operations", "measures_in_place", "kind"}
+    lists = {"units", "products", "energy", "solid_wastes", "voc_operations", "measures_in_place", "kind", "plans"}
     for key, value in _flat({k: v for k, v in profile.items() if k not in lists}).items():
         r = rows.get(key)
         if r is None:  # a fact the template did not foresee: the consultant adds a row
@@ -86,6 +86,13 @@ def fill(template: bytes, profile: dict) -> bytes:
                     ws.cell(2, c, key)
                     heads[key] = c
                 ws.cell(HEAD_ROWS + 1 + i, c, _cell(value))
+    ws = wb[PLANS[0]]  # plans: savings written as the consultant writes them ("coal 7800 tce; ...")
+    heads = {ws.cell(2, c).value: c for c in range(1, ws.max_column + 1)}
+    for i, plan in enumerate(profile.get("plans") or []):
+        for key, value in plan.items():
+            if key == "savings":
+                value = "; ".join(f"{x['carrier']} {x['amount']:g} {x['unit']}" for x in value)
+            ws.cell(HEAD_ROWS + 1 + i, heads[key], _cell(value))
     ws = wb[IN_PLACE[0]]
     for i, m in enumerate(profile.get("measures_in_place") or []):
         ws.cell(HEAD_ROWS + 1 + i, 1, m)
@@ -114,7 +121,7 @@ def test_init_writes_a_template_for_every_pack(kb, tmp_path):
             a = assess(out, kb=kb)  # valid as written
             assert a.profile_kind == ("park" if pack == "parks" else "enterprise")
     wb = openpyxl.load_workbook(tmp_path / "building_materials.xlsx")
-    assert {"说明", "企业", "生产单元", "产品", "能源", "固体废物", "VOCs工序", "已实施措施"} <= set(wb.sheetnames)
+    assert {"说明", "企业", "生产单元", "产品", "能源", "固体废物", "VOCs工序", "清洁生产方案", "已实施措施"} <= set(wb.sheetnames)
     units = wb["生产单元"]
     assert units["B1"].value == "装置类型" and units["B2"].value == "type"
     kinds = {dv.formula1 for dv in units.data_validations.dataValidation if dv.type == "list"}

@@ -251,6 +251,23 @@ class _Lint:
                     produced.add(cr.rule.derive)
         return live
 
+    def effects(self, kb: KnowledgeBase) -> None:
+        """A typical effect is a number: it needs its source and year (error), and a scope that says where it holds."""
+        for mid, info in kb.measures.items():
+            doc = None
+            for i, e in enumerate(info.measure.effects):
+                bad = [w for w, ok in (("source", e.source and len(e.source.strip()) >= 3), ("year", e.year or e.url))
+                       if not ok]
+                if bad:
+                    if doc is None:
+                        try:
+                            doc = load_file(Path(info.file))
+                        except InputError:
+                            doc = False
+                    self.add(info.file, line_of(doc or None, ("measure", "effects", i)), "error", "effect-source",
+                             f"measure '{mid}' effect {i + 1} ({e.basis.en[:60]}) gives a number without "
+                             f"{' and '.join(bad)}: every number needs its source / 数值须注明出处")
+
     def thresholds(self, kb: KnowledgeBase) -> None:
         docs = {}
         for tid, t in kb.thresholds.items():
@@ -263,6 +280,7 @@ class _Lint:
             if t.effective is None:
                 self.add(f, line_of(docs[f], ("thresholds", tid)), "warning", "threshold-date",
                          f"threshold '{tid}' has no 'effective' date (source: {t.source[:80]})")
+        self.effects(kb)
         for cr in kb.rules:
             for tid in cr.thresholds:
                 if not kb.thresholds[tid].verified:

@@ -49,6 +49,20 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
         os.environ["CPADVISOR_NO_CACHE"] = "1"
 
 
+def plans_option() -> Any:
+    return typer.Option(None, "--plans", help="a plans file (profile: NAME or credit code, plans: [...]) whose "
+                                              "plans replace the profile's")
+
+
+def with_plans(kb: Any, profile: Any, plans: Optional[Path]) -> Any:
+    """The profile, with the plans of a separate plans file when one is given."""
+    if plans is None:
+        return profile
+    from cpadvisor.intake.plans_file import attach_plans, load_plans
+    from cpadvisor.intake.profiles import coerce_profile
+    return attach_plans(coerce_profile(profile, kb), load_plans(plans, kb), str(plans))
+
+
 def profile_source(profile: Path) -> Any:
     """A profile path, or ``-``: YAML/JSON read from standard input."""
     if str(profile) != "-":
@@ -125,6 +139,7 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or 
                                                                       "the profile its answers complete"),
            write: Optional[Path] = typer.Option(None, "--write", help="with --profile: write the completed "
                                                                       "profile here (.yaml, .json or .xlsx)"),
+           plans: Optional[Path] = plans_option(),
            knowledge: Optional[Path] = kb_option()):
     """Assess a profile: obligations, recommended measures, facts to verify."""
     from cpadvisor import advisor
@@ -136,9 +151,9 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or 
             from cpadvisor.cli.intake import _format, write_profile
             write_profile(kb, p, write, _format(write, "profile"))
             err.print(f"{write}: 已写入补充后的画像 / completed profile written", highlight=False)
-        a = advisor.assess(p, kb=kb)
+        a = advisor.assess(with_plans(kb, p, plans), kb=kb)
     else:
-        a = advisor.assess(profile_source(profile), kb=kb)
+        a = advisor.assess(with_plans(kb, profile_source(profile), plans), kb=kb)
     if save or db:
         from cpadvisor.store.db import Store
         store = Store(db)

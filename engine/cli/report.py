@@ -59,7 +59,7 @@ def load_assessment(path: Path, kb):
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import lang_option, get_kb, guarded, kb_option
+    from cpadvisor.cli.app import lang_option, get_kb, guarded, kb_option, plans_option, with_plans
 
     @app.command()
     @guarded
@@ -73,6 +73,7 @@ def register(app: typer.Typer) -> None:
                template: Optional[Path] = typer.Option(None, "--template",
                                                        help="Word template (.docx) for docx output, e.g. a restyled "
                                                             "copy of the default"),
+               plans: Optional[Path] = plans_option(),
                knowledge: Optional[Path] = kb_option()):
         """Write the consultant's report (清洁生产审核建议报告): Word, HTML or Markdown, zh or en."""
         from cpadvisor.report import LANGS, render_report
@@ -94,7 +95,11 @@ def register(app: typer.Typer) -> None:
         if fmt in ("docx", "pdf") and output is None:
             raise InputError(f"{fmt} is binary: give an output file with -o / 请用 -o 指定输出文件", field="-o")
         kb = get_kb(knowledge)
-        a = load_assessment(profile, kb)
+        if plans is not None:
+            from cpadvisor.advisor import assess
+            a = assess(with_plans(kb, profile, plans), kb=kb)
+        else:
+            a = load_assessment(profile, kb)
         if output is not None and output.parent and not output.parent.exists():
             raise InputError("output folder does not exist / 输出目录不存在", str(output), field="-o")
         if fmt == "pdf":

@@ -12,6 +12,8 @@ from rich.text import Text
 
 STATUS = {"applies": "建议/applies", "to_verify": "待核实/to verify", "in_place": "已实施/in place",
           "superseded": "被替代/superseded"}
+PLAN_STATUS = {"proposed": "拟实施/proposed", "accepted": "已确定/accepted", "implemented": "已实施/implemented",
+               "rejected": "已否决/rejected"}
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +48,8 @@ def register(app: typer.Typer) -> None:
                 {"id": r.id, "at": r.created_at.isoformat(), "status": r.status, "error": r.error,
                  "knowledge_version": r.knowledge_version, "source_file": r.source_file,
                  "audit_type": r.audit_type, "recommended": r.n_recommended, "to_verify": r.n_to_verify,
-                 "saving_tce": r.saving_tce, "changes": diffs.get(r.id)} for r in rows]})
+                 "saving_tce": r.saving_tce, "plans": list(r.plan_states().values()),
+                 "changes": diffs.get(r.id)} for r in rows]})
         if as_json:
             sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
             return
@@ -82,7 +85,11 @@ def register(app: typer.Typer) -> None:
                     out.print(f"  [red]-[/red] {m}", highlight=False)
                 for m, old, new in c["status_changed"]:
                     out.print(f"  ~ {m}: {STATUS.get(old, old)} → {STATUS.get(new, new)}", highlight=False)
-                if not (c["added"] or c["removed"] or c["status_changed"]):
+                for pc in c.get("plans", []):
+                    was = PLAN_STATUS.get(pc["from"], pc["from"]) if pc["from"] else "新方案/new plan"
+                    out.print(f"  方案/plan {pc['id']} ({pc['measure']}): {was} → {PLAN_STATUS.get(pc['to'], pc['to'])}"
+                              + (f" ({pc['date']})" if pc["date"] else ""), highlight=False)
+                if not (c["added"] or c["removed"] or c["status_changed"] or c.get("plans")):
                     out.print("  措施无变化 / no change in measures", highlight=False)
 
     @app.command()
@@ -120,6 +127,14 @@ def register(app: typer.Typer) -> None:
         head.add_row("voluntary audit" if en else "自愿性审核", f"{s['voluntary_audit']} ({pct(s['voluntary_audit'])})")
         head.add_row("quantified saving potential, tce/a" if en else "可量化节能潜力（吨标煤/年）",
                      f"{s['saving_tce_per_year']:,.1f} ({s['enterprises_with_saving']})")
+        pl = s["plans"]
+        if pl["total"]:
+            head.add_row("plans (implemented / proposed+accepted+implemented)" if en else "方案（已实施／非否决方案）",
+                         f"{pl['by_status'].get('implemented', 0)} / {pl['not_rejected']} "
+                         f"({pl['implementation_rate_pct']}%)")
+            r = pl["realised"]
+            head.add_row("realised savings (implemented plans)" if en else "已实施方案的年节约量",
+                         f"{r['tce']:,.1f} tce; {r['mwh']:,.1f} MWh; {r['tco2']:,.1f} tCO2; {r['wan']:,.1f} 万元")
         head.add_row("profiles rejected (latest run)" if en else "画像有误（最近一次）", str(s["invalid_profiles"]))
         head.add_row("knowledge versions" if en else "知识库版本", ", ".join(s["knowledge_versions"]) or "-")
         out.print(head)

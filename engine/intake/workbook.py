@@ -1,7 +1,7 @@
 """The Excel workbook of a profile (openpyxl): written from the vocabulary or a profile, read back with the
 sheet and cell of every value, so that an error names ``企业画像.xlsx!生产单元!C7``.
 
-Sheets: 说明 (instructions), 企业 or 园区 (one field a row), 生产单元, 产品, 能源, 固体废物, VOCs工序 and 已实施措施
+Sheets: 说明 (instructions), 企业 or 园区 (one field a row), 生产单元, 产品, 能源, 固体废物, VOCs工序, 清洁生产方案 and 已实施措施
 (one item a row: Chinese headers in row 1, the English field names in row 2, data from row 3), and a hidden
 _lists sheet behind the drop-downs. Vocabulary fields show Chinese labels; reading maps labels, keys and
 aliases back to keys. Numbers keep Excel's precision (15 significant digits).
@@ -97,6 +97,19 @@ VOCS = ("VOCs工序", "voc_operations", [
     Col("method", "治理方式", "Method", "term:voc_methods"), Col("enclosed", "密闭", "Enclosed", "bool"),
     Col("annual_solvent_t", "年溶剂用量", "Annual solvent use", "number", "t"),
 ])
+PLANS = ("清洁生产方案", "plans", [
+    Col("id", "方案编号", "Plan id"), Col("measure", "措施编号", "Measure", "term:measures"),
+    Col("name", "方案名称", "Name"),
+    Col("investment_wan", "总投资", "Investment", "number", "万元"),
+    Col("annual_saving_wan", "年节约费用", "Annual money saved", "number", "万元/年"),
+    Col("operating_cost_change_wan", "年运行费用增加（减少填负数）", "Rise in operating cost", "number", "万元/年"),
+    Col("savings", "年节约量（如 coal 7800 tce; electricity 2400 MWh）", "Annual savings", "savings"),
+    Col("life_years", "寿命期", "Life", "int", "年"),
+    Col("discount_rate", "折现率", "Discount rate", "number", "0–1"),
+    Col("status", "状态（proposed/accepted/implemented/rejected）", "Status"),
+    Col("status_date", "状态日期", "Status date", "date"), Col("note", "说明", "Note"),
+])
+SAVING = re.compile(r"^\s*([a-z][a-z0-9_]*)\s+(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(\S+)\s*$")
 IN_PLACE = ("已实施措施", "measures_in_place", [Col("measure", "措施编号", "Measure", "term:measures")])
 NOTES = Col("notes", "备注", "Notes")
 ITEM_SHEETS = (UNITS, PRODUCTS, ENERGY, WASTES, VOCS)
@@ -139,6 +152,8 @@ def _words(kb: KnowledgeBase, labels: Labels, kind: str, packs: Optional[set[str
 def _cell_value(col: Col, value: Any, labels: Labels) -> Any:
     if value is None:
         return None
+    if col.kind == "savings":
+        return "; ".join(f"{x['carrier']} {x['amount']:g} {x['unit']}" for x in value) or None
     if col.kind == "bool":
         return "是" if value else "否"
     if col.kind.startswith("terms:"):
@@ -279,6 +294,8 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
             allcols += _attr_cols(kb, "unit", scope, present)
         allcols.append(NOTES)
         _items_sheet(ws, allcols, items, labels, head_font, key_font, fill, validate)
+    ws = wb.create_sheet(PLANS[0])  # the consultant's plans with their economics (enterprise or park)
+    _items_sheet(ws, PLANS[2] + [NOTES], p.get("plans") or [], labels, head_font, key_font, fill, validate)
     ws = wb.create_sheet(IN_PLACE[0])  # measures in place on the enterprise or park (a unit's: its own column)
     rows = [{"measure": m} for m in p.get("measures_in_place") or []]
     _items_sheet(ws, IN_PLACE[2] + [NOTES], rows, labels, head_font, key_font, fill, validate)
@@ -356,6 +373,15 @@ def _bool(value: Any) -> Any:
 def _read_value(col: Col, value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if col.kind == "savings":  # "coal 7800 tce; electricity 2400 MWh" (a part that does not parse stays text)
+        out: list[Any] = []
+        for part in re.split(r"[;；\n]", str(value)):
+            if part.strip():
+                m = SAVING.match(part)
+                out.append({"carrier": m[1], "amount": float(m[2].replace(",", "")), "unit": m[3]} if m else part.strip())
+        return out
+    if col.kind == "date":
+        return value.date().isoformat() if hasattr(value, "date") else str(value).strip()
     if col.kind == "bool":
         return _bool(value)
     if col.kind.startswith("terms:") or col.kind == "list":
@@ -447,6 +473,10 @@ def read_workbook(path: Union[str, Path], kb: KnowledgeBase, data: Optional[byte
             items = _read_items(ws, title, field_name, bykey, cells, get_column_letter)
             if items:
                 out[field_name] = items
+    if PLANS[0] in wb.sheetnames:
+        items = _read_items(wb[PLANS[0]], PLANS[0], "plans", {c.key: c for c in PLANS[2]}, cells, get_column_letter)
+        if items:
+            out["plans"] = items
     if IN_PLACE[0] in wb.sheetnames:
         ws = wb[IN_PLACE[0]]
         mine: dict[Loc, str] = {}

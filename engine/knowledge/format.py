@@ -108,6 +108,7 @@ class Threshold(_Strict):
     unit: str
     product: Optional[Key] = None
     level: Literal["benchmark", "baseline", "quota_1", "quota_2", "quota_3", "factor", "other"]
+    carrier: Optional[Key] = None  # emission factors: the fuel (a vocabulary fuel) the factor is for
     source: Annotated[str, StringConstraints(min_length=3)]
     effective: Optional[date] = None
     verified: bool
@@ -177,6 +178,48 @@ class Rule(_Strict):
         return self
 
 
+EFFECT_KINDS = ("energy", "water", "material", "emission", "investment", "payback", "operating_cost")
+
+
+class Effect(_Strict):
+    """A typical effect of a technique as a public source reports it (never a promise for this plant).
+
+    ``value`` or a ``low``..``high`` range, with its unit, what it measures (``basis``), where it holds
+    (``scope``: one plant, a simulation, a catalogue average), the ``source`` (document, table or page) and
+    its ``year``. Lint flags a number without a source or year. ``verified: false`` = read only in a
+    third-party copy or a vendor's claim: it may inform, it is never used as a saving target.
+    """
+
+    kind: Literal[EFFECT_KINDS]  # type: ignore[valid-type]
+    carrier: Optional[Key] = None  # a fuel, or water, a material or a pollutant key
+    value: Optional[float] = None
+    low: Optional[float] = None
+    high: Optional[float] = None
+    unit: str
+    basis: Text
+    scope: Text
+    source: Optional[str] = None
+    url: Optional[str] = None
+    year: Optional[int] = Field(default=None, ge=1950, le=2100)
+    verified: bool = False
+
+    @model_validator(mode="after")
+    def _a_number(self) -> "Effect":
+        if self.value is None and (self.low is None or self.high is None):
+            raise ValueError("an effect needs value, or low and high")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low} > high {self.high}")
+        return self
+
+
+class Interactions(_Strict):
+    """How a measure relates to others (ids checked at load time)."""
+
+    excludes: list[MeasureId] = Field(default_factory=list)  # cannot be done together on one unit
+    replaces: list[MeasureId] = Field(default_factory=list)  # does the other's job, and more
+    after: list[MeasureId] = Field(default_factory=list)  # comes after (needs) the other
+
+
 class Measure(_Strict):
     id: MeasureId
     name: Text
@@ -186,6 +229,11 @@ class Measure(_Strict):
     cost: Literal["low", "medium_high"]
     description: Text
     reference: Optional[str] = None
+    applicability: list[Text] = Field(default_factory=list)  # limits: where the technique fits or does not
+    prerequisites: list[Text] = Field(default_factory=list)  # what the plant must have or be
+    cross_media: list[Text] = Field(default_factory=list)  # what gets worse (energy, safety, waste ...)
+    interactions: Interactions = Field(default_factory=Interactions)
+    effects: list[Effect] = Field(default_factory=list)
 
 
 class CaseExpect(_Strict):

@@ -223,6 +223,11 @@ class _Loader:
                 self.err(f"threshold '{tid}' names unknown product '{t.product}'"
                          f"{did_you_mean(t.product, kb.vocab.terms['products'])}", f,
                          line_of(self.docs.get(f), ("thresholds", tid, "product")), f"thresholds.{tid}.product")
+            if t.carrier and t.carrier not in kb.vocab.terms["fuels"]:
+                f = str(kb.pack_dirs[kb.threshold_pack[tid]] / "pack.yaml")
+                self.err(f"threshold '{tid}' names unknown fuel '{t.carrier}'"
+                         f"{did_you_mean(t.carrier, kb.vocab.terms['fuels'])}", f,
+                         line_of(self.docs.get(f), ("thresholds", tid, "carrier")), f"thresholds.{tid}.carrier")
         kb.specs = kb.vocab.field_specs()
         values = {tid: t.value for tid, t in kb.thresholds.items()}
         self._check_judgements()
@@ -386,6 +391,11 @@ class _Loader:
                     if want != got:
                         self.err(f"{fld} must be the catalog's {want!r}, got {got!r}", info.file,
                                  line_of(doc, ("measure",) + tuple(fld.split("."))), f"measure.{fld}")
+            for rel, ids in info.measure.interactions.model_dump().items():
+                for i, other in enumerate(ids):
+                    if other not in kb.measures or other == mid:
+                        self.err(f"interactions.{rel} names unknown measure '{other}'{did_you_mean(other, kb.measures)}",
+                                 info.file, line_of(doc, ("measure", "interactions", rel, i)), f"measure.interactions.{rel}")
             for r in info.rules:
                 for y in r.rule.yields_to:
                     if y not in kb.measures:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from cpadvisor.economics.units import UNITS
 from cpadvisor.knowledge.conditions import FieldSpec
 from cpadvisor.knowledge.format import Attribute, PackFile, ProductKey, Term
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
@@ -176,6 +177,27 @@ class Vocabulary:
                 for n, a in self.terms["attributes"].items() if n in core[a.on]]  # type: ignore[union-attr]
 
     # --------------------------------------------------------- profile checks
+    def _check_plans(self, p: Union[EnterpriseProfile, ParkProfile], measure_ids: set[str],
+                     out: list[tuple[Loc, str]]) -> None:
+        """Plans name known measures, known units and (for energy) known fuels; plan ids are unique."""
+        seen: set[str] = set()
+        for i, plan in enumerate(p.plans):
+            if plan.measure not in measure_ids:
+                out.append((("plans", i, "measure"),
+                            f"unknown measure id '{plan.measure}'{did_you_mean(plan.measure, measure_ids)} / 未知措施编号"))
+            pid = plan.id or plan.measure
+            if pid in seen:
+                out.append((("plans", i, "id"), f"two plans with the id '{pid}': give each an id / 方案编号重复"))
+            seen.add(pid)
+            for j, sv in enumerate(plan.savings):
+                if sv.unit not in UNITS:
+                    out.append((("plans", i, "savings", j, "unit"),
+                                f"unknown unit '{sv.unit}'{did_you_mean(sv.unit, UNITS)} / 未知单位"))
+                if UNITS.get(sv.unit, ("",))[0] in ("energy_ce", "electricity", "heat") or sv.carrier in self.terms["fuels"]:
+                    if sv.carrier not in self.terms["fuels"]:
+                        out.append((("plans", i, "savings", j, "carrier"),
+                                    f"unknown fuel '{sv.carrier}'{self.hint('fuels', sv.carrier)} / 未知能源品种"))
+
     def check_profile(self, p: Union[EnterpriseProfile, ParkProfile], measure_ids: set[str]) -> list[tuple[Loc, str]]:
         """Names the vocabulary does not know, wrong attribute types, units that do not match."""
         out: list[tuple[Loc, str]] = []
@@ -217,6 +239,7 @@ class Vocabulary:
                     out.append((loc + (name,), f"'{name}' must be text, got {val!r}"))
 
         measures(p.measures_in_place, ("measures_in_place",))
+        self._check_plans(p, measure_ids, out)
         if isinstance(p, ParkProfile):
             attrs(p.attributes, "park", ("attributes",))
             for i, s in enumerate(p.leading_sectors):

@@ -6,6 +6,7 @@ the loaded vocabulary by :func:`engine.vocabulary.Vocabulary.check_profile`.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator,
@@ -152,6 +153,34 @@ class EnergyMix(_Strict):
         return self
 
 
+class PlanSaving(_Strict):
+    """A yearly saving of one carrier (negative = uses more), e.g. {carrier: electricity, amount: 1200, unit: MWh}."""
+
+    carrier: Key  # a fuel of the vocabulary, or water, or a material key
+    amount: Signed
+    unit: Name  # tce, t, MWh, kWh, m3 ... (checked against the known units)
+
+
+PLAN_STATUSES = ("proposed", "accepted", "implemented", "rejected")
+
+
+class Plan(_Strict):
+    """The consultant's figures for one candidate measure (清洁生产方案). Money in 万元 per the audit convention."""
+
+    measure: MeasureId
+    id: Optional[Key] = None
+    name: Optional[Name] = None
+    investment_wan: Optional[NonNeg] = None  # 总投资，万元
+    annual_saving_wan: Optional[Signed] = None  # 年节约费用（收益），万元/年
+    operating_cost_change_wan: Signed = 0  # 年运行费用增加（+）或减少（-），万元/年
+    savings: Many(PlanSaving) = Field(default_factory=list)  # 年节约量，按能源品种/水/物料
+    life_years: Optional[Annotated[int, Field(ge=1, le=60)]] = None  # 方案寿命（计算期），年
+    discount_rate: Optional[Annotated[float, Field(ge=0, le=1)]] = None  # 折现率（基准收益率），0..1，无默认值
+    status: Literal[PLAN_STATUSES] = "proposed"  # type: ignore[valid-type]
+    status_date: Optional[date] = None
+    note: Optional[Text] = None
+
+
 class _Common(_Strict):
     _notices: list[str] = PrivateAttr(default_factory=list)  # deprecated forms upgraded on intake (one line each)
     name: Name
@@ -159,6 +188,7 @@ class _Common(_Strict):
     county: Optional[Name] = None
     measures_in_place: Many(MeasureId) = Field(default_factory=list)
     attributes: Attributes = Field(default_factory=dict)
+    plans: Many(Plan) = Field(default_factory=list)  # candidate measures with the consultant's economics
 
     @field_validator("city")
     @classmethod

@@ -100,6 +100,78 @@ class BenchmarkGap(BaseModel):
     missing: list[str] = Field(default_factory=list)
 
 
+class Scenario(BaseModel):
+    """A sensitivity case of a plan (investment or savings moved by a share)."""
+
+    label: str  # investment+20%, investment-20%, savings+20%, savings-20%
+    npv_wan: Optional[float] = None
+    irr: Optional[float] = None
+    payback_years: Optional[float] = None
+
+
+class PlanSavingUse(BaseModel):
+    carrier: str
+    amount: float
+    unit: str
+    co2_t: Optional[float] = None  # tCO2/a of this saving where a sourced factor exists
+    factor: Optional[ThresholdUse] = None
+
+
+class PlanResult(BaseModel):
+    """The feasibility analysis of one plan (方案可行性分析: 投资偿还期、净现值、净现值率、内部收益率)."""
+
+    plan_id: str
+    measure_id: str
+    name: Text
+    cost: Optional[str] = None  # the measure's cost class (low / medium_high)
+    status: str  # proposed, accepted, implemented, rejected
+    status_date: Optional[str] = None
+    investment_wan: Optional[float] = None
+    annual_saving_wan: Optional[float] = None
+    operating_cost_change_wan: float = 0
+    annual_net_wan: Optional[float] = None  # savings minus the rise in operating cost
+    life_years: Optional[int] = None
+    discount_rate: Optional[float] = None
+    payback_years: Optional[float] = None
+    npv_wan: Optional[float] = None
+    npv_ratio: Optional[float] = None
+    irr: Optional[float] = None
+    sensitivity: list[Scenario] = Field(default_factory=list)
+    savings: list[PlanSavingUse] = Field(default_factory=list)
+    co2_t_per_year: Optional[float] = None  # sum over savings with a sourced factor
+    co2_incomplete: bool = False  # some saving had no sourced factor: the sum is partial
+    rank: Optional[int] = None  # by NPV ratio, then payback (plans with both indicators only)
+    engine_status: Optional[str] = None  # what this assessment found for the measure (None: no finding)
+    flags: list[Text] = Field(default_factory=list)  # e.g. not recommended by the engine
+    missing: list[str] = Field(default_factory=list)  # figures to collect before an indicator can be computed
+
+
+class EffectUse(BaseModel):
+    """A typical effect of a measure, as its source reports it."""
+
+    kind: str
+    carrier: Optional[str] = None
+    value: Optional[float] = None
+    low: Optional[float] = None
+    high: Optional[float] = None
+    unit: str
+    basis: Text
+    scope: Text
+    source: Optional[str] = None
+    url: Optional[str] = None
+    year: Optional[int] = None
+    verified: bool = False
+
+
+class ToCollect(BaseModel):
+    """A recommended 中/高费 measure without a plan: the figures its feasibility analysis needs."""
+
+    measure_id: str
+    name: Text
+    figures: list[str]  # plan fields to collect (investment_wan, annual_saving_wan, savings, life_years ...)
+    typical: list[EffectUse] = Field(default_factory=list)  # sourced typical effects, for orientation only
+
+
 class Conflict(BaseModel):
     """Facts of the profile that contradict each other: shown prominently, never settled silently."""
 
@@ -127,6 +199,8 @@ class Assessment(BaseModel):
     errors: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # e.g. a unit-level measure counted for the enterprise
     conflicts: list[Conflict] = Field(default_factory=list)  # contradicting facts (a declaration vs a computation)
+    plans: list[PlanResult] = Field(default_factory=list)  # the profile's plans with their economics, ranked
+    to_collect: list[ToCollect] = Field(default_factory=list)  # 中/高费 measures recommended without a plan
 
     def by_status(self, status: Status) -> list[Finding]:
         return [f for f in self.findings if f.status == status]

@@ -281,7 +281,90 @@ class Ctx:
             "missing": [asked.get(m) or self.missing_label(m)[0] for m in f.missing],
             "cost": f.cost, "categories": f.categories,
             "verdict": self.L.get(f"vd_{f.verdict}", f.verdict or "") if f.verdict else "",
+            "effects": [self.effect_line(e) for e in info.measure.effects] if info else [],
+            "applicability": [self.t(x) for x in info.measure.applicability] if info else [],
+            "prerequisites": [self.t(x) for x in info.measure.prerequisites] if info else [],
+            "cross_media": [self.t(x) for x in info.measure.cross_media] if info else [],
+            "interactions": self.interactions(info.measure) if info else [],
         }
+
+    def interactions(self, m: Any) -> list[str]:
+        """'comes after X', 'replaces Y', 'excludes Z' with the other measures' names."""
+        out = []
+        for rel, ids in m.interactions.model_dump().items():
+            for other in ids:
+                o = self.kb.measures.get(other)
+                out.append(self.L[f"ix_{rel}"].format(m=self.t(o.measure.name) if o else other))
+        return out
+
+    def effect_line(self, e: Any) -> dict:
+        """A typical effect in words: what, how much, where it holds, the source and its mark."""
+        num = (fmt_num(e.value, e.unit) if e.value is not None
+               else f"{fmt_num(e.low)}–{fmt_num(e.high, e.unit)}")
+        src = (e.source or "") + (f" ({e.year})" if e.year else "")
+        text = f"{self.t(e.basis)}: {num} ({self.L['e_scope']}: {self.t(e.scope)}); {src}"
+        return {"text": text, "verified": e.verified,
+                "mark": "" if e.verified else self.L["b_unverified"]}
+
+    def carrier(self, c: str) -> str:
+        """A saving's carrier in words: a fuel of the vocabulary, or water / material."""
+        return self.term("fuels", c) if c in self.kb.vocab.terms["fuels"] else self.L.get(f"carrier_{c}", c)
+
+    def feasibility(self) -> dict:
+        """The plans' economics (方案可行性分析) and the figures to collect for 中/高费 options without a plan."""
+        L, en = self.L, self.lang == "en"
+
+        def money(x: Optional[float]) -> str:
+            return fmt_num(x) if x is not None else L["f_not_computed"]
+
+        def pct(x: Optional[float]) -> str:
+            return f"{x * 100:.1f} %" if x is not None else L["f_not_computed"]
+
+        rows, sens, notes, factors = [], [], [], {}
+        for r in self.a.plans:
+            name = self.t(r.name)
+            rate_life = (f"{pct(r.discount_rate) if r.discount_rate is not None else '—'} / "
+                         f"{r.life_years if r.life_years else '—'}")
+            rows.append([str(r.rank) if r.rank else "—", name, L.get(f"pl_{r.status}", r.status)
+                         + (f" ({r.status_date})" if r.status_date else ""),
+                         money(r.investment_wan), money(r.annual_net_wan),
+                         fmt_num(r.payback_years) if r.payback_years is not None else L["f_not_computed"],
+                         money(r.npv_wan), fmt_num(r.npv_ratio) if r.npv_ratio is not None else L["f_not_computed"],
+                         pct(r.irr), rate_life])
+            co2 = "—"
+            if r.co2_t_per_year is not None:
+                unverified = any(s.factor is not None and not s.factor.verified for s in r.savings)
+                co2 = fmt_num(r.co2_t_per_year) + (f" [{L['b_unverified']}]" if unverified else "")
+                if r.co2_incomplete:
+                    co2 += f" ({L['f_co2_partial']})"
+            for s_ in r.savings:
+                if s_.factor is not None:
+                    factors[s_.factor.id] = self.threshold_line(s_.factor)
+            cases = {c.label: c for c in r.sensitivity}
+            npvs = [c.npv_wan for c in cases.values() if c.npv_wan is not None]
+            irrs = [c.irr for c in cases.values() if c.irr is not None]
+            sens.append([name,
+                         f"{fmt_num(min(npvs))} … {fmt_num(max(npvs))}" if npvs else L["f_not_computed"],
+                         f"{pct(min(irrs))} … {pct(max(irrs))}" if irrs else L["f_not_computed"],
+                         "; ".join(f"{self.carrier(s_.carrier)} {fmt_num(s_.amount, s_.unit)}" for s_ in r.savings) or "—",
+                         co2])
+            msgs = [self.t(f) for f in r.flags]
+            if r.missing:
+                msgs.append(L["f_missing"] + (": " if en else "：") + "; ".join(
+                    L.get(f"fig_{m}", m) for m in r.missing))
+            if msgs:
+                notes.append({"plan": name, "text": "; ".join(msgs)})
+        collect = []
+        for c in self.a.to_collect:
+            info = self.kb.measures.get(c.measure_id)
+            typical = [self.effect_line(e) for e in info.measure.effects] if info else []
+            collect.append({"name": self.t(c.name), "figures": "; ".join(L.get(f"fig_{x}", x) for x in c.figures),
+                            "typical": typical})
+        return {"any": bool(rows), "rows": rows, "sensitivity": sens, "notes": notes,
+                "factors": list(factors.values()), "collect": collect,
+                "head": [L[k] for k in ("f_rank", "f_plan", "f_status", "f_investment", "f_net", "f_payback", "f_npv",
+                                        "f_npvr", "f_irr", "f_rate_life")],
+                "sens_head": [L["f_plan"], L["f_npv"], L["f_irr"], L["f_savings"], L["f_co2"]]}
 
     def threshold_line(self, t: ThresholdUse) -> dict:
         return {"id": t.id, "value": fmt_num(t.value, t.unit), "source": t.source, "effective": t.effective or "",
@@ -452,7 +535,7 @@ class Ctx:
                      "kb_mismatch": self.L["a_kb_mismatch"].format(v=self.kb.version)
                      if self.kb.version != a.knowledge_version else ""},
             "overview": self.overview(), "audit": self.audit(), "benchmarks": self.benchmarks(),
-            "measures": self.measures(), "verify": self.to_verify(), "policy": self.policy(), "facts": self.facts(),
+            "measures": self.measures(), "feasibility": self.feasibility(), "verify": self.to_verify(), "policy": self.policy(), "facts": self.facts(),
         }
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
-from cpadvisor.models.results import BenchmarkGap, Text
+from cpadvisor.economics.co2 import mix_intensity
+from cpadvisor.models.results import BenchmarkGap, Text, ThresholdUse
 from cpadvisor.rules.facts import energy_grade, has_quota, product_levels, vs_benchmark
 from cpadvisor.rules.resolve import threshold_use
 
@@ -13,6 +14,9 @@ LEVEL_ORDER = ("quota_1", "benchmark", "quota_2", "baseline", "quota_3")
 def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> list[BenchmarkGap]:
     """Unit energy use of each keyed product against its sourced levels, with the saving potential."""
     out: list[BenchmarkGap] = []
+    # CO2 of a saving in tce: at the average intensity of the plant's declared energy mix, where every fuel
+    # has a sourced factor (an approximation the report names); otherwise not quantified.
+    intensity, used, _ = mix_intensity(kb.thresholds, list(getattr(profile, "energy", ())))
     for pr in getattr(profile, "products", ()):
         if not pr.key:
             continue
@@ -60,12 +64,14 @@ def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> l
         elif gap is not None:
             missing.append(f"saving in {unit} not converted to tce")
         co2 = co2_factor = None
-        factor_id = next((tid for tid, t in kb.thresholds.items() if t.level == "factor" and t.unit == "tCO2/tce"), None)
-        if saving is not None and factor_id:
-            co2_factor = threshold_use(kb, factor_id)
-            co2 = round(saving * co2_factor.value, 3)
-        elif saving is not None:
-            missing.append("CO2 emission factor (tCO2/tce) with a source")
+        if saving is not None:
+            if intensity is not None:
+                co2_factor = ThresholdUse(id="energy_mix", value=float(round(intensity, 4)), unit="tCO2/tce",
+                                          source="; ".join(f"{u.id} = {u.value} {u.unit}" for u in used),
+                                          verified=all(u.verified for u in used))
+                co2 = round(saving * co2_factor.value, 3)
+            else:
+                missing.append("CO2 emission factor (tCO2/tce) with a source")
         out.append(BenchmarkGap(product=pr.name, product_key=pr.key, indicator=pk.zh, unit=unit, value=v,
                                 annual_output=pr.annual_output, output_unit=pr.output_unit or pk.output_unit,
                                 levels=levels, rating=Text(zh="，".join(parts_zh) or "待核实",

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import Column, DateTime, String, Text, event, func, or_, select
+from sqlalchemy import Column, DateTime, String, Text, event, func, inspect, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, SQLModel, create_engine
@@ -60,6 +60,7 @@ class AssessmentRecord(SQLModel, table=True):
     n_to_verify: int = 0
     saving_tce: Optional[float] = None
     total_energy_tce: Optional[float] = None
+    plans: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON: plan status and savings
     profile_json: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
     result_json: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
@@ -71,6 +72,10 @@ class AssessmentRecord(SQLModel, table=True):
         data = json.loads(self.result_json)
         data["profile"] = json.loads(self.profile_json or "{}")
         return Assessment.model_validate(data)
+
+    def plan_states(self) -> dict[str, dict]:
+        """plan id -> {measure, status, date, tce, mwh, tco2, wan} as stored with this assessment."""
+        return {p["id"]: p for p in json.loads(self.plans or "[]")}
 
     def statuses(self) -> dict[str, str]:
         """measure id -> finding status (measures without a finding are not applicable)."""
@@ -115,6 +120,20 @@ def _redact(url: str) -> str:
         return url
 
 
+def plans_column(a: Assessment) -> Optional[str]:
+    """The plans' status and yearly savings (tce, MWh, tCO2, 万元) as compact JSON, for history and summary."""
+    from cpadvisor.economics.units import UNITS, convert
+    if not a.plans:
+        return None
+    rows = []
+    for r in a.plans:
+        tce = sum(float(convert(s.amount, s.unit, "tce")) for s in r.savings if UNITS.get(s.unit, ("",))[0] == "energy_ce")
+        mwh = sum(float(convert(s.amount, s.unit, "MWh")) for s in r.savings if UNITS.get(s.unit, ("",))[0] == "electricity")
+        rows.append({"id": r.plan_id, "measure": r.measure_id, "status": r.status, "date": r.status_date,
+                     "tce": round(tce, 3), "mwh": round(mwh, 3), "tco2": r.co2_t_per_year, "wan": r.annual_net_wan})
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
 def record_of(a: Assessment, **extra: Any) -> dict:
     """Column values of a stored assessment (``extra``: source_file, content_hash, run_key ...)."""
     profile_json = json.dumps(a.profile, ensure_ascii=False, separators=(",", ":"))
@@ -125,7 +144,7 @@ def record_of(a: Assessment, **extra: Any) -> dict:
         engine_version=a.engine_version, audit_type=a.audit_type(),
         recommended=" ".join(f.measure_id for f in a.recommended), n_recommended=len(a.recommended),
         n_to_verify=len(a.to_verify), saving_tce=round(sum(savings), 3) if savings else None,
-        total_energy_tce=a.profile.get("total_energy_tce"), profile_json=profile_json,
+        total_energy_tce=a.profile.get("total_energy_tce"), profile_json=profile_json, plans=plans_column(a),
         result_json=a.model_dump_json(exclude={"profile"}), created_at=a.assessed_at), **extra}
 
 
@@ -158,6 +177,11 @@ class Store:
                 if self.engine.dialect.name == "postgresql":
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727401)")  # released at commit
                 SQLModel.metadata.create_all(conn, tables=[TABLE])
+                have = {c["name"] for c in inspect(conn).get_columns(TABLE.name)}
+                for col in TABLE.columns:  # a store made by an older version gains the new columns
+                    if col.name not in have and col.nullable:
+                        conn.exec_driver_sql(f'ALTER TABLE {TABLE.name} ADD COLUMN {col.name} '
+                                             f'{col.type.compile(dialect=self.engine.dialect)}')
         except SQLAlchemyError as exc:
             raise InputError(f"cannot open database {_redact(self.url)} / 无法连接数据库: {_first_line(exc)}",
                              field="--db") from None
@@ -276,4 +300,12 @@ def changes(old: AssessmentRecord, new: AssessmentRecord) -> dict[str, Any]:
         "knowledge": (old.knowledge_version, new.knowledge_version)
         if old.knowledge_version != new.knowledge_version else None,
         "profile_changed": old.profile_hash != new.profile_hash,
+        "plans": plan_changes(old, new),
     }
+
+
+def plan_changes(old: AssessmentRecord, new: AssessmentRecord) -> list[dict]:
+    """Plans new since ``old`` or whose status moved (e.g. proposed -> implemented)."""
+    a, b = old.plan_states(), new.plan_states()
+    return [{"id": pid, "measure": p["measure"], "from": a.get(pid, {}).get("status"), "to": p["status"],
+             "date": p.get("date")} for pid, p in b.items() if a.get(pid, {}).get("status") != p["status"]]

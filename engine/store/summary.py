@@ -4,6 +4,8 @@ The latest successful assessment of each enterprise counts (credit code, else na
 """
 from __future__ import annotations
 
+import json
+
 from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
@@ -58,7 +60,7 @@ def summarize(store: Store, region: Optional[str] = None, knowledge: Optional[Pa
     """Counts, top measures, saving potential and the policy targets, as plain JSON-able data."""
     city = region_of(region)
     cols = ("id", "enterprise", "credit_code", "city", "profile_kind", "audit_type", "recommended", "saving_tce",
-            "total_energy_tce", "knowledge_version", "created_at")
+            "total_energy_tce", "knowledge_version", "created_at", "plans")
     where = [TABLE.c.status == OK, TABLE.c.profile_kind == "enterprise"]
     if city:
         where.append(TABLE.c.city == city)
@@ -99,7 +101,7 @@ def summarize(store: Store, region: Optional[str] = None, knowledge: Optional[Pa
             }
         targets.append(item)
     return {
-        "region": city, "enterprises": n,
+        "region": city, "enterprises": n, "plans": plan_summary(rows),
         "mandatory_audit": audit.get("mandatory", 0), "voluntary_audit": audit.get("voluntary", 0),
         "knowledge_versions": sorted({r.knowledge_version for r in rows}),
         "top_measures": top,
@@ -107,6 +109,19 @@ def summarize(store: Store, region: Optional[str] = None, knowledge: Optional[Pa
         "invalid_profiles": _invalid_latest(store),
         "targets": targets,
     }
+
+
+def plan_summary(rows: list) -> dict[str, Any]:
+    """Plans of the latest assessment of each enterprise: counts by status, the implementation rate
+    (implemented / plans not rejected) and the yearly savings of the implemented ones."""
+    plans = [p for r in rows for p in json.loads(getattr(r, "plans", None) or "[]")]
+    by = Counter(p["status"] for p in plans)
+    live = len(plans) - by.get("rejected", 0)
+    done = [p for p in plans if p["status"] == "implemented"]
+    return {"total": len(plans), "by_status": dict(by), "not_rejected": live,
+            "implementation_rate_pct": round(100.0 * len(done) / live, 1) if live else None,
+            "enterprises_with_plans": sum(1 for r in rows if getattr(r, "plans", None)),
+            "realised": {k: round(sum(p.get(k) or 0 for p in done), 3) for k in ("tce", "mwh", "tco2", "wan")}}
 
 
 def _invalid_latest(store: Store) -> int:
