@@ -17,17 +17,18 @@ from pathlib import Path
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 OUT = Path(__file__).resolve().parent.parent / "engine" / "report" / "templates" / "report.docx"
-CJK_FONT, CJK_HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
+CJK_FONT, CJK_HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Arial"  # Arial: Word has it, LibreOffice maps it to Liberation Sans
 RED, GREY, BLACK = RGBColor(0xB0, 0x00, 0x20), RGBColor(0x55, 0x55, 0x55), RGBColor(0, 0, 0)
 TEXT_WIDTH = 16.0  # cm: A4 (21 cm) minus 2.5 cm margins
 STRONG, WARNING, NOTE = "CP Strong", "CP Warning", "CP Note"  # character styles the template uses
 MEASURE_TITLE, TABLE_TITLE, CELL = "CP Measure Title", "CP Table Title", "CP Table Text"  # paragraph styles added
+PLACEHOLDER, COVER_NAME = "CP Placeholder", "CP Cover Name"  # what only the audit team can write: marked so it cannot be missed
 
 
 # ------------------------------------------------------------------ styles
@@ -70,6 +71,7 @@ def setup_styles(doc) -> None:
         set_fonts(styles[name], CJK_HEADING_FONT, size)
         styles[name].font.bold = True
         styles[name].paragraph_format.keep_with_next = True
+    styles["Heading 1"].paragraph_format.page_break_before = True  # each chapter on a new page, as audit reports do
     title = styles["Title"]
     title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.paragraph_format.space_after = Pt(12)
@@ -84,12 +86,25 @@ def setup_styles(doc) -> None:
         st.font.bold, st.font.italic = bold, italic
         if color is not None:
             st.font.color.rgb = color
+    cover = styles.add_style(COVER_NAME, WD_STYLE_TYPE.PARAGRAPH)
+    cover.base_style = styles["Normal"]
+    cover.font.size, cover.font.bold = Pt(16), True
+    cover.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for name in (MEASURE_TITLE, TABLE_TITLE):
         mt = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         mt.base_style = styles["Normal"]
         mt.font.bold = True
         mt.paragraph_format.keep_with_next = True
         mt.paragraph_format.space_before = Pt(6)
+    ph = styles.add_style(PLACEHOLDER, WD_STYLE_TYPE.PARAGRAPH)
+    ph.base_style = styles["Normal"]
+    ph.font.italic = True
+    ph.font.color.rgb = RGBColor(0x0B, 0x5D, 0x7A)
+    shd = OxmlElement("w:shd")  # shading, not a border: LibreOffice drops keep-with-next before a bordered paragraph
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), "E8F1F5")
+    ph.element.get_or_add_pPr().append(shd)
     cell = styles.add_style(CELL, WD_STYLE_TYPE.PARAGRAPH)
     cell.base_style = styles["Normal"]
     cell.font.size = Pt(10)
@@ -133,6 +148,31 @@ class Builder:
     def tag(self, statement: str) -> None:
         """A paragraph-level Jinja2 statement: the whole paragraph is replaced by the tag."""
         self.p("{%p " + statement + " %}")
+
+    def page_break(self) -> None:
+        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def _field_chars(self, para, *parts) -> None:
+        run = para.add_run()
+        for kind, text in parts:
+            if kind:
+                el = OxmlElement("w:fldChar")
+                el.set(qn("w:fldCharType"), kind)
+            else:
+                el = OxmlElement("w:instrText")
+                el.set(qn("xml:space"), "preserve")
+                el.text = text
+            run._r.append(el)
+
+    def toc(self) -> None:
+        """A table-of-contents field (headings 1-2) whose shown result is the chapter list, so the contents read
+        right before the field is updated (Word updates it on opening: settings updateFields)."""
+        self._field_chars(self.p(), ("begin", None), (None, 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None))
+        self.tag("for ch in chapters")
+        self.p("{{ ch.title }}")
+        self.tag("endfor")
+        self.p("{{ L.s_appendix }}")
+        self._field_chars(self.p(), ("end", None))
 
     def h(self, text: str, level: int) -> None:
         self.doc.add_heading(text, level)
@@ -195,7 +235,7 @@ class Builder:
     def measure(self, number: str, full: bool = True) -> None:
         """One measure ``m``: its numbered name, then a field/value table."""
         self.p(number + "{{ m.name }}", style=MEASURE_TITLE)
-        rows: list = [["{{ L.m_id }}", "{{ m.id }}"], ["{{ L.m_clause }}", "{{ m.clause }}"]]
+        rows: list = [["{{ L.m_clause }}", "{{ m.clause }}"]]
         for cond, label, value in (('m.status_key != "applies"', "p_status", "{{ m.status }}"),
                                    ("m.verdict", "p_verdict", "{{ m.verdict }}"),
                                    ("m.priority", "m_priority", "{{ m.priority }}")):
@@ -203,10 +243,10 @@ class Builder:
         rows.append(["{{ L.m_units }}", '{{ m.units | join(", ") if m.units else L.m_enterprise_wide }}'])
         rows += [("tr", "if m.reason"), ["{{ L.m_reason }}", "{{ m.reason }}"], ("tr", "endif")]
         rows += [("tr", "for e in m.evidence"),
-                 ["{{ L.m_evidence }}", "{{ e.label }} = {{ e.value }}  ({{ L.m_condition }}: {{ e.cond }})"],
+                 ["{{ L.m_evidence }}", "{{ e.label }} = {{ e.value }}"],
                  ("tr", "endfor")]
         rows += [("tr", "for t in m.thresholds"),
-                 ["{{ L.m_thresholds }}", [("{{ t.value }}, {{ t.source }}", None),
+                 ["{{ L.m_thresholds }}", [("{{ t.value }}, {{ t.cite }}", None),
                                            ('{{ "" if t.verified else " [" ~ L.b_unverified ~ "]" }}', WARNING)]],
                  ("tr", "endfor")]
         rows += [("tr", "if m.missing"), ["{{ L.v_missing }}", '{{ m.missing | join("; ") }}'], ("tr", "endif")]
@@ -230,14 +270,31 @@ def header_row(row) -> None:
 
 
 def content(b: Builder) -> None:
-    b.p("{{ L.title }}", style="Title")
-    b.p("{{ meta.name }}", char=STRONG).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    # cover page: the report, the client, the consultant and the date; then the table of contents
+    for _ in range(4):
+        b.p()
+    b.p("{{ meta.title }}", style="Title")
+    b.p("{{ meta.name }}", style=COVER_NAME)
     b.p("{{ L.subtitle }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
-    b.p("{{ L.a_assessed_at }}: {{ meta.date }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for _ in range(6):
+        b.p()
+    for label, value in (("a_client", "name"), ("a_consultant", "consultant"), ("a_report_date", "date")):
+        b.p([("{{ L." + label + " }}: ", STRONG), ("{{ meta." + value + " }}", None)]).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    b.tag("if show_workings")  # the working copy says it was generated; the client version (--no-workings) does not
     b.p("{{ L.draft_note }}", char=NOTE)
-
-    # 1. overview
-    b.h('{{ L.s_overview_park if meta.kind == "park" else L.s_overview }}', 1)
+    b.tag("endif")
+    b.page_break()
+    b.p("{{ L.toc }}", style=TABLE_TITLE)
+    b.toc()
+    b.page_break()
+    # chapters: a 清洁生产审核报告's seven, or the short recommendation report (the context decides)
+    b.tag("for ch in chapters")
+    b.h("{{ ch.title }}", 1)
+    b.tag("for s in ch.sections")
+    b.tag("if s.title")
+    b.h("{{ s.title }}", 2)
+    b.tag("endif")
+    b.tag('if s.block == "overview"')
     b.table(["{{ L.a_field }}", "{{ L.a_value }}"],
             [("tr", "for r in overview.rows"), ["{{ r[0] }}", "{{ r[1] }}"], ("tr", "endfor")], [4, 12])
     b.tag("for t in overview.tables")
@@ -245,8 +302,7 @@ def content(b: Builder) -> None:
     b.dynamic_table("t.head", "t.rows")
     b.tag("endfor")
 
-    # 2. type of audit
-    b.h("{{ L.s_audit_type }}", 1)
+    b.tag('elif s.block == "audit_type"')
     b.p("{{ L.audit_conclusion }}: {{ audit.conclusion }}", char=STRONG)
     b.tag("if audit.conflicts")
     b.p("⚠ {{ L.audit_conflicts }}", char=STRONG)
@@ -267,46 +323,54 @@ def content(b: Builder) -> None:
     b.tag("endif")
     b.tag("endfor")
 
-    # 3. benchmarking
-    b.h("{{ L.s_benchmark }}", 1)
+    b.tag('elif s.block == "benchmark"')
     b.tag('if not benchmarks["items"]')
     b.p("{{ L.b_none }}")
     b.tag("endif")
     b.tag('for x in benchmarks["items"]')
-    b.h("{{ x.product }} ({{ x.indicator }})", 2)
-    for label, value in (("L.b_value", "value"), ("L.c_output", "output"), ("L.b_rating", "rating"),
-                         ("x.gap_label", "gap"), ("L.b_saving", "saving")):
+    b.h("{{ x.product }} ({{ x.indicator }})", 3)
+    for label, value in (("L.b_value", "value"), ("L.c_output", "output"), ("L.b_rating", "rating")):
         b.bullet("{{ " + label + " }}", "{{ x." + value + " }}")
-    b.tag("if x.formula")
-    b.p("{{ x.formula }}", char=NOTE)
-    b.tag("endif")
     b.bullet("{{ L.b_co2 }}", "{{ x.co2 }}")
     b.tag("if x.missing")
     b.bullet("{{ L.b_missing }}", '{{ x.missing | join("; ") }}')
     b.tag("endif")
     b.table(["{{ L.b_level }}", "{{ L.b_level_value }}", "{{ L.b_source }}", "{{ L.b_effective }}", "{{ L.b_verified }}"],
             [("tr", "for lv in x.levels"),
-             ["{{ lv.label }}", "{{ lv.value }}", "{{ lv.source }}", '{{ lv.effective or "—" }}',
+             ["{{ lv.label }}", "{{ lv.value }}", "{{ lv.cite }}", '{{ lv.effective or "—" }}',
               [('{{ lv.verified_label if lv.verified else "" }}', None),
-               ('{{ "" if lv.verified else lv.verified_label }}', WARNING)]],
-             ("tr", "endfor")], [3, 2.4, 6.6, 2, 2])
+               ('{{ "" if lv.verified else lv.verified_label }}{{ " " ~ lv.quality_label if lv.quality_label else "" }}',
+                WARNING)]],
+             ("tr", "endfor")], [3.4, 2.4, 6.0, 2.1, 2.1])
+    b.tag("if x.targets")
+    b.p("{{ L.b_targets }}", char=STRONG)
+    b.table(["{{ L.b_role }}", "{{ L.b_level }}", "{{ L.b_level_value }}", "{{ L.b_target_gap }}",
+             "{{ L.b_target_saving }}", "{{ L.b_note }}"],
+            [("tr", "for r in x.targets"),
+             ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}"], ("tr", "endfor")],
+            [1.8, 3.4, 2.3, 2.3, 2.8, 3.4])
+    b.p("{{ L.b_saving_formula }}.", char=NOTE)
+    b.tag("endif")
+    b.tag("for n in x.notes")
+    b.p("{{ n }}", char=NOTE)
     b.tag("endfor")
-    b.tag("if benchmarks.total_saving")
-    b.p("{{ L.b_summary }}: {{ benchmarks.total_saving }}", char=STRONG)
+    b.tag("endfor")
+    b.tag("if benchmarks.totals")
+    b.p("{{ L.b_summary }}:", char=STRONG)
+    b.tag("for t in benchmarks.totals")
+    b.p("{{ t }}", style="List Bullet")
+    b.tag("endfor")
     b.tag("endif")
     b.tag("if benchmarks.any_unverified")
     b.p("{{ L.b_unverified_note }}", char=WARNING)
     b.tag("endif")
 
-    # 4. options: no/low cost, then medium/high cost, each by category, numbered across categories
-    b.h("{{ L.s_measures }}", 1)
-    b.tag("if not measures.count")
+    b.tag('elif s.block == "measures"')
+    b.tag('if not measures.count and s.key == "low"')
     b.p("{{ L.m_none }}")
     b.tag("endif")
-    b.tag('for key, title, n in (("low", L.s_low_cost, measures.n_low), ("high", L.s_high_cost, measures.n_high))')
-    b.h("{{ title }} ({{ L.m_count.format(n=n) }})", 2)
     b.tag("set ns = namespace(i=0)")
-    b.tag("for g in measures[key]")
+    b.tag("for g in measures[s.key]")
     b.h("{{ g.category }}", 3)
     b.tag('for m in g["items"]')
     b.measure("{% set ns.i = ns.i + 1 %}{{ ns.i }}. ")
@@ -314,10 +378,7 @@ def content(b: Builder) -> None:
     b.tag("else")
     b.p("{{ L.none }}")
     b.tag("endfor")
-    b.tag("endfor")
-
-    # 4.3 feasibility of the plans, 4.4 figures to collect
-    b.h("{{ L.s_feasibility }}", 2)
+    b.tag('elif s.block == "feasibility"')
     b.tag("if feasibility.any")
     b.p("{{ L.f_intro }}")
     b.table(["{{ L.f_rank }}", "{{ L.f_plan }}", "{{ L.f_investment }}", "{{ L.f_net }}", "{{ L.f_payback }}",
@@ -325,7 +386,7 @@ def content(b: Builder) -> None:
             [("tr", "for r in feasibility.rows"),
              ["{{ r[0] }}", "{{ r[1] }} ({{ r[2] }}; {{ L.f_rate_life }} {{ r[9] }})", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}", "{{ r[6] }}",
               "{{ r[7] }}", "{{ r[8] }}"], ("tr", "endfor")], [1.1, 3.9, 1.8, 1.9, 1.8, 2.0, 1.6, 1.9])
-    b.h("{{ L.f_sensitivity }}", 3)
+    b.p("{{ L.f_sensitivity }}", style=TABLE_TITLE)
     b.table(["{{ L.f_plan }}", "{{ L.f_npv }}", "{{ L.f_irr }}", "{{ L.f_savings }}", "{{ L.f_co2 }}"],
             [("tr", "for r in feasibility.sensitivity"),
              ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"], ("tr", "endfor")],
@@ -336,14 +397,14 @@ def content(b: Builder) -> None:
     b.tag("if feasibility.factors")
     b.p("{{ L.f_factors }}:", char=STRONG)
     b.tag("for t in feasibility.factors")
-    b.p([("{{ t.id }} = {{ t.value }}, {{ t.source }}", None),
+    b.p([("{{ t.cite }}: {{ t.value }}", None),
          ('{{ "" if t.verified else " [" ~ L.b_unverified ~ "]" }}', WARNING)], style="List Bullet")
     b.tag("endfor")
     b.tag("endif")
     b.tag("else")
     b.p("{{ L.f_none }}")
     b.tag("endif")
-    b.h("{{ L.s_to_collect }}", 2)
+    b.tag('elif s.block == "to_collect"')
     b.tag("if feasibility.collect")
     b.p("{{ L.c_intro }}")
     b.tag("for c in feasibility.collect")
@@ -359,9 +420,7 @@ def content(b: Builder) -> None:
     b.p("{{ L.c_none }}")
     b.tag("endif")
 
-    # 5. to verify
-    b.h("{{ L.s_to_verify }}", 1)
-    b.h("{{ L.s_collect }}", 2)
+    b.tag('elif s.block == "collect"')
     b.tag("if verify.collect")
     b.table(["{{ L.v_fact }}", "{{ L.v_where }}", "{{ L.v_for_measures }}"],
             [("tr", "for r in verify.collect"), ["{{ r.fact }}", "{{ r.where }}", '{{ r["for"] | join("; ") }}'],
@@ -369,16 +428,14 @@ def content(b: Builder) -> None:
     b.tag("else")
     b.p("{{ L.v_none }}")
     b.tag("endif")
-    b.h("{{ L.s_verify_measures }}", 2)
+    b.tag('elif s.block == "verify_measures"')
     b.tag('for m in verify["items"]')
     b.measure("{{ loop.index }}. ", full=False)
     b.tag("else")
     b.p("{{ L.v_none }}")
     b.tag("endfor")
 
-    # 6. policy
-    b.h("{{ L.s_policy }}", 1)
-    b.h("{{ L.s_clauses }}", 2)
+    b.tag('elif s.block == "clauses"')
     b.tag("if policy.clauses")
     b.table(["{{ L.p_clause }}", "{{ L.p_measure }}"],
             [("tr", "for c in policy.clauses"), ["{{ c.clause }}", '{{ c.measures | join("; ") }}'],
@@ -386,13 +443,26 @@ def content(b: Builder) -> None:
     b.tag("else")
     b.p("{{ L.p_none }}")
     b.tag("endif")
-    b.tag("for title, items in ((L.s_incentives, policy.incentives), (L.s_consequences, policy.consequences), "
-          "(L.s_other_policy, policy.other))")
-    b.h("{{ title }}", 2)
-    b.tag("for m in items")
+    b.tag('elif s.block == "policy_items"')
+    b.tag("for m in policy[s.key]")
     b.measure("{{ loop.index }}. ")
     b.tag("else")
     b.p("{{ L.p_none }}")
+    b.tag("endfor")
+    b.tag('elif s.block == "targets"')
+    b.tag("for t in targets")
+    b.p("{{ t }}", style="List Bullet")
+    b.tag("endfor")
+    b.tag('elif s.block == "plans_done"')
+    b.tag("for r in implemented")
+    b.p("{{ r }}", style="List Bullet")
+    b.tag("else")
+    b.p("{{ L.impl_none }}")
+    b.tag("endfor")
+    b.tag("endif")
+    b.tag("if s.placeholder")
+    b.p("{{ s.placeholder }}", style=PLACEHOLDER)
+    b.tag("endif")
     b.tag("endfor")
     b.tag("endfor")
 
@@ -408,6 +478,19 @@ def content(b: Builder) -> None:
     b.tag("if meta.kb_mismatch")
     b.p("{{ meta.kb_mismatch }}", char=WARNING)
     b.tag("endif")
+    b.tag("if show_workings")
+    b.h("{{ L.s_workings }}", 2)
+    b.p("{{ L.w_intro }}", char=NOTE)
+    b.tag("for w in workings")
+    b.p([("{{ w.name }}", STRONG), ('  {{ w.id }}{{ " · " ~ w.status if w.status else "" }} · {{ L.w_rule }}: {{ w.rule }}', None)])
+    b.tag("for c in w.conditions")
+    b.p("{{ L.w_conditions }}: {{ c }}", style="List Bullet")
+    b.tag("endfor")
+    b.tag("for t in w.thresholds")
+    b.p("{{ L.w_numbers }}: {{ t }}", style="List Bullet")
+    b.tag("endfor")
+    b.tag("endfor")
+    b.tag("endif")
 
 
 def make(out: Path = OUT) -> Path:
@@ -422,6 +505,10 @@ def make(out: Path = OUT) -> Path:
     for rid, rel in list(pkg.rels.items()):  # python-docx's default template ships a thumbnail of itself
         if rel.reltype.endswith("/thumbnail"):
             pkg.rels.pop(rid)
+    settings = doc.settings.element  # Word asks to update the fields (the table of contents) on opening
+    upd = OxmlElement("w:updateFields")
+    upd.set(qn("w:val"), "true")
+    settings.append(upd)
     cp = doc.core_properties
     cp.author, cp.title, cp.comments = "cpadvisor", "", "Template of the cpadvisor report (docxtpl / Jinja2 tags)"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -191,13 +191,13 @@ def test_report_without_plans_lists_figures_to_collect(kb):
     high = {f.measure_id for f in a.recommended if f.cost == "medium_high" and f.kind == "measure"}
     assert high and {c.measure_id for c in a.to_collect} == high
     md = render_report(a, "md", "zh", kb=kb)
-    assert "（四）中/高费方案需收集的数据" in md and "总投资（万元）" in md
+    assert "（二）中/高费方案需收集的数据" in md and "总投资（万元）" in md  # 五、方案的确定 in an audit report
     sinter = next(c for c in a.to_collect if c.measure_id == "steel.sinter_flue_gas_recirculation")
     assert sinter.typical and sinter.typical[0].value == 2.5  # a sourced typical figure is shown, for orientation
     assert "石横特钢" in md and "无有出处的典型数据" in md  # and where none is sourced, the report says so
     doc = Document(io.BytesIO(render_report(a, "docx", "en", kb=kb)))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "4.4 Figures to collect" in text and "no sourced typical figure" in text
+    assert "5.2 Figures to collect" in text and "no sourced typical figure" in text
 
 
 # ------------------------------------------------------------ knowledge

@@ -11,8 +11,11 @@ from markupsafe import escape
 from typer.testing import CliRunner
 
 from cpadvisor import render_report
+from cpadvisor.report import build_context
+from cpadvisor.report.translate import clause_en
 from cpadvisor.cli.app import app
 from cpadvisor.models.results import ThresholdUse
+from cpadvisor.report.context import short_source
 from cpadvisor.report import TEMPLATES, md_escape
 from cpadvisor.report.labels import LABELS, labels
 from cpadvisor.advisor import assess
@@ -51,19 +54,29 @@ def test_three_formats_render_with_each_recommended_measure(path, lang, kb, asse
     assert isinstance(md, str) and isinstance(html, str) and isinstance(docx, bytes)
     assert docx[:2] == b"PK"
     L = labels(lang)
-    for key in ("s_audit_type", "s_benchmark", "s_measures", "s_to_verify", "s_policy", "s_appendix"):
-        assert L[key] in md and L[key] in html
+    chapters = build_context(a, lang, kb)["chapters"]
+    assert len(chapters) == (7 if a.profile_kind == "enterprise" and (a.audit_type() or (
+        a.finding("policy.simplified_audit") and a.finding("policy.simplified_audit").status == "applies")) else 6)
+    for ch in chapters:
+        for title in [ch["title"]] + [s["title"] for s in ch["sections"] if s["title"]]:
+            assert md_escape(title) in md and str(escape(title)) in html, title
+    assert L["s_appendix"] in md and L["s_appendix"] in html
     paras, tables = docx_text(docx)
     for f in a.recommended:
         name = f.name.get(lang)
-        assert md_escape(name) in md and md_escape(f.clause) in md, f.measure_id
+        clause = clause_en(f.clause) if lang == "en" else f.clause
+        assert md_escape(name) in md and md_escape(clause) in md, f.measure_id
         if f.measure_id in POLICY_SECTIONS:
             assert any(name in p for p in paras), f.measure_id
             continue
-        # Word: "n. name" heading line, then a table holding its id and its clause
+        # Word: "n. name" heading line, then a table holding its clause; its id only in the working papers
         assert any(p.endswith(f". {name}") for p in paras), f.measure_id
-        assert any(any(r == ["编号" if lang == "zh" else "ID", f.measure_id] for r in t)
-                   and any(r[1] == f.clause for r in t) for t in tables), f.measure_id
+        assert any(any(r[1] == clause for r in t) for t in tables), f.measure_id
+        own = [t for t in tables if any(r[1] == clause for r in t) and any(name in c for r in t for c in r)
+               or any(r[1] == clause for r in t) and len(t[0]) == 2]
+        assert not any(f.measure_id in c for t in own for r in t for c in r), f.measure_id
+        work = paras.index(L["s_workings"])
+        assert any(f.measure_id in p for p in paras[work:]), f.measure_id
     assert a.knowledge_version in " ".join(paras) and a.engine_version in " ".join(paras)
 
 
@@ -75,7 +88,7 @@ def test_word_file_reads_back_steel_example(kb, assessments):
     assert len(rec) >= 5
     for f in rec:
         assert f.name.zh in text and f.clause in text
-    assert "清洁生产审核建议报告" in text and "（一）无/低费方案" in text and "（二）中/高费方案" in text
+    assert "清洁生产审核报告（初稿）" in text and "（一）无/低费方案" in text and "（二）中/高费方案" in text
     doc = Document(io.BytesIO(render_report(a, "docx", "zh", kb=kb)))
     fonts = doc.styles["Normal"].element.rPr.rFonts
     assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
@@ -122,6 +135,7 @@ def test_english_report_has_chinese_only_in_cited_data(fmt, kb, assessments):
         paras, tables = docx_text(out)
         out = "\n".join(paras + [c for t in tables for r in t for c in r])
     allowed = {m.measure.clause for m in kb.measures.values()} | {t.source for t in kb.thresholds.values()}
+    allowed |= {t.cite or short_source(t.source) for t in kb.thresholds.values()}  # the source named plainly
     allowed |= {str(v) for v in (a.profile.get("city"), a.profile.get("county"), a.profile.get("park")) if v}
     for s in sorted(allowed, key=len, reverse=True):
         out = out.replace(s, "").replace(md_escape(s), "")
@@ -136,11 +150,11 @@ def test_benchmark_gap_is_quantified_and_co2_is_not_invented(kb, assessments):
     assert bf.saving_tce_per_year == pytest.approx(31 * 6_000_000 / 1000)
     assert bf.co2_t_per_year is None  # no sourced factor in the knowledge base
     md = render_report(a, "md", "zh", kb=kb)
-    assert "186,000 tce/年" in md and "31 kgce/t × 6,000,000 t = 186,000 tce/年" in md
+    assert "| 争取达到 | 标杆水平 | 361 kgce/t | 31 kgce/t | 186,000 tce/年 |" in md and "节能量 = 差距 × 年产量" in md
     assert "未量化：缺少有出处的排放因子（tCO2/tce），待核实" in md
     assert "有出处的二氧化碳排放因子（tCO2/tce，官方文件）" in md  # listed as data to collect
     assert md.count("**未核实**") >= len(bf.levels)  # Tier C levels visibly marked
-    assert "标注“未核实”的数值来自第三方转录" in md
+    assert "标注“未核实”的数值取自转载或二手来源" in md and "Tier" not in md.split("## 附录")[0]
     en = render_report(a, "md", "en", kb=kb)
     assert "not quantified: no sourced emission factor (tCO2/tce); to verify" in en and "**unverified**" in en
     sinter = next(b for b in a.benchmarks if b.product_key == "steel_sintering")
@@ -170,7 +184,7 @@ def test_to_verify_lists_what_to_collect_with_vocabulary_labels(kb, assessments)
 
 def test_measures_split_by_cost_and_grouped_by_category(kb, assessments):
     a = assessments["steel_xss.yaml"]
-    md = render_report(a, "md", "zh", kb=kb)
+    md = render_report(a, "md", "zh", kb=kb, structure="screening")
     low, high = md.index("### （一）无/低费方案"), md.index("### （二）中/高费方案")
     end = md.index("## 五、待核实事项")
     for f in a.recommended:
@@ -179,8 +193,10 @@ def test_measures_split_by_cost_and_grouped_by_category(kb, assessments):
         pos = md.index(f"**{md_escape(f.name.zh)}**")
         assert (low < pos < high) if f.cost == "low" else (high < pos < end), f.measure_id
     assert "#### 节能降碳" in md[high:end] and "#### 污染防治" in md[high:end]
-    # the reason carries the profile value it rests on
-    assert "已实施烧结烟气内循环 = 否 (判定条件: sinter\\_flue\\_gas\\_recirculation != true)" in md
+    # the reason carries the profile value it rests on; the rule's condition is in the working papers only
+    body, work = md.split("### （三）工作底稿")
+    assert "已实施烧结烟气内循环 = 否" in body and "!= true" not in body
+    assert "已实施烧结烟气内循环 = 否 (sinter\\_flue\\_gas\\_recirculation != true)" in work
 
 
 def test_audit_type_section(kb, assessments):
@@ -212,7 +228,10 @@ def test_bad_format_and_language(kb, assessments):
         render_report(a, "pdf", "zh", kb=kb)
     with pytest.raises(InputError, match="unknown language"):
         render_report(a, "md", "fr", kb=kb)
-    assert "# 清洁生产审核建议报告" in render_report(a.model_dump(mode="json"), "md", "zh", kb=kb)
+    assert "# 清洁生产审核报告（初稿）" in render_report(a.model_dump(mode="json"), "md", "zh", kb=kb)
+    assert "# 清洁生产审核建议报告" in render_report(a, "md", "zh", kb=kb, structure="screening")
+    with pytest.raises(InputError, match="unknown structure"):
+        render_report(a, "md", "zh", kb=kb, structure="essay")
 
 
 def test_cli_report_picks_format_by_extension(tmp_path):
@@ -223,12 +242,15 @@ def test_cli_report_picks_format_by_extension(tmp_path):
         res = runner.invoke(app, ["report", prof, "-o", str(out), "--lang", "en"])
         assert res.exit_code == 0, res.output
         data = out.read_bytes()
-        assert (data[:2] == b"PK") if ext == "docx" else ("Cleaner-Production Audit Recommendation Report" in
+        assert (data[:2] == b"PK") if ext == "docx" else ("Cleaner-Production Audit Report (draft)" in
                                                           data.decode("utf-8"))
     res = runner.invoke(app, ["report", prof, "-o", str(tmp_path / "r.txt")])
     assert res.exit_code == 2 and "cannot tell the format" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["report", prof])
-    assert res.exit_code == 0 and "## 四、清洁生产方案" in res.output
+    assert res.exit_code == 0 and "## 四、方案的产生和筛选" in res.output and "【待审核小组填写】" in res.output
+    res = runner.invoke(app, ["report", prof, "--structure", "screening", "--no-workings"])
+    assert res.exit_code == 0 and "## 四、清洁生产方案" in res.output and "工作底稿" not in res.output
+    assert "steel.hot_charging" not in res.output  # no measure id in the client's text
     res = runner.invoke(app, ["report", prof, "--lang", "fr"])
     assert res.exit_code == 2
 

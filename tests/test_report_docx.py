@@ -77,12 +77,14 @@ def test_template_holds_tags_only_each_in_one_run():
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_sections_in_order_with_heading_styles(lang, kb, steel):
     L = labels(lang)
-    data = render_report(steel, "docx", lang, kb=kb)
+    data = render_report(steel, "docx", lang, kb=kb, structure="screening")
     paras = paragraphs(data)
     h1 = [p.text for p in paras if p.style.name == "Heading 1"]
     assert h1 == [L[k] for k in ("s_overview", "s_audit_type", "s_benchmark", "s_measures", "s_to_verify",
                                  "s_policy", "s_appendix")]
-    assert paras[0].style.name == "Title" and paras[0].text == L["title"]
+    assert next(p for p in paras if p.style.name == "Title").text == L["title"]
+    toc = [p.text for p in paras].index(L["toc"])  # the cover, then the contents (a TOC field showing h1)
+    assert [p.text for p in paras[toc + 1:toc + 9] if p.text][:7] == h1
     h2 = [p.text for p in paras if p.style.name == "Heading 2"]
     rec = [f for f in steel.recommended if f.measure_id not in POLICY_SECTIONS]
     n_low = sum(f.cost == "low" for f in rec)
@@ -91,7 +93,7 @@ def test_sections_in_order_with_heading_styles(lang, kb, steel):
     for k in ("s_collect", "s_verify_measures", "s_clauses", "s_incentives", "s_facts", "s_versions"):
         assert L[k] in h2, k
     # each measure sits under its cost heading, numbered across categories (Heading 3)
-    texts = [p.text for p in paras]
+    texts = [p.text if p.style.name.startswith(("Heading", "CP Measure")) else "" for p in paras]
     low = texts.index(f"{L['s_low_cost']} ({L['m_count'].format(n=n_low)})")
     high = next(i for i, t in enumerate(texts) if t.startswith(L["s_high_cost"]))
     end = texts.index(L["s_to_verify"])
@@ -115,7 +117,7 @@ def test_page_styles_and_footer(kb, steel):
     assert doc.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
     assert doc.styles["Heading 1"].element.rPr.rFonts.get(qn("w:asciiTheme")) is None
     assert "PAGE" in "".join(t.text for t in sec.footer._element.iter(qn("w:instrText")))
-    assert doc.core_properties.language == "zh-CN" and doc.core_properties.title.startswith("清洁生产审核建议报告 - ")
+    assert doc.core_properties.language == "zh-CN" and doc.core_properties.title.startswith("清洁生产审核报告（初稿） - ")
     assert doc.tables and all(t.style.name == "Table Grid" for t in doc.tables)
 
 
@@ -150,7 +152,7 @@ def test_rendering_uses_the_given_template(tmp_path, kb, steel, monkeypatch):
     mine = Document(io.BytesIO(render_report(steel, "docx", "en", kb=kb, template=custom)))
     assert mine.paragraphs[0].text == f"Prepared by ACME Consulting for {steel.profile_name}"
     assert mine.styles["Heading 1"].font.size == Pt(20) != default.styles["Heading 1"].font.size
-    assert sum(p.style.name == "Heading 1" for p in mine.paragraphs) == 7  # the rest is the report as before
+    assert sum(p.style.name == "Heading 1" for p in mine.paragraphs) == 8  # 7 chapters and the appendix, as before
     monkeypatch.setenv(TEMPLATE_ENV, str(custom))
     via_env = Document(io.BytesIO(render_report(steel, "docx", "en", kb=kb)))
     assert via_env.paragraphs[0].text.startswith("Prepared by ACME Consulting")
@@ -214,3 +216,33 @@ def test_cli_template_option(tmp_path):
     assert "CUSTOM-TEMPLATE-MARK" in text and "（示例）" in text
     res = CliRunner().invoke(app, ["report", str(example), "-o", str(tmp_path / "r.html"), "--template", str(custom)])
     assert res.exit_code == 2 and "--template" in res.output
+
+
+def test_data_driven_tables_get_widths_that_fit_their_content(kb, steel):
+    """The units table: a long 'other facts' column is wide, the count column narrow (it no longer wraps
+    every few characters); the widths add up to the text width."""
+    from docx.oxml.ns import qn
+    doc = Document(io.BytesIO(render_report(steel, "docx", "zh", kb=kb)))
+    units = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["编号", "类型"])
+    head = [c.text for c in units.rows[0].cells]
+    grid = [int(g.get(qn("w:w"))) for g in units._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert len(grid) == len(head)
+    assert grid[head.index("其他情况")] > 2 * grid[head.index("数量")]
+    assert abs(sum(grid) - 9070) < len(grid) + 1
+    assert units._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+
+
+def test_cover_contents_and_chapter_breaks(kb, steel):
+    from docx.oxml.ns import qn
+    data = render_report(steel, "docx", "zh", kb=kb, consultant="湖南某咨询有限公司")
+    doc = Document(io.BytesIO(data))
+    texts = [p.text for p in doc.paragraphs]
+    assert "咨询机构: 湖南某咨询有限公司" in texts and "委托单位: " + steel.profile_name in texts
+    assert any(i.text and "TOC" in i.text for i in doc.element.body.iter(qn("w:instrText")))  # a contents field
+    assert doc.styles["Heading 1"].paragraph_format.page_break_before  # chapters start on a new page
+    assert all(doc.styles[h].paragraph_format.keep_with_next for h in ("Heading 2", "Heading 3", "CP Measure Title"))
+    assert doc.styles["Normal"].font.name == "Arial"  # a sans Latin font Word has and LibreOffice maps
+    settings = doc.settings.element
+    assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+    default = Document(io.BytesIO(render_report(steel, "docx", "zh", kb=kb)))
+    assert "咨询机构: 【咨询机构名称】" in [p.text for p in default.paragraphs]

@@ -73,6 +73,11 @@ def test_chart(kb, filled, tmp_path, suffix, magic):
         write_chart(s, tmp_path / "c.pdf")
 
 
+def test_chart_says_its_bars_are_not_like_for_like(kb, filled, tmp_path):
+    svg = write_chart(summarize(filled), tmp_path / "c.svg", lang="en").read_text(encoding="utf-8")
+    assert "not like for like" in svg and "(intensity)" in svg and "(absolute, current output)" in svg
+
+
 def test_cli_summary(monkeypatch, kb, tmp_path):
     from typer.testing import CliRunner
 

@@ -74,6 +74,13 @@ def register(app: typer.Typer) -> None:
                                                        help="Word template (.docx) for docx output, e.g. a restyled "
                                                             "copy of the default"),
                plans: Optional[Path] = plans_option(),
+               workings: bool = typer.Option(True, "--workings/--no-workings",
+                                             help="include the working papers (工作底稿: measure ids, rule conditions, "
+                                                  "the provenance of every number) as the last appendix"),
+               structure: Optional[str] = typer.Option(None, "--structure",
+                                                       help="audit (the chapters of a 清洁生产审核报告) or screening (a short "
+                                                            "recommendation report); default: audit when an audit applies"),
+               consultant: Optional[str] = typer.Option(None, "--consultant", help="consulting firm for the cover page"),
                knowledge: Optional[Path] = kb_option()):
         """Write the consultant's report (清洁生产审核建议报告): Word, HTML or Markdown, zh or en."""
         from cpadvisor.report import LANGS, render_report
@@ -103,9 +110,11 @@ def register(app: typer.Typer) -> None:
         if output is not None and output.parent and not output.parent.exists():
             raise InputError("output folder does not exist / 输出目录不存在", str(output), field="-o")
         if fmt == "pdf":
-            html_to_pdf(render_report(a, "html", lang, kb=kb), output)
+            html_to_pdf(render_report(a, "html", lang, kb=kb, workings=workings, structure=structure,
+                                      consultant=consultant), output)
         else:
-            data = render_report(a, fmt, lang, kb=kb, **({"template": template} if template else {}))
+            data = render_report(a, fmt, lang, kb=kb, workings=workings, structure=structure, consultant=consultant,
+                                 **({"template": template} if template else {}))
             if output is None:
                 sys.stdout.write(data)
                 return

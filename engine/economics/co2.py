@@ -14,7 +14,8 @@ from cpadvisor.models.results import ThresholdUse
 
 def _use(tid: str, t: Any) -> ThresholdUse:
     return ThresholdUse(id=tid, value=t.value, unit=t.unit, source=t.source,
-                        effective=t.effective.isoformat() if t.effective else None, verified=t.verified)
+                        effective=t.effective.isoformat() if t.effective else None, verified=t.verified,
+                        quality=t.quality, cite=t.cite, cite_en=t.cite_en)
 
 
 def factor_for(thresholds: dict, carrier: str, unit: str) -> Optional[tuple[str, Any, str]]:

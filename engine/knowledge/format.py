@@ -109,6 +109,9 @@ class Threshold(_Strict):
     product: Optional[Key] = None
     level: Literal["benchmark", "baseline", "quota_1", "quota_2", "quota_3", "factor", "other"]
     carrier: Optional[Key] = None  # emission factors: the fuel (a vocabulary fuel) the factor is for
+    quality: Literal["normal", "suspect", "draft"] = "normal"  # suspect/draft: shown, never a saving target
+    cite: Optional[str] = None  # the source named plainly for the client's text, e.g. "GB 21256-2025 表3"
+    cite_en: Optional[str] = None  # the same in English where no rule translates it (GB numbers are by rule)
     source: Annotated[str, StringConstraints(min_length=3)]
     effective: Optional[date] = None
     verified: bool
@@ -199,6 +202,7 @@ class Effect(_Strict):
     basis: Text
     scope: Text
     source: Optional[str] = None
+    source_en: Optional[str] = None  # the source in English (English reports), where ``source`` is Chinese
     url: Optional[str] = None
     year: Optional[int] = Field(default=None, ge=1950, le=2100)
     verified: bool = False

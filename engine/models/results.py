@@ -40,6 +40,9 @@ class ThresholdUse(BaseModel):
     source: str
     effective: Optional[str] = None
     verified: bool
+    quality: str = "normal"  # normal, suspect or draft (as the reference data mark it)
+    cite: Optional[str] = None  # the source named plainly (document and table)
+    cite_en: Optional[str] = None
 
 
 class Observed(BaseModel):
@@ -80,6 +83,20 @@ class Finding(BaseModel):
     note: Optional[Text] = None
 
 
+class TargetGap(BaseModel):
+    """The gap of a product's unit energy use to one level, and the yearly saving to reach it."""
+
+    role: Literal["must_reach", "strive_for"]  # 基准/限定值: must reach; 标杆/1级: strive for
+    level: str  # baseline, quota_3, benchmark, quota_1
+    threshold: str  # the threshold id
+    level_value: float
+    gap: Optional[float] = None  # value minus the level, 0 when already at or better
+    saving_tce_per_year: Optional[float] = None
+    co2_t_per_year: Optional[float] = None
+    used: bool = True  # False: the level is marked suspect or draft: shown, not used for a saving
+    note: Optional[Text] = None
+
+
 class BenchmarkGap(BaseModel):
     """Unit energy use of a product against sourced levels."""
 
@@ -98,6 +115,8 @@ class BenchmarkGap(BaseModel):
     co2_t_per_year: Optional[float] = None
     co2_factor: Optional[ThresholdUse] = None
     missing: list[str] = Field(default_factory=list)
+    targets: list[TargetGap] = Field(default_factory=list)  # must reach and strive for, never summed together
+    notes: list[Text] = Field(default_factory=list)  # inconsistent level sets, corrections not applied
 
 
 class Scenario(BaseModel):
@@ -158,6 +177,7 @@ class EffectUse(BaseModel):
     basis: Text
     scope: Text
     source: Optional[str] = None
+    source_en: Optional[str] = None
     url: Optional[str] = None
     year: Optional[int] = None
     verified: bool = False

@@ -58,8 +58,16 @@ def _check(fmt: str, lang: str) -> None:
 
 
 def render_report(assessment: Union[Assessment, dict], format: str = "md", lang: str = "zh",
-                  kb: Optional[Any] = None, template: Optional[Union[str, Path]] = None) -> Union[str, bytes]:
+                  kb: Optional[Any] = None, template: Optional[Union[str, Path]] = None,
+                  workings: bool = True, structure: Optional[str] = None,
+                  consultant: Optional[str] = None) -> Union[str, bytes]:
     """Render a report: 'md' and 'html' return text, 'docx' returns the bytes of a Word file.
+
+    The body speaks the client's language; the engine's workings (measure ids, rule conditions, provenance
+    of every number, versions) are in the appendix 工作底稿, left out with ``workings=False``.
+    ``structure``: "audit" (the chapters of a 清洁生产审核报告, with placeholders for the audit team) or
+    "screening" (a short recommendation report); default: audit when the enterprise has an audit type.
+    ``consultant``: the consulting firm named on the cover (default: a placeholder to fill in).
 
     ``template``: the Word template (.docx with Jinja2 tags) for 'docx'; default $CPADVISOR_DOCX_TEMPLATE,
     else templates/report.docx.
@@ -73,7 +81,10 @@ def render_report(assessment: Union[Assessment, dict], format: str = "md", lang:
     if kb is None:
         from cpadvisor.knowledge.loader import load_knowledge
         kb = load_knowledge()
-    ctx = build_context(assessment, lang, kb)
+    if structure not in (None, "audit", "screening"):
+        raise InputError(f"unknown structure '{structure}': use audit or screening / 未知报告结构", field="structure")
+    ctx = build_context(assessment, lang, kb, structure, consultant)
+    ctx["show_workings"] = workings
     if format == "docx":
         from cpadvisor.report.word import render_docx
         return render_docx(ctx, template)

@@ -5,7 +5,9 @@ from collections import OrderedDict
 from typing import Any, Optional
 
 from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.models.targets import TARGET_SOURCE, TARGETS
 from cpadvisor.models.results import Assessment, BenchmarkGap, ConditionResult, Finding, ThresholdUse
+from cpadvisor.report.translate import cite_en, clause_en, clauses_en, place_en, units_en
 from cpadvisor.report.labels import CITY_EN, FIELD_LABELS, PARK_LEVEL, PROJECT_TYPE, SIZE, VS_BENCHMARK, labels, pick
 
 AUDIT_IDS = ("policy.mandatory_audit", "policy.voluntary_audit", "policy.simplified_audit")
@@ -48,6 +50,15 @@ def fmt_num(v: Any, unit: Optional[str] = None) -> str:
     return f"{s} {unit}" if unit else s
 
 
+def short_source(source: str) -> str:
+    """The document and table of a source, without the provenance notes (those go to the working papers):
+    'GB 21256-2025 表3; Tier C transcription (uebench), official text not read' -> 'GB 21256-2025 表3'."""
+    head = source.split(";", 1)[0].strip()
+    for cut in (" (as labelled)", ", as reported", ", as quoted", " as reported", " as quoted", ". Read here only"):
+        head = head.split(cut, 1)[0]
+    return head.strip() or source
+
+
 class Ctx:
     """Builds the context for one assessment, language and knowledge base."""
 
@@ -64,7 +75,8 @@ class Ctx:
             return ""
         if isinstance(pair, tuple):
             return pick(pair, self.lang)
-        return pair.get(self.lang) if hasattr(pair, "get") else str(pair)
+        text = pair.get(self.lang) if hasattr(pair, "get") else str(pair)
+        return clauses_en(text) if self.lang == "en" else text
 
     def term(self, kind: str, name: str) -> str:
         if kind == "sectors":
@@ -134,7 +146,10 @@ class Ctx:
         rows: list[tuple[str, str]] = [(L["f_name"], p["name"])]
         if p.get("credit_code"):
             rows.append((L["f_credit_code"], p["credit_code"]))
-        loc = " ".join(x for x in (w("city", p.get("city")) if p.get("city") else "", p.get("county") or "") if x)
+        county = p.get("county") or ""
+        if county and self.lang == "en":
+            county = place_en(county)
+        loc = " ".join(x for x in (w("city", p.get("city")) if p.get("city") else "", county) if x)
         if loc:
             rows.append((L["f_location"], loc))
         if p["kind"] == "park":
@@ -241,7 +256,7 @@ class Ctx:
         """'<fact>.<field>' -> (what to collect, the object it is about)."""
         if m.startswith("verify."):
             t = self.kb.thresholds.get(m.split(".", 1)[1])
-            what = f"{t.source} = {fmt_num(t.value, t.unit)}" if t else m.split(".", 1)[1]
+            what = f"{self.cite(t)} = {fmt_num(t.value, t.unit)}" if t else m.split(".", 1)[1]
             return self.L["v_check_threshold"].format(t=what), ""
         if m.startswith("conflict."):
             fact = m.split(".", 1)[1]
@@ -272,7 +287,7 @@ class Ctx:
         if f.optional:
             name = ("Optional: " if en else "可选：") + name
         return {
-            "id": f.measure_id, "name": name, "clause": f.clause, "status": self.L[f"st_{f.status}"],
+            "id": f.measure_id, "name": name, "clause": self.clause(f.clause), "status": self.L[f"st_{f.status}"],
             "status_key": f.status, "priority": self.L.get(f"pr_{f.priority}", "") if f.priority else "",
             "units": self.units(f), "reason": reason,
             "evidence": self.evidence(f.conditions),
@@ -297,11 +312,20 @@ class Ctx:
                 out.append(self.L[f"ix_{rel}"].format(m=self.t(o.measure.name) if o else other))
         return out
 
+    def clause(self, c: str) -> str:
+        """A policy clause in the report's language (English: 'Sec. 3(2)2, steel industry')."""
+        return clause_en(c) if self.lang == "en" else c
+
+    def cite(self, t: Any) -> str:
+        """The source of a number named plainly: document and table, in the report's language."""
+        c = t.cite or short_source(t.source)
+        return cite_en(c, getattr(t, "cite_en", None)) if self.lang == "en" else c
+
     def effect_line(self, e: Any) -> dict:
         """A typical effect in words: what, how much, where it holds, the source and its mark."""
         num = (fmt_num(e.value, e.unit) if e.value is not None
                else f"{fmt_num(e.low)}–{fmt_num(e.high, e.unit)}")
-        src = (e.source or "") + (f" ({e.year})" if e.year else "")
+        src = ((e.source_en if self.lang == "en" and e.source_en else e.source) or "") + (f" ({e.year})" if e.year else "")
         text = f"{self.t(e.basis)}: {num} ({self.L['e_scope']}: {self.t(e.scope)}); {src}"
         return {"text": text, "verified": e.verified,
                 "mark": "" if e.verified else self.L["b_unverified"]}
@@ -368,6 +392,8 @@ class Ctx:
 
     def threshold_line(self, t: ThresholdUse) -> dict:
         return {"id": t.id, "value": fmt_num(t.value, t.unit), "source": t.source, "effective": t.effective or "",
+                "cite": self.cite(t),
+                "quality_label": self.L.get(f"b_quality_{t.quality}", "") if t.quality != "normal" else "",
                 "verified": t.verified, "verified_label": self.L["b_verified_yes"] if t.verified else self.L["b_unverified"]}
 
     def audit(self) -> dict:
@@ -394,13 +420,17 @@ class Ctx:
     def benchmarks(self) -> dict:
         L = self.L
         out, total, any_unverified = [], 0.0, False
+        sums: "OrderedDict[str, list]" = OrderedDict((lvl, [0.0, 0]) for lvl in ("baseline", "quota_3", "benchmark", "quota_1"))
         for b in self.a.benchmarks:
             out.append(self.benchmark(b))
             any_unverified |= any(not lv.verified for lv in b.levels) or (b.co2_factor is not None and not b.co2_factor.verified)
-            total += b.saving_tce_per_year or 0.0
-        n = sum(1 for b in self.a.benchmarks if b.saving_tce_per_year)
-        return {"items": out, "total_saving": fmt_num(round(total, 3), "tce" + L["per_year"]) if n else "",
-                "any_unverified": any_unverified}
+            for t in b.targets:
+                if t.used and t.saving_tce_per_year is not None:
+                    sums[t.level][0] += t.saving_tce_per_year
+                    sums[t.level][1] += 1
+        totals = [L["b_total_line"].format(level=L[f"lv_{lvl}"], saving=fmt_num(round(v, 3), "tce" + L["per_year"]), n=n)
+                  for lvl, (v, n) in sums.items() if n]
+        return {"items": out, "totals": totals, "total_saving": "; ".join(totals), "any_unverified": any_unverified}
 
     def benchmark(self, b: BenchmarkGap) -> dict:
         L = self.L
@@ -420,8 +450,9 @@ class Ctx:
         saving = fmt_num(b.saving_tce_per_year, "tce" + per_year) if b.saving_tce_per_year is not None else L["not_available"]
         if b.co2_t_per_year is not None and b.co2_factor is not None:
             f = b.co2_factor
+            where = L["b_energy_mix"] if f.id == "energy_mix" else self.cite(f)
             co2 = (f"{fmt_num(b.co2_t_per_year, 'tCO2' + per_year)} ({L['b_co2_factor']} {fmt_num(f.value, f.unit)}, "
-                   f"{f.source}{'' if f.verified else ', ' + L['b_unverified']})")
+                   f"{where}{'' if f.verified else ', ' + L['b_unverified']})")
         elif b.saving_tce_per_year:
             co2 = L["b_co2_not_quantified"]
         else:
@@ -431,7 +462,16 @@ class Ctx:
         if b.saving_tce_per_year is not None and b.gap_to_benchmark:
             formula = (f"{L['b_saving_formula']}: {fmt_num(b.gap_to_benchmark, b.unit)} × {output} "
                        f"= {fmt_num(b.saving_tce_per_year, 'tce' + per_year)}")
-        return {"product": b.product, "indicator": self.term("products", b.product_key), "unit": b.unit,
+        targets = []
+        for t in b.targets:
+            note = self.t(t.note) if t.note else ""
+            targets.append([L[f"role_{t.role}"], L[f"lv_{t.level}"], fmt_num(t.level_value, b.unit),
+                            fmt_num(t.gap, b.unit) if known and t.gap is not None else L["not_available"],
+                            (fmt_num(t.saving_tce_per_year, "tce" + per_year) if t.saving_tce_per_year is not None
+                             else L["b_not_used"] if not t.used else L["not_available"]),
+                            note])
+        return {"targets": targets, "notes": [self.t(n) for n in b.notes],
+                "product": b.product, "indicator": self.term("products", b.product_key), "unit": b.unit,
                 "value": fmt_num(b.value, b.unit) if known else L["not_available"], "output": output,
                 "rating": self.t(b.rating), "levels": levels, "gap": gap, "saving": saving, "co2": co2,
                 "gap_label": L["b_gap_quota_1"] if b.gap_target == "quota_1" else L["b_gap"],
@@ -495,9 +535,31 @@ class Ctx:
         def pick_items(ids):
             return [self.finding_item(f) for mid in ids if (f := a.finding(mid)) is not None]
 
-        return {"clauses": [{"clause": c, "measures": names} for c, names in sorted(clauses.items())],
+        return {"clauses": [{"clause": self.clause(c), "measures": names} for c, names in sorted(clauses.items())],
                 "incentives": pick_items(INCENTIVE_IDS), "consequences": pick_items(CONSEQUENCE_IDS),
                 "other": pick_items(OTHER_POLICY_IDS)}
+
+    def workings(self) -> list[dict]:
+        """The engine's working papers (工作底稿): per finding its id, the rule, the conditions with the profile
+        values, and the full provenance of every number. For the auditor's file, not the client's text."""
+        out = []
+        for f in self.a.recommended + self.a.to_verify + self.a.optional:
+            out.append({"id": f.measure_id, "name": self.t(f.name), "status": self.L[f"st_{f.status}"],
+                        "rule": f.rule_id or "—",
+                        "conditions": [f"{e['label']} = {e['value']} ({e['cond']})" for e in self.evidence(f.conditions)],
+                        "thresholds": [f"{t.id} = {fmt_num(t.value, t.unit)}: {t.source}"
+                                       + ("" if t.verified else f" [{self.L['b_unverified']}]") for t in f.thresholds]})
+        for b in self.a.benchmarks:
+            if b.co2_factor is not None:
+                out.append({"id": b.co2_factor.id, "name": f"{b.product} · CO2", "status": "", "rule": "—",
+                            "conditions": [], "thresholds": [f"{fmt_num(b.co2_factor.value, b.co2_factor.unit)}: "
+                                                             f"{b.co2_factor.source}"]})
+            for lv in b.levels:
+                out.append({"id": lv.id, "name": f"{b.product} · {self.L.get('lv_' + lv.id.rsplit('.', 1)[-1], lv.id)}",
+                            "status": "", "rule": "—", "conditions": [],
+                            "thresholds": [f"{fmt_num(lv.value, lv.unit)}: {lv.source}"
+                                           + ("" if lv.verified else f" [{self.L['b_unverified']}]")]})
+        return out
 
     def facts(self) -> list[tuple[str, str, str]]:
         rows: list[tuple[str, str, str]] = []
@@ -525,20 +587,97 @@ class Ctx:
             walk(k, v, k, self.p.get("kind", "enterprise"))
         return rows
 
-    def build(self) -> dict:
+    ZH_NUM = "一二三四五六七八九十"
+
+    def chapters(self, structure: str) -> list[dict]:
+        """The report's chapters: a Chinese audit report's seven (audit) or the short recommendation report
+        (screening); each a numbered title and its sections (a block of content, a placeholder for the team)."""
+        L = self.L
+        park = self.a.profile_kind == "park"
+        S = lambda title, block=None, key=None, ph=None: {"t": title, "block": block, "key": key, "ph": ph}  # noqa: E731
+        low = S("t_low_cost", "measures", "low")
+        high = S("t_high_cost", "measures", "high")
+        policy = [S("t_clauses", "clauses"), S("t_incentives", "policy_items", "incentives"),
+                  S("t_consequences", "policy_items", "consequences"), S("t_other_policy", "policy_items", "other")]
+        if structure == "audit":
+            plan = [("t_planning", [S("t_audit_basis", "audit_type"), S("t_team", ph="ph_team")]),
+                    ("t_preaudit", [S("t_overview_park" if park else "t_overview", "overview"),
+                                    S("t_benchmark", "benchmark"), S("t_focus", ph="ph_focus"),
+                                    S("t_targets", "targets", ph="ph_targets")]),
+                    ("t_audit", [S("t_balance", ph="ph_balance"), S("t_causes", ph="ph_causes"),
+                                 S("t_collect", "collect"), S("t_verify_measures", "verify_measures")]),
+                    ("t_options", [low, high]),
+                    ("t_selection", [S("t_feasibility", "feasibility"), S("t_to_collect", "to_collect")]),
+                    ("t_implementation", [S("t_implemented", "plans_done", ph="ph_implementation")]),
+                    ("t_continuous", policy + [S(None, ph="ph_continuous")])]
+        else:
+            plan = [("t_overview_park" if park else "t_overview", [S(None, "overview")]),
+                    ("t_audit_type", [S(None, "audit_type")]), ("t_benchmark", [S(None, "benchmark")]),
+                    ("t_measures", [low, high, S("t_feasibility", "feasibility"), S("t_to_collect", "to_collect")]),
+                    ("t_to_verify", [S("t_collect", "collect"), S("t_verify_measures", "verify_measures")]),
+                    ("t_policy", policy)]
+        en = self.lang == "en"
+        out = []
+        for i, (ct, secs) in enumerate(plan, 1):
+            sections, j = [], 0
+            for sec in secs:
+                title = ""
+                if sec["t"]:
+                    j += 1
+                    title = (f"{i}.{j} " if en else f"（{self.ZH_NUM[j - 1]}）") + L[sec["t"]]
+                    if sec["block"] == "measures":
+                        n = self._measures["n_low" if sec["key"] == "low" else "n_high"]
+                        title += f" ({L['m_count'].format(n=n)})"
+                sections.append({"title": title, "block": sec["block"], "key": sec["key"],
+                                 "placeholder": L[sec["ph"]] if sec["ph"] else ""})
+            out.append({"title": (f"{i}. " if en else f"{self.ZH_NUM[i - 1]}、") + L[ct], "sections": sections})
+        return out
+
+    def structure_of(self, structure: Optional[str]) -> str:
+        """audit for an audit (mandatory, voluntary, simplified), screening otherwise, unless chosen."""
+        if structure in ("audit", "screening"):
+            return structure
+        simplified = self.a.finding("policy.simplified_audit")
+        kind = self.a.audit_type() or (simplified and simplified.status == "applies" and "simplified")
+        return "audit" if kind and self.a.profile_kind == "enterprise" else "screening"
+
+    def targets(self) -> list[str]:
+        return [self.L["tg_line"].format(target=t[self.lang], source=TARGET_SOURCE[self.lang]) for t in TARGETS]
+
+    def implemented(self) -> list[str]:
+        out = []
+        for r in self.a.plans:
+            if r.status in ("accepted", "implemented"):
+                out.append(f"{self.t(r.name)}: {self.L['pl_' + r.status]}" + (f" ({r.status_date})" if r.status_date else "")
+                           + (f"; {self.L['f_co2']} {fmt_num(r.co2_t_per_year)}" if r.co2_t_per_year is not None else ""))
+        return out
+
+    def build(self, structure: Optional[str] = None, consultant: Optional[str] = None) -> dict:
         a = self.a
+        self._measures = self.measures()
+        kind = self.structure_of(structure)
         return {
+            "structure": kind, "chapters": self.chapters(kind), "targets": self.targets(),
+            "implemented": self.implemented(),
             "L": self.L, "lang": self.lang,
-            "meta": {"name": a.profile_name, "kind": a.profile_kind, "credit_code": a.credit_code or "",
+            "meta": {"title": self.L["title_audit"] if kind == "audit" else self.L["title"],
+                     "consultant": consultant or self.L["consultant_placeholder"],
+                     "name": a.profile_name, "kind": a.profile_kind, "credit_code": a.credit_code or "",
                      "date": a.assessed_at.date().isoformat(), "assessed_at": a.assessed_at.isoformat(timespec="seconds"),
                      "knowledge_version": a.knowledge_version, "engine_version": a.engine_version,
                      "kb_mismatch": self.L["a_kb_mismatch"].format(v=self.kb.version)
                      if self.kb.version != a.knowledge_version else ""},
             "overview": self.overview(), "audit": self.audit(), "benchmarks": self.benchmarks(),
-            "measures": self.measures(), "feasibility": self.feasibility(), "verify": self.to_verify(), "policy": self.policy(), "facts": self.facts(),
+            "measures": self._measures, "feasibility": self.feasibility(), "verify": self.to_verify(),
+            "workings": self.workings(), "policy": self.policy(), "facts": self.facts(),
         }
 
 
-def build_context(a: Assessment, lang: str, kb: KnowledgeBase) -> dict:
-    """Everything the templates print, already in words of ``lang`` (zh or en)."""
-    return Ctx(a, lang, kb).build()
+def build_context(a: Assessment, lang: str, kb: KnowledgeBase, structure: Optional[str] = None,
+                  consultant: Optional[str] = None) -> dict:
+    """Everything the templates print, already in words of ``lang`` (zh or en); ``structure``: audit or
+    screening (default: audit for an enterprise with an audit type, else screening)."""
+    ctx = Ctx(a, lang, kb).build(structure, consultant)
+    if lang == "en":
+        ctx = {k: (v if k == "L" else units_en(v)) for k, v in ctx.items()}
+    return ctx

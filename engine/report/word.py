@@ -47,6 +47,56 @@ def template_path(template: Optional[Union[str, Path]] = None) -> Path:
     return Path(template or os.environ.get(TEMPLATE_ENV) or DOCX_TEMPLATE)
 
 
+TEXT_WIDTH_TWIPS = 9070  # 16 cm: A4 less the template's 2.5 cm margins
+
+
+def _text_width(text: str) -> int:
+    """Width of a text in half-em units: a CJK character counts two, a Latin one."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def fit_tables(doc) -> None:
+    """Column widths that fit their content, for the tables whose columns come from the data (the
+    template gives them a percentage width): each column in proportion to its longest cell (capped, so one
+    long text wraps rather than squeezing the others), at least 1.6 cm."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    for t in doc.tables:
+        tblw = t._tbl.tblPr.find(qn("w:tblW"))
+        if tblw is None or tblw.get(qn("w:type")) != "pct":
+            continue
+        rows = [[c.text for c in r.cells] for r in t.rows]
+        n = max((len(r) for r in rows), default=0)
+        if n == 0:
+            continue
+        need = [max([min(_text_width(r[i]), 36) for r in rows if i < len(r)] + [4]) + 2 for i in range(n)]
+        total = sum(need)
+        widths = [max(910, TEXT_WIDTH_TWIPS * w // total) for w in need]  # 910 twips = 1.6 cm
+        scale = TEXT_WIDTH_TWIPS / sum(widths)
+        widths = [int(w * scale) for w in widths]
+        grid = t._tbl.tblGrid
+        for col in list(grid):
+            grid.remove(col)
+        for w in widths:
+            col = OxmlElement("w:gridCol")
+            col.set(qn("w:w"), str(w))
+            grid.append(col)
+        for r in t.rows:
+            for i, c in enumerate(r.cells[:n]):
+                pr = c._tc.get_or_add_tcPr()
+                tcw = pr.find(qn("w:tcW"))
+                if tcw is None:
+                    tcw = OxmlElement("w:tcW")
+                    pr.insert(0, tcw)
+                tcw.set(qn("w:w"), str(widths[i]))
+                tcw.set(qn("w:type"), "dxa")
+        layout = t._tbl.tblPr.find(qn("w:tblLayout"))
+        if layout is None:
+            layout = OxmlElement("w:tblLayout")
+            t._tbl.tblPr.append(layout)
+        layout.set(qn("w:type"), "fixed")
+
+
 def render_docx(ctx: dict, template: Optional[Union[str, Path]] = None) -> bytes:
     """The .docx bytes of a report context, rendered through the Word template."""
     from docxtpl import DocxTemplate
@@ -71,9 +121,10 @@ def render_docx(ctx: dict, template: Optional[Union[str, Path]] = None) -> bytes
         raise InputError(f"not a usable Word template: missing {exc}", str(path), field="template") from None
     L, meta = ctx["L"], ctx["meta"]
     props = tpl.docx.core_properties
-    props.title = clean(f"{L['title']} - {meta['name']}")[:250]
+    props.title = clean(f"{meta.get('title') or L['title']} - {meta['name']}")[:250]
     props.language = "en-US" if ctx["lang"] == "en" else "zh-CN"
     props.comments = ""
+    fit_tables(tpl.docx)
     buf = io.BytesIO()
     tpl.save(buf)
     return buf.getvalue()

@@ -4,7 +4,9 @@ from __future__ import annotations
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
 from cpadvisor.economics.co2 import mix_intensity
-from cpadvisor.models.results import BenchmarkGap, Text, ThresholdUse
+from typing import Any, Optional
+
+from cpadvisor.models.results import BenchmarkGap, TargetGap, Text, ThresholdUse
 from cpadvisor.rules.facts import energy_grade, has_quota, product_levels, vs_benchmark
 from cpadvisor.rules.resolve import threshold_use
 
@@ -48,8 +50,10 @@ def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> l
         elif "quota_3" in lv and not has_quota(lv):
             parts_zh.append("所录能耗限额各级数值顺序异常，须核对标准原文")
             parts_en.append("the recorded quota levels are out of order: check the standard")
-        target_level = ("benchmark" if vb is not None else
-                        "quota_1" if "quota_1" in lv and (has_quota(lv) or "quota_3" not in lv) else None)
+        usable = {kb.thresholds[t].level for t in ids if kb.thresholds[t].quality == "normal"}
+        target_level = ("benchmark" if vb is not None and "benchmark" in usable else
+                        "quota_1" if "quota_1" in lv and "quota_1" in usable and (has_quota(lv) or "quota_3" not in lv)
+                        else None)
         target = lv.get(target_level) if target_level else None
         gap = round(v - target, 6) if target is not None and v > target else (0.0 if target is not None else None)
         saving = None
@@ -72,12 +76,65 @@ def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> l
                 co2 = round(saving * co2_factor.value, 3)
             else:
                 missing.append("CO2 emission factor (tCO2/tce) with a source")
+        targets, notes = _targets(kb, pr, pk, unit, v, ids, intensity)
         out.append(BenchmarkGap(product=pr.name, product_key=pr.key, indicator=pk.zh, unit=unit, value=v,
                                 annual_output=pr.annual_output, output_unit=pr.output_unit or pk.output_unit,
                                 levels=levels, rating=Text(zh="，".join(parts_zh) or "待核实",
                                                            en="; ".join(parts_en) or "to verify"),
                                 gap_to_benchmark=gap, gap_target=target_level, saving_tce_per_year=saving, co2_t_per_year=co2,
-                                co2_factor=co2_factor, missing=missing))
+                                co2_factor=co2_factor, missing=missing, targets=targets, notes=notes))
     return out
 
 
+
+
+ROLES = (("baseline", "must_reach"), ("quota_3", "must_reach"), ("benchmark", "strive_for"), ("quota_1", "strive_for"))
+LEVEL_WORDS = {"baseline": ("基准水平", "baseline"), "quota_3": ("能耗限额限定值（3级）", "quota limit (grade 3)"),
+               "benchmark": ("标杆水平", "benchmark"), "quota_1": ("能耗限额1级", "quota grade 1")}
+
+
+def _saving(gap: float, pr: Any, pk: Any, unit: str) -> Optional[float]:
+    if pr.annual_output is None or not unit.startswith("kgce/"):
+        return None
+    if (pr.output_unit or pk.output_unit) != unit.split("/", 1)[1]:
+        return None
+    return round(gap * pr.annual_output / 1000.0, 3)
+
+
+def _targets(kb: KnowledgeBase, pr: Any, pk: Any, unit: str, v: float, ids: list[str],
+             intensity: Any) -> tuple[list[TargetGap], list[Text]]:
+    """Gap and saving to each level the standard or document sets: must reach (基准, 限定值) and strive for
+    (标杆, 1级), each on its own, never summed together. A suspect or draft level is shown, not used."""
+    by_level = {kb.thresholds[t].level: t for t in ids}
+    out: list[TargetGap] = []
+    for level, role in ROLES:
+        tid = by_level.get(level)
+        if tid is None:
+            continue
+        t = kb.thresholds[tid]
+        used = t.quality == "normal"
+        gap = round(v - t.value, 6) if v > t.value else 0.0
+        saving = _saving(gap, pr, pk, unit) if used else None
+        co2 = round(saving * float(intensity), 3) if saving is not None and intensity is not None else None
+        note = None
+        if not used:
+            note = Text(zh=f"该值在参考数据中标为{'存疑' if t.quality == 'suspect' else '草案'}：列出供对照，不用于计算节能量",
+                        en=f"marked {t.quality} in the reference data: shown for comparison, not used for a saving")
+        out.append(TargetGap(role=role, level=level, threshold=tid, level_value=t.value, gap=gap,
+                             saving_tce_per_year=saving, co2_t_per_year=co2, used=used, note=note))
+    notes: list[Text] = []
+    if "baseline" in by_level and "quota_3" in by_level:
+        b, q = kb.thresholds[by_level["baseline"]], kb.thresholds[by_level["quota_3"]]
+        if b.value > q.value:
+            notes.append(Text(
+                zh=f"所录基准水平（{b.value:g}）宽于能耗限额限定值（{q.value:g}）：两者出自不同文件和版本，口径可能不同。"
+                   "限定值是强制性国家标准的最低要求，须首先达到；基准差距仅供对照。",
+                en=f"The recorded baseline ({b.value:g}) is laxer than the quota limit ({q.value:g}): they come from "
+                   "different documents and editions and may be defined differently. The limit is the mandatory "
+                   "standard's minimum and must be met first; the gap to the baseline is for comparison only."))
+    if any(lvl.startswith("quota_") for lvl in by_level):
+        notes.append(Text(
+            zh="若能耗限额标准对原料品位、废钢比或铁水比、海拔、负荷率等规定了修正系数，本评估未作修正：等级和差距为参考性判断。",
+            en="Where the quota standard defines correction factors (ore grade, scrap or hot-metal ratio, altitude, "
+               "load), they were not applied: the grade and gaps are indicative."))
+    return out, notes

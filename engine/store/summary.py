@@ -12,21 +12,12 @@ from typing import Any, Optional
 
 from cpadvisor.errors import InputError
 from cpadvisor.models.profile import HUNAN_CITIES
+from cpadvisor.models.targets import TARGET_SOURCE, TARGETS  # noqa: F401 - re-exported
 from cpadvisor.store.db import OK, TABLE, Store, enterprise_key
 from cpadvisor.knowledge.yamlio import did_you_mean
 
 # Quoted from the policy text itself (../shared/spec/policy-xgxjn-2024-194.txt, 二、工作目标, read): "到2025年……
 # 规模以上工业单位增加值能耗比2020年下降14%，万元工业增加值用水量较2020年降幅不低于12%".
-TARGET_SOURCE = {"zh": "湖南省2025年目标：湘工信节能〔2024〕194号 二、工作目标",
-                 "en": "Hunan 2025 target: Xiang Gong Xin Jie Neng [2024] No. 194, section 2 (targets)"}
-TARGETS = [
-    {"id": "energy_intensity", "reduction_pct": 14.0, "at_least": False, "base_year": 2020,
-     "zh": "规模以上工业单位增加值能耗比2020年下降14%",
-     "en": "Energy use per unit of value added of industry above designated size down 14% from 2020"},
-    {"id": "water_intensity", "reduction_pct": 12.0, "at_least": True, "base_year": 2020,
-     "zh": "万元工业增加值用水量较2020年降幅不低于12%",
-     "en": "Water use per 10,000 yuan of industrial value added down at least 12% from 2020"},
-]
 TOP = 10
 
 
@@ -147,6 +138,7 @@ def write_chart(summary: dict, path: Path, lang: str = "zh") -> Path:
                                              "Source Han"))), None)
     zh = lang != "en" and cjk is not None
     rc = {"font.family": [cjk, "DejaVu Sans"]} if zh else {}
+    rc["svg.fonttype"] = "none"  # an SVG keeps its words as text (searchable, readable by a screen reader)
     with plt.rc_context(rc):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.5), gridspec_kw={"width_ratios": [2.2, 1]})
         top = list(reversed(summary["top_measures"]))
@@ -159,14 +151,15 @@ def write_chart(summary: dict, path: Path, lang: str = "zh") -> Path:
                       + f" (n={summary['enterprises']})")
         energy = summary["targets"][0]
         share = energy["portfolio"].get("saving_share_pct")
-        names = ["2025目标\n(政策)" if zh else "2025 target\n(policy)",
-                 "可量化潜力" if zh else "quantified\npotential"]
+        names = ["政策目标：单位增加值\n能耗较2020年-14%\n（强度指标）" if zh else "policy target:\nenergy per value added\n-14% vs 2020 (intensity)",
+                 "本组合：可量化节能潜力\n÷综合能耗\n（现有产量下的绝对量）" if zh else "portfolio: quantified\nsaving / energy use\n(absolute, current output)"]
         vals = [energy["reduction_pct"], share or 0.0]
         bars = ax2.bar(names, vals, color=["#9e9e9e", "#e07a1f"])
         for b, v in zip(bars, [f"{energy['reduction_pct']:.0f}%", f"{share:.1f}%" if share is not None else "n/a"]):
             ax2.annotate(v, (b.get_x() + b.get_width() / 2, b.get_height()), ha="center", va="bottom")
         ax2.set_ylabel("% 能耗 / % of energy use" if zh else "% of energy use")
-        ax2.set_title("单位增加值能耗 -14%" if zh else "Energy intensity -14% vs 2020")
+        ax2.set_title("两者口径不同，并列对照，非同口径比较" if zh else "Different bases: side by side, not like for like",
+                      fontsize=10)
         fig.text(0.01, 0.01, (TARGET_SOURCE["zh"] + " / " if zh else "") + TARGET_SOURCE["en"]
                  + f"; saving potential {summary['saving_tce_per_year']:,.0f} tce/a", fontsize=8)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
