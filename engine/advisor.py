@@ -13,6 +13,8 @@ from typing import Any, Optional
 from cpadvisor._version import __version__
 from cpadvisor.errors import InputError, did_you_mean
 from cpadvisor.economics.plans import evaluate_plans
+from cpadvisor.rules.duties import duties_of
+from cpadvisor.rules.plain import outcome as plain_outcome
 from cpadvisor.intake.profiles import AnyProfile, coerce_profile
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.models.results import Assessment, Explanation, RuleTrace, Text
@@ -71,6 +73,13 @@ def assessed_at() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def definite_verifies_dropped(kb: KnowledgeBase, events: list, derived: dict[str, str]) -> list:
+    """durable pitfall: a rule with an any-of group fires its 'verify' variant when one item is true and
+    another item's field is missing (the group is true, not unknown). Such a verify event comes with the
+    apply event of the same facts; the three-valued evaluator drops it (DEVELOPERS.md, pitfalls)."""
+    return [e for e in events if e.mode != "verify" or plain_outcome(kb, e.rule, e.anchor, e.join, derived) != "true"]
+
+
 def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "durable") -> Assessment:
     """Assess one profile (a path, a mapping or a profile model).
 
@@ -82,12 +91,12 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
     facts = facts_of(kb, p, warnings)
     if engine == "durable":
         sess = engine_of(kb).run(facts)
-        events = sess.events
         derived = {}
         for key, st in sess.derived.items():
             name = key.split(":")[0]
             if derived.get(name) != "yes":
                 derived[name] = st
+        events = definite_verifies_dropped(kb, sess.events, derived)
     else:
         events, derived = plain_events(kb, facts)
     findings = resolve(kb, facts, events, derived)
@@ -96,6 +105,7 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
     apply_conflicts(findings, conflicts)
     findings.sort(key=lambda f: ({"applies": 0, "to_verify": 1, "superseded": 2, "in_place": 3}.get(f.status, 4),
                                  f.optional, f.ranked_below is not None, PRIORITY_RANK[f.priority], f.measure_id))
+    duties_of(kb, p, findings)
     plans, to_collect = evaluate_plans(kb, p, findings)
     return Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
                       knowledge_version=kb.version, engine_version=__version__,

@@ -304,6 +304,12 @@ def content(b: Builder) -> None:
 
     b.tag('elif s.block == "audit_type"')
     b.p("{{ L.audit_conclusion }}: {{ audit.conclusion }}", char=STRONG)
+    b.tag("if audit.grounds")
+    b.p("{{ L.g_title }}:")
+    b.tag("for g in audit.grounds")
+    b.p("{{ g }}", style="List Bullet")
+    b.tag("endfor")
+    b.tag("endif")
     b.tag("if audit.conflicts")
     b.p("⚠ {{ L.audit_conflicts }}", char=STRONG)
     b.tag("for c in audit.conflicts")
@@ -320,6 +326,13 @@ def content(b: Builder) -> None:
     b.tag("endfor")
     b.tag("if m.missing")
     b.p('{{ L.v_missing }}: {{ m.missing | join("; ") }}')
+    b.tag("endif")
+    b.tag("if m.duties")
+    b.p("{{ L.du_title }}:", char=STRONG)
+    b.tag("for d in m.duties")
+    b.p([('{{ d.text }}{{ " (" ~ d.when ~ ")" if d.when else "" }}. {{ d.cite }}', None),
+         ('{{ " [" ~ d.mark ~ "]" if d.mark else "" }}', WARNING)], style="List Bullet")
+    b.tag("endfor")
     b.tag("endif")
     b.tag("endfor")
 

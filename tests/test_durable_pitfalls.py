@@ -273,3 +273,25 @@ def test_callbacks_take_exactly_one_argument(kb):
         for name, action in inference.host().get_ruleset(rs.name)._actions.items():
             assert action._sync, name
             assert action._func.__code__.co_argcount == 1
+
+
+# an any-of group that is already true must not also fire the verify variant -----------------------
+
+def test_any_of_group_true_with_a_missing_item_is_not_also_to_verify(kb):
+    """Found by the property tests: P1 is worse than its domestic-advanced energy level (the group is true)
+    while its water and material fields are missing; durable fired the verify variant for P1 as well."""
+    from cpadvisor.advisor import definite_verifies_dropped, facts_of
+    from cpadvisor.intake.profiles import coerce_profile
+    p = {"name": "generated", "project_type": "new", "emissions": {},
+         "products": [{"name": "P1", "key": "alumina_bayer", "unit_energy": 340.0, "cp_advanced_energy": 0.0},
+                      {"name": "P2", "key": "alumina_bayer", "unit_energy": 460.0}]}
+    facts = facts_of(kb, coerce_profile(p, kb))
+    from cpadvisor.advisor import engine_of
+    raw_events = engine_of(kb).run(facts).events
+    cp = [e for e in raw_events if e.rule.key.endswith("worse_than_cp_domestic_advanced") and e.join["id"] == "product:0"]
+    assert sorted(e.mode for e in cp) == ["apply", "verify"]  # the pitfall itself, still in durable
+    kept = definite_verifies_dropped(kb, raw_events, {})
+    assert [e.mode for e in kept if e in cp] == ["apply"]
+    for engine in ("durable", "plain"):
+        f = assess(p, kb=kb, engine=engine).finding("policy.project_admission_gate")
+        assert f.units == ["P2"], engine

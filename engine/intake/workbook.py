@@ -52,6 +52,11 @@ ENTERPRISE_FIELDS = [
     Col("emissions.toxic_hazardous", "使用或排放有毒有害物质", "Uses or emits toxic substances", "bool"),
     Col("emissions.energy_over_quota", "能耗超过限额标准", "Energy use over the quota", "bool"),
     Col("emissions.on_mandatory_list", "列入强制性审核名单", "On the mandatory-audit list", "bool"),
+    Col("emissions.list_published", "名单公布日期", "Date the list was published", "date"),
+    Col("emissions.list_department", "名单发布部门（environment/energy）", "Department that published the list"),
+    Col("emissions.last_audit_completed", "上一轮审核完成日期", "Date the last audit was completed", "date"),
+    Col("emissions.toxic_categories", "有毒有害物质类别（hazardous_waste、toxic_chemicals、heavy_metals、pops、other_toxic）",
+        "Toxic substance categories", "list"),
 ]
 PARK_FIELDS = [
     Col("name", "园区名称", "Name"), Col("city", "所在市州", "City"), Col("county", "区县", "County"),

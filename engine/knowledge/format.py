@@ -224,6 +224,26 @@ class Interactions(_Strict):
     after: list[MeasureId] = Field(default_factory=list)  # comes after (needs) the other
 
 
+class Duty(_Strict):
+    """What an obligation entails once it applies, with its deadline and the article it rests on.
+
+    ``due_months``: months after the list publication date (``emissions.list_published``); ``interval_years``:
+    the longest gap between two audits, counted from ``emissions.last_audit_completed``. ``only_if``: the facts
+    the duty needs (``environment_list``: the list of the environment department; ``toxic``: uses or emits toxic
+    substances). ``verified: false`` = the article was read only as restated (a provincial notice, a reprint).
+    """
+
+    id: Key
+    text: Text
+    due_months: Optional[int] = Field(default=None, ge=0, le=120)
+    interval_years: Optional[int] = Field(default=None, ge=1, le=20)
+    only_if: list[Literal["environment_list", "toxic"]] = Field(default_factory=list)
+    cite: str  # the article named plainly for the client's text
+    cite_en: str
+    basis: str  # where and how it was read (the working papers)
+    verified: bool = False
+
+
 class Measure(_Strict):
     id: MeasureId
     name: Text
@@ -238,6 +258,7 @@ class Measure(_Strict):
     cross_media: list[Text] = Field(default_factory=list)  # what gets worse (energy, safety, waste ...)
     interactions: Interactions = Field(default_factory=Interactions)
     effects: list[Effect] = Field(default_factory=list)
+    duties: list[Duty] = Field(default_factory=list)  # obligations: what follows once it applies
 
 
 class CaseExpect(_Strict):

@@ -111,6 +111,9 @@ class Product(_Strict):
     cp_advanced_material: Optional[NonNeg] = None
 
 
+TOXIC_CATEGORIES = ("hazardous_waste", "toxic_chemicals", "heavy_metals", "pops", "other_toxic")
+
+
 class Emissions(_Strict):
     """Facts behind the mandatory audit (双超双有)."""
 
@@ -119,6 +122,22 @@ class Emissions(_Strict):
     toxic_hazardous: Optional[bool] = None
     energy_over_quota: Optional[bool] = None
     on_mandatory_list: Optional[bool] = None
+    list_published: Optional[date] = None  # 名单公布日期: the deadlines of a listed enterprise run from it
+    list_department: Optional[Literal["environment", "energy"]] = None  # who published the list (办法 第九条)
+    last_audit_completed: Optional[date] = None  # 上一轮审核完成（通过评估）日期: the audit interval runs from it
+    # 《清洁生产审核办法》第八条第（三）项's five categories of toxic raw materials or substances (as restated):
+    # hazardous waste; highly toxic chemicals and those on the key-environmental-management list; substances
+    # with Pb, Hg, Cd, Cr or As; Stockholm-convention POPs; other toxic substances that may pollute
+    toxic_categories: Many(Literal[TOXIC_CATEGORIES]) = Field(default_factory=list)  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _toxic(self) -> "Emissions":
+        if self.toxic_categories and self.toxic_hazardous is False:
+            raise ValueError(f"toxic_hazardous is false but toxic_categories lists {', '.join(self.toxic_categories)}"
+                             " / 有毒有害物质类别与“是否使用或排放有毒有害物质”矛盾")
+        if self.toxic_categories and self.toxic_hazardous is None:
+            self.toxic_hazardous = True  # a category named is the fact itself
+        return self
 
 
 class SolidWaste(_Strict):

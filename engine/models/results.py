@@ -57,6 +57,19 @@ class Observed(BaseModel):
     threshold: Optional[str] = None  # a sourced threshold it was compared with (derived verdicts)
 
 
+class DutyResult(BaseModel):
+    """A duty of an obligation that applies (or may apply), with its due date where the profile gives the start."""
+
+    id: str
+    text: Text
+    due: Optional[str] = None  # ISO date
+    cite: str = ""
+    cite_en: str = ""
+    basis: str
+    verified: bool = False
+    note: Optional[Text] = None  # e.g. why no date: the list publication date is not given
+
+
 class Finding(BaseModel):
     """The outcome of one measure for one assessed profile."""
 
@@ -81,6 +94,7 @@ class Finding(BaseModel):
     observed: list[Observed] = Field(default_factory=list)  # numbers behind judgements still open
     verdict: Optional[str] = None
     note: Optional[Text] = None
+    duties: list[DutyResult] = Field(default_factory=list)  # obligations: deadlines and duties that follow
 
 
 class TargetGap(BaseModel):

@@ -8,7 +8,8 @@ from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.targets import TARGET_SOURCE, TARGETS
 from cpadvisor.models.results import Assessment, BenchmarkGap, ConditionResult, Finding, ThresholdUse
 from cpadvisor.report.translate import cite_en, clause_en, clauses_en, place_en, units_en
-from cpadvisor.report.labels import CITY_EN, FIELD_LABELS, PARK_LEVEL, PROJECT_TYPE, SIZE, VS_BENCHMARK, labels, pick
+from cpadvisor.report.labels import (CITY_EN, FIELD_LABELS, LIST_DEPARTMENT, PARK_LEVEL, PROJECT_TYPE, SIZE, TOXIC_CATEGORY,
+                                     VS_BENCHMARK, labels, pick)
 
 AUDIT_IDS = ("policy.mandatory_audit", "policy.voluntary_audit", "policy.simplified_audit")
 INCENTIVE_IDS = ("policy.incentive_priority", "policy.performance_contracting")
@@ -25,7 +26,8 @@ TERM_OF_FIELD = {
     "voc_kinds": "voc_kinds", "voc_materials": "voc_materials", "material": "voc_materials",
     "method": "voc_methods", "shared_facilities": "shared_facilities", "product_keys": "products", "key": "products",
 }
-WORDS_OF_FIELD = {"size": SIZE, "project_type": PROJECT_TYPE, "level": PARK_LEVEL, "vs_benchmark": VS_BENCHMARK}
+WORDS_OF_FIELD = {"size": SIZE, "project_type": PROJECT_TYPE, "level": PARK_LEVEL, "vs_benchmark": VS_BENCHMARK,
+                  "toxic_categories": TOXIC_CATEGORY, "list_department": LIST_DEPARTMENT}
 COLLECT_INSTEAD = {"energy_grade": "unit_energy", "vs_benchmark": "unit_energy"}  # computed fields: collect the input
 CORE_LABEL_KEYS = {  # core fields shown with an overview label
     "sectors": "f_sectors", "subsectors": "f_subsectors", "industry_codes": "f_industry_codes",
@@ -301,7 +303,15 @@ class Ctx:
             "prerequisites": [self.t(x) for x in info.measure.prerequisites] if info else [],
             "cross_media": [self.t(x) for x in info.measure.cross_media] if info else [],
             "interactions": self.interactions(info.measure) if info else [],
+            "duties": [self.duty_line(d) for d in f.duties],
         }
+
+    def duty_line(self, d: Any) -> dict:
+        """A duty in the client's words: what, by when, the article; the reading in the working papers."""
+        en = self.lang == "en"
+        when = (self.L["du_due"].format(d=d.due) if d.due else self.t(d.note) if d.note else "")
+        return {"text": self.t(d.text), "when": when, "cite": d.cite_en if en else d.cite,
+                "mark": "" if d.verified else self.L["du_unverified"]}
 
     def interactions(self, m: Any) -> list[str]:
         """'comes after X', 'replaces Y', 'excludes Z' with the other measures' names."""
@@ -415,7 +425,21 @@ class Ctx:
         conflicts = [self.t(c.detail) for c in a.conflicts]
         if conflicts and kind in ("voluntary", None, "undetermined"):
             conclusion = L["audit_conflict"]
-        return {"kind": kind or "undetermined", "conclusion": conclusion, "items": items, "conflicts": conflicts}
+        em = self.p.get("emissions") or {}
+        grounds = []  # 《清洁生产审核办法》第八条: which item; 第九条: on a published list is a separate fact
+        for key, fld in (("g_item1", "over_standard"), ("g_item1q", "over_total_quota"), ("g_item2", "energy_over_quota"),
+                         ("g_item3", "toxic_hazardous")):
+            if em.get(fld):
+                text = L[key]
+                if fld == "toxic_hazardous" and em.get("toxic_categories"):
+                    text += (": " if self.lang == "en" else "：") + self.word("toxic_categories", em["toxic_categories"])
+                grounds.append(text)
+        if em.get("on_mandatory_list"):
+            who = self.word("list_department", em["list_department"]) if em.get("list_department") else ""
+            grounds.append(L["g_listed"] + (f" ({who})" if who else "")
+                           + (f", {em['list_published']}" if em.get("list_published") else ""))
+        return {"kind": kind or "undetermined", "conclusion": conclusion, "items": items, "conflicts": conflicts,
+                "grounds": grounds}
 
     def benchmarks(self) -> dict:
         L = self.L
@@ -549,6 +573,10 @@ class Ctx:
                         "conditions": [f"{e['label']} = {e['value']} ({e['cond']})" for e in self.evidence(f.conditions)],
                         "thresholds": [f"{t.id} = {fmt_num(t.value, t.unit)}: {t.source}"
                                        + ("" if t.verified else f" [{self.L['b_unverified']}]") for t in f.thresholds]})
+        for f in self.a.findings:
+            for d in f.duties:
+                out.append({"id": f"{f.measure_id}.{d.id}", "name": self.t(d.text), "status": "", "rule": "—",
+                            "conditions": [], "thresholds": [d.basis]})
         for b in self.a.benchmarks:
             if b.co2_factor is not None:
                 out.append({"id": b.co2_factor.id, "name": f"{b.product} · CO2", "status": "", "rule": "—",

@@ -3,6 +3,15 @@ from __future__ import annotations
 
 from cpadvisor.intake.labels import PARK_LEVEL, PROJECT_TYPE, SIZE  # noqa: F401 - the profile's enum words
 
+TOXIC_CATEGORY = {
+    "hazardous_waste": ("危险废物", "hazardous waste"),
+    "toxic_chemicals": ("剧毒化学品、重点环境管理危险化学品及含有上述化学品的物质", "highly toxic chemicals and those under key environmental management"),
+    "heavy_metals": ("含铅、汞、镉、铬等重金属和类金属砷的物质", "substances with lead, mercury, cadmium, chromium or arsenic"),
+    "pops": ("《斯德哥尔摩公约》附件所列持久性有机污染物", "persistent organic pollutants of the Stockholm Convention"),
+    "other_toxic": ("其他具有毒性、可能污染环境的物质", "other toxic substances that may pollute"),
+}
+LIST_DEPARTMENT = {"environment": ("生态环境部门", "environment department"), "energy": ("节能主管部门", "energy-saving authority")}
+
 LABELS: dict[str, tuple[str, str]] = {
     # title and sections
     "title": ("清洁生产审核建议报告", "Cleaner-Production Audit Recommendation Report"),
@@ -105,7 +114,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "fig_life_years": ("寿命期（年）", "life (years)"), "fig_discount_rate": ("折现率", "discount rate"),
     "m_effects": ("典型效果（来源）", "Typical effects (source)"), "m_applicability": ("适用条件", "Where it fits"),
     "m_prerequisites": ("前提条件", "Prerequisites"), "m_cross_media": ("跨介质影响", "Cross-media effects"),
-    "e_scope": ("适用范围", "scope"), "m_interactions": ("与其他措施的关系", "Relation to other options"),
+    "g_title": ("强制性审核的情形（《清洁生产审核办法》第八条；列入名单另计）",
+                "Grounds for a mandatory audit (Audit Measures Art. 8; being listed is a separate fact)"),
+    "g_item1": ("第八条第（一）项：污染物排放超过国家或地方排放标准", "Art. 8(1): emissions above the national or local standard"),
+    "g_item1q": ("第八条第（一）项：超过重点污染物排放总量控制指标", "Art. 8(1): above the total-load quota of key pollutants"),
+    "g_item2": ("第八条第（二）项：超过单位产品能源消耗限额标准构成高耗能", "Art. 8(2): unit energy use above the quota standard"),
+    "g_item3": ("第八条第（三）项：使用有毒有害原料进行生产或在生产中排放有毒有害物质", "Art. 8(3): uses or emits toxic substances"),
+    "g_listed": ("已列入强制性清洁生产审核名单", "named on a published mandatory-audit list"),
+    "e_scope": ("适用范围", "scope"), "du_title": ("相关义务与期限", "Duties and deadlines"),
+    "du_due": ("期限：{d}", "due: {d}"), "du_unverified": ("条文据转述，未核对原文", "article read as restated, not in the official text"), "m_interactions": ("与其他措施的关系", "Relation to other options"),
     "ix_after": ("宜在“{m}”之后实施", "comes after “{m}”"), "ix_replaces": ("可替代“{m}”", "replaces “{m}”"),
     "ix_excludes": ("不宜与“{m}”同时实施", "excludes “{m}”"), "carrier_water": ("新鲜水", "fresh water"),
     "s_to_verify": ("五、待核实事项", "5. Items to verify"),
@@ -255,6 +272,10 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "emissions.toxic_hazardous": ("是否使用有毒有害原料或排放有毒有害物质", "Whether toxic or hazardous substances are used or released"),
     "emissions.energy_over_quota": ("单位产品能耗是否超过限额标准", "Whether unit energy use exceeds the quota standard"),
     "emissions.on_mandatory_list": ("是否列入强制性清洁生产审核名单", "Whether on the mandatory-audit list"),
+    "emissions.toxic_categories": ("有毒有害原料或物质类别（审核办法第八条第（三）项）", "Categories of toxic substances (Audit Measures Art. 8(3))"),
+    "emissions.list_published": ("名单公布日期", "Date the list was published"),
+    "emissions.list_department": ("名单发布部门", "Department that published the list"),
+    "emissions.last_audit_completed": ("上一轮审核完成日期", "Date the last audit was completed"),
     "capacity": ("装置规模（产能）", "Unit capacity"),
     "fuel": ("装置所用燃料", "Fuel the unit burns"),
     "annual_output": ("年产量", "Annual output"),

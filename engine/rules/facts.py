@@ -118,7 +118,7 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile], thresholds: dict
     for name in ("size", "project_type", "cp_audit_passed", "financing_constrained", "total_energy_tce",
                  "electricity_mwh", "water_m3"):
         _put(ent, name, getattr(p, name))
-    em = p.emissions.model_dump(exclude_none=True)
+    em = p.emissions.model_dump(exclude_none=True, mode="json")  # dates as ISO text (facts are JSON)
     if em:
         ent["emissions"] = em
     fuels = [e.fuel for e in p.energy] + [u.fuel for u in p.units if u.fuel]

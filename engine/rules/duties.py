@@ -1,0 +1,79 @@
+"""The duties and deadlines that follow from an obligation (a measure's ``duties``), dated from the profile.
+
+A listed enterprise's deadlines run from the list publication date (``emissions.list_published``); the
+audit interval of an enterprise that uses or emits toxic substances from its last completed audit. Without
+the date the duty is listed with a note asking for it; a duty whose facts are not met is left out.
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any, Optional
+
+from cpadvisor.models.results import DutyResult, Finding, Text
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day ``months`` later (the last day of a shorter month)."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _met(only_if: list[str], em: Any) -> Optional[bool]:
+    """True / False / None (unknown) for a duty's conditions."""
+    out: Optional[bool] = True
+    for cond in only_if:
+        if cond == "toxic":
+            v = em.toxic_hazardous
+        else:  # environment_list: the environment department's list (超标/超总量, 有毒有害), 办法 第九条
+            v = None if em.list_department is None else em.list_department == "environment"
+            if em.list_department is None and (em.over_standard or em.over_total_quota or em.toxic_hazardous):
+                v = True
+        if v is False:
+            return False
+        if v is None:
+            out = None
+    return out
+
+
+def duties_of(kb: Any, profile: Any, findings: list[Finding]) -> None:
+    """Fill ``Finding.duties`` of obligations that apply or are to verify."""
+    em = getattr(profile, "emissions", None)
+    if em is None:
+        return
+    for f in findings:
+        if f.status not in ("applies", "to_verify"):
+            continue
+        info = kb.measures.get(f.measure_id)
+        if info is None or not info.measure.duties:
+            continue
+        out = []
+        for d in info.measure.duties:
+            met = _met(d.only_if, em)
+            if met is False:
+                continue
+            due, note = None, None
+            if d.due_months is not None:
+                if em.list_published is not None and em.on_mandatory_list:
+                    due = add_months(em.list_published, d.due_months).isoformat()
+                elif em.on_mandatory_list:
+                    note = Text(zh="画像未给出名单公布日期，无法计算期限",
+                                en="the date the list was published is not given: no date")
+                else:
+                    note = Text(zh=f"自列入名单之日起{d.due_months}个月内",
+                                en=f"within {d.due_months} month{'' if d.due_months == 1 else 's'} of being listed")
+            if d.interval_years is not None:
+                if em.last_audit_completed is not None:
+                    last = em.last_audit_completed
+                    due = add_months(last, 12 * d.interval_years).isoformat()
+                else:
+                    note = Text(zh="画像未给出上一轮审核完成日期",
+                                en="the date the last audit was completed is not given")
+            if met is None:
+                note = Text(zh="适用条件待核实（名单发布部门或有毒有害物质）",
+                            en="whether it applies is to verify (the listing department, or toxic substances)")
+            out.append(DutyResult(id=d.id, text=Text(zh=d.text.zh, en=d.text.en), due=due, basis=d.basis,
+                                  cite=d.cite, cite_en=d.cite_en,
+                                  verified=d.verified, note=note))
+        f.duties = out

@@ -1,0 +1,111 @@
+"""Issue 12: what a mandatory audit entails, dated from the list publication: deadlines, the audit interval of
+an enterprise with toxic substances, the disclosure duty and the penalties, each with the article it cites."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from cpadvisor import assess, render_report
+from cpadvisor.intake.profiles import load_profile
+from cpadvisor.rules.duties import add_months
+
+REPO = Path(__file__).resolve().parent.parent
+STEEL = REPO / "examples" / "steel_plant.yaml"
+
+
+def steel(kb, **emissions):
+    data = load_profile(STEEL, kb).model_dump(mode="json")
+    data["emissions"].update(emissions)
+    return data
+
+
+def duties(a) -> dict:
+    return {d.id: d for d in a.finding("policy.mandatory_audit").duties}
+
+
+def test_add_months_keeps_the_day_or_takes_the_month_end():
+    assert add_months(date(2026, 3, 20), 2) == date(2026, 5, 20)
+    assert add_months(date(2026, 3, 31), 1) == date(2026, 4, 30)
+    assert add_months(date(2026, 12, 15), 12) == date(2027, 12, 15)
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_listed_enterprise_gets_dated_deadlines(kb, engine):
+    a = assess(steel(kb, on_mandatory_list=True, list_published="2026-03-31", list_department="environment",
+                     last_audit_completed="2021-11-30"), kb=kb, engine=engine)
+    assert a.finding("policy.mandatory_audit").status == "applies"
+    d = duties(a)
+    assert d["publish_information"].due == "2026-04-30"
+    assert d["start_audit"].due == "2026-05-31" and d["complete_audit"].due == "2027-03-31"
+    assert d["toxic_audit_interval"].due == "2026-11-30"  # five years after the last audit
+    assert "第十四条" in d["annual_disclosure"].cite and "清洁生产促进法" in d["penalties"].cite
+    assert not any(x.verified for x in d.values())  # read as restated: marked, never an unmarked legal claim
+
+
+def test_duties_follow_the_facts(kb):
+    energy_list = duties(assess(steel(kb, on_mandatory_list=True, list_department="energy", toxic_hazardous=False,
+                                      energy_over_quota=True), kb=kb))
+    assert "publish_information" not in energy_list  # only the environment department's lists (超标, 有毒有害)
+    assert "toxic_audit_interval" not in energy_list  # no toxic substances
+    assert energy_list["start_audit"].due is None and "not given" in energy_list["start_audit"].note.en
+    not_listed = duties(assess(STEEL, kb=kb))
+    assert not_listed["start_audit"].note.zh == "自列入名单之日起2个月内"
+    assert "上一轮审核完成日期" in not_listed["toxic_audit_interval"].note.zh
+    clean = assess(steel(kb, toxic_hazardous=False, on_mandatory_list=False), kb=kb).finding("policy.mandatory_audit")
+    assert clean is None or not clean.duties  # no obligation, no duties
+
+
+def test_report_shows_duties_with_dates_and_articles(kb):
+    a = assess(steel(kb, on_mandatory_list=True, list_published="2026-03-31", list_department="environment"), kb=kb)
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "相关义务与期限" in md and "开展清洁生产审核 (期限：2026-05-31). 《清洁生产审核办法》（2016年第38号令）" in md
+    assert "条文据转述，未核对原文" in md
+    en = render_report(a, "md", "en", kb=kb, workings=False)
+    assert "Start the cleaner-production audit (due: 2026-05-31). Cleaner Production Audit Measures" in en
+    doc = Document(io.BytesIO(render_report(a, "docx", "zh", kb=kb)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "每年3月15日前依法披露上一年度环境信息" in text and "第七条、第十四条" in text
+    work = md[md.index("### （三）工作底稿"):]
+    assert "宁夏" in work and "中国环境报2022-04-13" in work  # where the deadlines were read: the working papers
+
+
+def test_toxic_categories_name_the_ground_and_contradictions_are_refused(kb, tmp_path):
+    from typer.testing import CliRunner
+
+    from cpadvisor.cli.app import app
+    a = assess(steel(kb, toxic_hazardous=None, toxic_categories=["heavy_metals"], on_mandatory_list=True,
+                     list_department="environment"), kb=kb)
+    assert a.profile["emissions"]["toxic_hazardous"] is True  # a category named is the fact itself
+    assert a.finding("policy.mandatory_audit").status == "applies"
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "第八条第（三）项：使用有毒有害原料进行生产或在生产中排放有毒有害物质：含铅、汞、镉、铬等重金属和类金属砷的物质" in md
+    assert "已列入强制性清洁生产审核名单 (生态环境部门)" in md  # the list is a separate ground (第九条)
+    bad = tmp_path / "bad.yaml"
+    text = STEEL.read_text(encoding="utf-8").replace("  toxic_hazardous: true", "  toxic_hazardous: false\n  toxic_categories: [pops]")
+    assert "toxic_categories: [pops]" in text
+    bad.write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(app, ["assess", str(bad)])
+    assert r.exit_code == 2 and "toxic_categories lists pops" in r.output and str(bad) in r.output
+
+
+def test_workbook_carries_the_list_date_as_an_excel_date(kb, tmp_path):
+    import datetime
+
+    import openpyxl
+
+    from cpadvisor.intake.workbook import write_workbook
+    data = load_profile(STEEL, kb).model_dump(mode="json", exclude_none=True)
+    data["emissions"].update(on_mandatory_list=True, list_department="environment")
+    x = tmp_path / "steel.xlsx"
+    x.write_bytes(write_workbook(kb, data))
+    wb = openpyxl.load_workbook(x)
+    form = wb["企业"]
+    row = next(r for r in range(1, form.max_row + 1) if form.cell(r, 2).value == "emissions.list_published")
+    form.cell(row, 3, datetime.datetime(2026, 3, 31))  # typed as a date in Excel
+    wb.save(x)
+    assert duties(assess(x, kb=kb))["start_audit"].due == "2026-05-31"
