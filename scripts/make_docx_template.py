@@ -252,6 +252,10 @@ class Builder:
         rows += [("tr", "if m.missing"), ["{{ L.v_missing }}", '{{ m.missing | join("; ") }}'], ("tr", "endif")]
         if full:
             rows += [("tr", "if m.description"), ["{{ L.m_description }}", "{{ m.description }}"], ("tr", "endif")]
+            rows += [("tr", "for d in m.duties"),
+                     ["{{ L.du_what }}", [('{{ d.text }}{{ " (" ~ d.when ~ ")" if d.when else "" }}. {{ d.cite }}', None),
+                                         ('{{ " [" ~ d.mark ~ "]" if d.mark else "" }}', WARNING)]],
+                     ("tr", "endfor")]
             for key in ("applicability", "prerequisites", "cross_media", "interactions"):
                 rows += [("tr", f"for x in m.{key}"), ["{{ L.m_" + key + " }}", "{{ x }}"], ("tr", "endfor")]
             rows += [("tr", "for e in m.effects"),

@@ -109,3 +109,32 @@ def test_workbook_carries_the_list_date_as_an_excel_date(kb, tmp_path):
     form.cell(row, 3, datetime.datetime(2026, 3, 31))  # typed as a date in Excel
     wb.save(x)
     assert duties(assess(x, kb=kb))["start_audit"].due == "2026-05-31"
+
+
+def test_incentives_list_what_4_2_offers_read_in_the_policy_itself(kb):
+    a = assess({"name": "x", "sectors": ["paper"], "cp_audit_passed": True}, kb=kb)
+    f = a.finding("policy.incentive_priority")
+    assert f.status == "applies"
+    assert [d.id for d in f.duties] == ["priority_applications", "government_funds", "special_funds", "tax_preferences"]
+    assert all(d.verified and d.cite == "湘工信节能〔2024〕194号 四(二)" for d in f.duties)
+    md = render_report(a, "md", "zh", kb=kb, workings=False)
+    assert "依法落实和完善节能节水、环境保护、资源综合利用相关税收优惠政策. 湘工信节能〔2024〕194号 四(二)" in md
+    doc = Document(io.BytesIO(render_report(a, "docx", "en", kb=kb)))
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert any("Tax preferences for energy and water saving" in c for c in cells)
+
+
+def test_admission_gate_verdicts_and_the_conditions_it_could_not_check(kb):
+    base = {"name": "x", "project_type": "new", "energy": [{"fuel": "coal", "annual": 50000, "unit": "tce"}]}
+    ok = {"coal_reduction_substitution": True, "emission_offset_secured": True, "regional_energy_carbon_compliant": True}
+    for engine in ("durable", "plain"):
+        g = assess({**base, "attributes": ok}, kb=kb, engine=engine).finding("policy.project_admission_gate")
+        assert (g.status, g.verdict) == ("applies", "required"), engine
+        g = assess({**base, "attributes": {**ok, "coal_reduction_substitution": False}}, kb=kb,
+                   engine=engine).finding("policy.project_admission_gate")
+        assert (g.status, g.verdict) == ("applies", "blocked") and "煤炭消费减量替代" in g.reason.zh, engine
+        g = assess(base, kb=kb, engine=engine).finding("policy.project_admission_gate")
+        assert g.status == "to_verify" and {"enterprise.coal_reduction_substitution", "enterprise.emission_offset_secured",
+                                            "enterprise.regional_energy_carbon_compliant"} <= set(g.missing), engine
+    gas = assess({**base, "energy": [{"fuel": "natural_gas", "annual": 100, "unit": "tce"}]}, kb=kb)
+    assert "enterprise.coal_reduction_substitution" not in gas.finding("policy.project_admission_gate").missing

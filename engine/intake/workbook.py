@@ -88,6 +88,7 @@ PRODUCTS = ("产品", "products", [
     Col("cp_advanced_energy", "清洁生产先进值·能耗", "CP advanced level: energy", "number"),
     Col("cp_advanced_water", "清洁生产先进值·取水", "CP advanced level: water", "number"),
     Col("cp_advanced_material", "清洁生产先进值·物耗", "CP advanced level: material", "number"),
+    Col("in_project", "属于新改扩建生产线", "Part of the new, rebuilt or expanded line", "bool"),
 ])
 ENERGY = ("能源", "energy", [
     Col("fuel", "能源品种", "Fuel", "term:fuels"), Col("annual", "年用量", "Annual use", "number"),

@@ -109,6 +109,7 @@ class Product(_Strict):
     cp_advanced_energy: Optional[Signed] = None
     cp_advanced_water: Optional[NonNeg] = None
     cp_advanced_material: Optional[NonNeg] = None
+    in_project: Optional[bool] = None  # part of the new, rebuilt or expanded line (the admission gate checks these)
 
 
 TOXIC_CATEGORIES = ("hazardous_waste", "toxic_chemicals", "heavy_metals", "pops", "other_toxic")

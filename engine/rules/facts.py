@@ -65,8 +65,9 @@ def _worse(value: Optional[float], advanced: Optional[float]) -> Optional[bool]:
     return value > advanced
 
 
-def product_fact(p: Product, i: int, levels: dict[str, float]) -> dict[str, Any]:
-    f: dict[str, Any] = {"t": "product", "id": f"product:{i}", "uid": p.name, "has_quota": has_quota(levels)}
+def product_fact(p: Product, i: int, levels: dict[str, float], in_project: bool = False) -> dict[str, Any]:
+    f: dict[str, Any] = {"t": "product", "id": f"product:{i}", "uid": p.name, "has_quota": has_quota(levels),
+                         "has_access_level": "quota_2" in levels, "in_project": in_project}
     _put(f, "key", p.key)
     for name in ("annual_output", "unit_energy", "unit_water", "unit_material"):
         _put(f, name, getattr(p, name))
@@ -142,7 +143,19 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile], thresholds: dict
             _put(f, k, v)
         f["ip"] = _in_place(u.measures_in_place)
         units.append(f)
-    products = [product_fact(pr, i, product_levels(thresholds, pr.key)) for i, pr in enumerate(p.products)]
+    # The admission gate checks the project's lines: all of a new plant; of a rebuilt or expanded plant the
+    # products marked in_project (all of them when none is marked); none of an existing plant.
+    marked = any(pr.in_project is not None for pr in p.products)
+    kind = getattr(p, "project_type", "existing")
+
+    def in_project(pr: Any) -> bool:
+        if kind == "new":
+            return pr.in_project is not False
+        if kind in ("rebuilt", "expanded"):
+            return bool(pr.in_project) if marked else True
+        return False
+
+    products = [product_fact(pr, i, product_levels(thresholds, pr.key), in_project(pr)) for i, pr in enumerate(p.products)]
     wastes = []
     for i, w in enumerate(p.solid_wastes):
         f = {"t": "waste", "id": f"waste:{i}", "uid": f"{w.kind}#{i + 1}", "kind": w.kind}
