@@ -246,3 +246,26 @@ def test_cover_contents_and_chapter_breaks(kb, steel):
     assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"
     default = Document(io.BytesIO(render_report(steel, "docx", "zh", kb=kb)))
     assert "咨询机构: 【咨询机构名称】" in [p.text for p in default.paragraphs]
+
+
+def test_cached_template_renders_what_stock_docxtpl_renders(kb, steel):
+    """The body is patched and compiled once per template file; the document is the same as docxtpl's own path."""
+    import zipfile
+
+    from docxtpl import DocxTemplate
+
+    from cpadvisor.report import word
+    from cpadvisor.report.context import build_context
+    word._COMPILED.clear()
+    first = render_report(steel, "docx", "zh", kb=kb)
+    assert word._COMPILED  # compiled once, kept
+    again = render_report(steel, "docx", "zh", kb=kb)
+    ctx = build_context(steel, "zh", kb)
+    ctx["show_workings"] = True
+    tpl = DocxTemplate(str(word.DOCX_TEMPLATE))
+    tpl.render(ctx, word.jinja_environment(), autoescape=True)
+    word.fit_tables(tpl.docx)
+    buf = io.BytesIO()
+    tpl.save(buf)
+    body = [zipfile.ZipFile(io.BytesIO(d)).read("word/document.xml") for d in (first, again, buf.getvalue())]
+    assert body[0] == body[1] == body[2]
