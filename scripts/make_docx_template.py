@@ -171,7 +171,9 @@ class Builder:
         self.tag("for ch in chapters")
         self.p("{{ ch.title }}")
         self.tag("endfor")
+        self.tag("if show_workings")
         self.p("{{ L.s_appendix }}")
+        self.tag("endif")
         self._field_chars(self.p(), ("end", None))
 
     def h(self, text: str, level: int) -> None:
@@ -483,7 +485,8 @@ def content(b: Builder) -> None:
     b.tag("endfor")
     b.tag("endfor")
 
-    # appendix
+    # appendix: the profile's fields, the versions and the working papers (the working copy; --no-workings: none)
+    b.tag("if show_workings")
     b.h("{{ L.s_appendix }}", 1)
     b.h("{{ L.s_facts }}", 2)
     b.table(["{{ L.a_field }}", "{{ L.a_meaning }}", "{{ L.a_value }}"],
@@ -495,7 +498,6 @@ def content(b: Builder) -> None:
     b.tag("if meta.kb_mismatch")
     b.p("{{ meta.kb_mismatch }}", char=WARNING)
     b.tag("endif")
-    b.tag("if show_workings")
     b.h("{{ L.s_workings }}", 2)
     b.p("{{ L.w_intro }}", char=NOTE)
     b.tag("for w in workings")
