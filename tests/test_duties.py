@@ -138,3 +138,13 @@ def test_admission_gate_verdicts_and_the_conditions_it_could_not_check(kb):
                                             "enterprise.regional_energy_carbon_compliant"} <= set(g.missing), engine
     gas = assess({**base, "energy": [{"fuel": "natural_gas", "annual": 100, "unit": "tce"}]}, kb=kb)
     assert "enterprise.coal_reduction_substitution" not in gas.finding("policy.project_admission_gate").missing
+
+
+def test_benchmark_is_advisory_for_new_projects(kb):
+    ok = {"emission_offset_secured": True, "regional_energy_carbon_compliant": True}
+    a = assess({"name": "x", "project_type": "new", "attributes": ok}, kb=kb)
+    g = a.finding("policy.project_admission_gate")
+    assert g.verdict == "required" and [d.id for d in g.duties] == ["benchmark_advisory"] and g.duties[0].verified
+    md = render_report(a, "md", "zh", kb=kb, workings=False)
+    assert "能效标杆水平可作为新改扩建项目争取达到的目标，但不是准入条件" in md
+    assert "可核查的准入条件均已满足" in md  # 'required' reads as a pass of what can be checked

@@ -96,6 +96,8 @@ class Ctx:
         if isinstance(value, dict):
             return "; ".join(f"{self.field_label(fact, k)}: {self.word(k, v, fact)}" for k, v in value.items())
         if isinstance(value, (list, tuple)):
+            if not value:
+                return "—"
             return "、".join(self.word(field, v, fact) for v in value) if self.lang != "en" else \
                 ", ".join(self.word(field, v, fact) for v in value)
         if isinstance(value, (int, float)):

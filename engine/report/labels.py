@@ -243,7 +243,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # policy
     "p_clause": ("条款", "Clause"), "p_measure": ("措施", "Measure"), "p_status": ("状态", "Status"),
     "p_none": ("暂无", "none yet"), "p_verdict": ("结论", "Verdict"),
-    "vd_blocked": ("不予准入", "blocked"), "vd_pass": ("符合准入要求", "passes"), "vd_required": ("须落实", "required"),
+    "vd_blocked": ("不予准入", "blocked"), "vd_pass": ("符合准入要求", "passes"), "vd_required": ("可核查的准入条件均已满足（其余事项由审批部门逐项核对）",
+                                                                                      "passes every condition cpadvisor can check (the approving authority checks the rest)"),
     # appendix
     "f_measures_in_place": ("已实施措施", "Measures in place"), "f_unit": ("计量单位", "Unit of measure"),
     "f_capacity_unit": ("规模单位", "Capacity unit"), "f_county": ("区县", "County"), "f_city": ("市州", "City"),
