@@ -16,6 +16,7 @@ from cpadvisor.economics.plans import evaluate_plans
 from cpadvisor.rules.duties import duties_of
 from cpadvisor.rules.plain import outcome as plain_outcome
 from cpadvisor.intake.profiles import AnyProfile, coerce_profile
+from cpadvisor.knowledge.conditions import AnyGroup
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.models.results import Assessment, Explanation, RuleTrace, Text
 from cpadvisor.rules.benchmarks import benchmarks
@@ -77,7 +78,13 @@ def definite_verifies_dropped(kb: KnowledgeBase, events: list, derived: dict[str
     """durable pitfall: a rule with an any-of group fires its 'verify' variant when one item is true and
     another item's field is missing (the group is true, not unknown). Such a verify event comes with the
     apply event of the same facts; the three-valued evaluator drops it (DEVELOPERS.md, pitfalls)."""
-    return [e for e in events if e.mode != "verify" or plain_outcome(kb, e.rule, e.anchor, e.join, derived) != "true"]
+    return [e for e in events if e.mode != "verify" or not _has_any_of(e.rule)
+            or plain_outcome(kb, e.rule, e.anchor, e.join, derived) != "true"]
+
+
+def _has_any_of(cr: Any) -> bool:
+    """Only a rule with an any-of group can show the pitfall: the others are not re-evaluated."""
+    return any(isinstance(c, AnyGroup) for p in (cr.anchor, cr.join) if p is not None for c in p.conds)
 
 
 def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "durable") -> Assessment:

@@ -119,8 +119,13 @@ def page_setup(doc) -> None:
     sec.top_margin = sec.bottom_margin = Cm(2.2)
     foot = sec.footer.paragraphs[0]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = foot.add_run()
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+    field_chars(foot, ("begin", None), (None, "PAGE"), ("end", None))
+
+
+def field_chars(para, *parts) -> None:
+    """A run of field characters: (kind, None) for begin / separate / end, (None, text) for the instruction."""
+    run = para.add_run()
+    for kind, text in parts:
         if kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
@@ -152,29 +157,17 @@ class Builder:
     def page_break(self) -> None:
         self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
-    def _field_chars(self, para, *parts) -> None:
-        run = para.add_run()
-        for kind, text in parts:
-            if kind:
-                el = OxmlElement("w:fldChar")
-                el.set(qn("w:fldCharType"), kind)
-            else:
-                el = OxmlElement("w:instrText")
-                el.set(qn("xml:space"), "preserve")
-                el.text = text
-            run._r.append(el)
-
     def toc(self) -> None:
         """A table-of-contents field (headings 1-2) whose shown result is the chapter list, so the contents read
         right before the field is updated (Word updates it on opening: settings updateFields)."""
-        self._field_chars(self.p(), ("begin", None), (None, 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None))
+        field_chars(self.p(), ("begin", None), (None, 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None))
         self.tag("for ch in chapters")
         self.p("{{ ch.title }}")
         self.tag("endfor")
         self.tag("if show_workings")
         self.p("{{ L.s_appendix }}")
         self.tag("endif")
-        self._field_chars(self.p(), ("end", None))
+        field_chars(self.p(), ("end", None))
 
     def h(self, text: str, level: int) -> None:
         self.doc.add_heading(text, level)

@@ -12,12 +12,6 @@ from cpadvisor.economics.units import UNITS, convert
 from cpadvisor.models.results import ThresholdUse
 
 
-def _use(tid: str, t: Any) -> ThresholdUse:
-    return ThresholdUse(id=tid, value=t.value, unit=t.unit, source=t.source,
-                        effective=t.effective.isoformat() if t.effective else None, verified=t.verified,
-                        quality=t.quality, cite=t.cite, cite_en=t.cite_en)
-
-
 def factor_for(thresholds: dict, carrier: str, unit: str) -> Optional[tuple[str, Any, str]]:
     """(threshold id, threshold, per-unit) of the factor for ``carrier`` whose per-unit shares ``unit``'s dimension."""
     dim = UNITS.get(unit, (None,))[0]
@@ -35,7 +29,7 @@ def co2_of(thresholds: dict, carrier: str, amount: float, unit: str) -> Optional
     if hit is None:
         return None
     tid, t, per = hit
-    return convert(amount, unit, per) * Decimal(str(t.value)), _use(tid, t)
+    return convert(amount, unit, per) * Decimal(str(t.value)), ThresholdUse.of(tid, t)
 
 
 def mix_intensity(thresholds: dict, energy: list) -> tuple[Optional[Decimal], list[ThresholdUse], list[str]]:

@@ -44,6 +44,13 @@ class ThresholdUse(BaseModel):
     cite: Optional[str] = None  # the source named plainly (document and table)
     cite_en: Optional[str] = None
 
+    @classmethod
+    def of(cls, tid: str, t: Any) -> "ThresholdUse":
+        """The use of the knowledge threshold ``t`` (a ``knowledge.format.Threshold``) named ``tid``."""
+        return cls(id=tid, value=t.value, unit=t.unit, source=t.source,
+                   effective=t.effective.isoformat() if t.effective else None, verified=t.verified,
+                   quality=t.quality, cite=t.cite, cite_en=t.cite_en)
+
 
 class Observed(BaseModel):
     """A number the profile gives for a verdict the engine cannot derive (no sourced threshold): shown with

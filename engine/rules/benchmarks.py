@@ -54,19 +54,15 @@ def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> l
         target_level = ("benchmark" if vb is not None and "benchmark" in usable else
                         "quota_1" if "quota_1" in lv and "quota_1" in usable and (has_quota(lv) or "quota_3" not in lv)
                         else None)
-        target = lv.get(target_level) if target_level else None
-        gap = round(v - target, 6) if target is not None and v > target else (0.0 if target is not None else None)
-        saving = None
-        if gap is not None and pr.annual_output is not None and unit.startswith("kgce/"):
-            denom = unit.split("/", 1)[1]
-            if (pr.output_unit or pk.output_unit) == denom:
-                saving = round(gap * pr.annual_output / 1000.0, 3)
-            else:
-                missing.append("product.output_unit")
-        elif pr.annual_output is None:
+        # the strive-for gap and saving of the summary fields are those of the target level's row
+        targets, notes = _targets(kb, pr, pk, unit, v, ids, intensity)
+        strive = next((t for t in targets if t.level == target_level), None)
+        gap = strive.gap if strive else None
+        saving = strive.saving_tce_per_year if strive else None
+        if pr.annual_output is None:
             missing.append("product.annual_output")
-        elif gap is not None:
-            missing.append(f"saving in {unit} not converted to tce")
+        elif gap is not None and saving is None:
+            missing.append("product.output_unit" if unit.startswith("kgce/") else f"saving in {unit} not converted to tce")
         co2 = co2_factor = None
         if saving is not None:
             if intensity is not None:
@@ -76,7 +72,6 @@ def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> l
                 co2 = round(saving * co2_factor.value, 3)
             else:
                 missing.append("CO2 emission factor (tCO2/tce) with a source")
-        targets, notes = _targets(kb, pr, pk, unit, v, ids, intensity)
         out.append(BenchmarkGap(product=pr.name, product_key=pr.key, indicator=pk.zh, unit=unit, value=v,
                                 annual_output=pr.annual_output, output_unit=pr.output_unit or pk.output_unit,
                                 levels=levels, rating=Text(zh="，".join(parts_zh) or "待核实",

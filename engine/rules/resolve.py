@@ -16,10 +16,7 @@ PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, None: 3}
 
 
 def threshold_use(kb: KnowledgeBase, tid: str) -> ThresholdUse:
-    t = kb.thresholds[tid]
-    return ThresholdUse(id=tid, value=t.value, unit=t.unit, source=t.source,
-                        effective=t.effective.isoformat() if t.effective else None, verified=t.verified,
-                        quality=t.quality, cite=t.cite, cite_en=t.cite_en)
+    return ThresholdUse.of(tid, kb.thresholds[tid])
 
 
 def _thresholds_for(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -> list[ThresholdUse]:

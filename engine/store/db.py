@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, SQLModel, create_engine
 
+from cpadvisor.economics.units import UNITS, convert
 from cpadvisor.errors import InputError, StoreError
 from cpadvisor.models.results import Assessment
 
@@ -122,7 +123,6 @@ def _redact(url: str) -> str:
 
 def plans_column(a: Assessment) -> Optional[str]:
     """The plans' status and yearly savings (tce, MWh, tCO2, 万元) as compact JSON, for history and summary."""
-    from cpadvisor.economics.units import UNITS, convert
     if not a.plans:
         return None
     rows = []
