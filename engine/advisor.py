@@ -84,7 +84,11 @@ def definite_verifies_dropped(kb: KnowledgeBase, events: list, derived: dict[str
 
 def _has_any_of(cr: Any) -> bool:
     """Only a rule with an any-of group can show the pitfall: the others are not re-evaluated."""
-    return any(isinstance(c, AnyGroup) for p in (cr.anchor, cr.join) if p is not None for c in p.conds)
+    has = cr.__dict__.get("_has_any_of")
+    if has is None:
+        has = cr.__dict__["_has_any_of"] = any(isinstance(c, AnyGroup) for p in (cr.anchor, cr.join)
+                                               if p is not None for c in p.conds)
+    return has
 
 
 def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "durable") -> Assessment:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import json
 import textwrap
 import threading
 
@@ -12,7 +13,8 @@ from durable import engine as de
 from cpadvisor.rules import durable as inference
 from cpadvisor.errors import EngineError, InputError, KnowledgeError
 from tests.conftest import demo_measure, demo_pack
-from cpadvisor.advisor import assess, engine_of
+from cpadvisor.advisor import assess, engine_of, facts_of
+from cpadvisor.intake.profiles import coerce_profile
 
 
 class RawHost(de.Host):
@@ -47,7 +49,32 @@ def test_raw_batch_with_one_unhandled_fact_drops_the_rest():
     with pytest.raises(de.MessageNotHandledException):
         h.assert_facts("t", [{"sid": "1", "id": "a", "t": "unit", "type": "y"},
                              {"sid": "1", "id": "b", "t": "unit", "type": "x"}])
-    assert fired == []  # which is why the engine asserts facts one by one
+    assert fired == []  # the Host layer raises before it runs any action
+
+
+def test_raw_c_batch_stores_the_handled_facts_and_answers_not_handled():
+    fired = []
+    h = raw({"r": {"all": [{"u": {"$and": [{"t": "unit"}, {"type": "x"}]}}], "run": lambda c: fired.append(1)}})
+    rs = h._ruleset_directory["t"]
+    code, state = de.durable_rules_engine.assert_facts(rs._handle, json.dumps(
+        [{"sid": "1", "id": "a", "t": "unit", "type": "y"}, {"sid": "1", "id": "b", "t": "unit", "type": "x"}]))
+    assert code == 1  # "not handled": one fact of the batch is read by no rule
+    assert [f["id"] for f in json.loads(de.durable_rules_engine.get_facts(rs._handle, "1"))] == ["b"]
+    assert de.durable_rules_engine.start_action_for_state(rs._handle, state) is not None  # the rule's action waits
+
+
+def test_engine_asserts_one_batch_per_ruleset_and_fires_past_unhandled_facts(kb, monkeypatch):
+    calls = []
+    real = de.durable_rules_engine.assert_facts
+    monkeypatch.setattr(de.durable_rules_engine, "assert_facts", lambda h, t: calls.append(t) or real(h, t))
+    p = {"name": "x", "sectors": ["steel"], "units": [{"type": "air_compressor"}, {"type": "sintering_machine"},
+                                                    {"type": "blast_furnace"}]}
+    sess = engine_of(kb).run(facts_of(kb, coerce_profile(p, kb)))
+    touched = {rs for rs, f in sess.asserted if f.get("t") != "derived"}
+    assert len(calls) == len(touched)  # one engine call per ruleset, not one per fact
+    d, pl = assess(p, kb=kb), assess(p, kb, engine="plain")
+    assert [(f.measure_id, f.status, f.units) for f in d.findings] == [(f.measure_id, f.status, f.units) for f in pl.findings]
+    assert any(f.units for f in d.findings)  # rules on the handled units fired although air_compressor was not read
 
 
 # 2. error 303: the 64-entry evaluation stack ------------------------------------------------

@@ -148,3 +148,39 @@ def test_cli_history(kb, tmp_path):
     assert r.exit_code == 0 and "变化 / changes" in r.stdout
     r = CliRunner().invoke(app, ["history", "不存在", "--db", db])
     assert r.exit_code == 2 and "no assessment" in r.output
+
+
+def test_results_are_stored_compressed_with_the_knowledge_dictionary_and_read_back_whole(kb, store_url):
+    from sqlalchemy import select
+    from cpadvisor.store.db import DICTS, TABLE
+    store = Store(store_url)
+    did = store.use_knowledge(kb)
+    a = assess(_steel(), kb=kb)
+    assert store.save_assessment(a)
+    with store.engine.connect() as conn:
+        plain, blob, used = conn.execute(select(TABLE.c.result_json, TABLE.c.result_z, TABLE.c.result_dict)).one()
+        stored_dict = conn.execute(select(DICTS.c.knowledge_version).where(DICTS.c.id == did)).scalar_one()
+    assert plain is None and used == did and stored_dict == kb.version
+    assert len(blob) * 5 < len(a.model_dump_json(exclude={"profile"}).encode())  # at least 5x smaller
+    store.close()
+    fresh = Store(store_url)  # another process: the dictionary comes from the database, not the knowledge
+    [rec] = fresh.history("91430300MA4L0000XK")
+    assert rec.assessment().model_dump(mode="json") == a.model_dump(mode="json")
+    [row] = fresh.records(columns=("credit_code", "result_json"))
+    assert row.result_json == a.model_dump_json(exclude={"profile"})
+    fresh.close()
+
+
+def test_rows_without_a_dictionary_and_plain_rows_of_older_versions_still_read(kb, store_url):
+    from cpadvisor.store.db import TABLE, record_of
+    store = Store(store_url)  # no use_knowledge: compressed without a dictionary
+    a = assess(_steel(), kb=kb)
+    store.save_assessment(a)
+    old = record_of(assess(_steel(name="旧版本企业", credit_code="91430300MA4L0001XL"), kb=kb))
+    with store.engine.begin() as conn:  # a row as 0.2 wrote it: the JSON in result_json
+        conn.execute(TABLE.insert(), old)
+    recs = store.records()
+    assert [r.result_dict for r in recs] == ["-", None]
+    assert recs[0].assessment().model_dump(mode="json") == a.model_dump(mode="json")
+    assert recs[1].assessment().profile_name == "旧版本企业" and recs[1].statuses()
+    store.close()

@@ -158,6 +158,7 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or 
         from cpadvisor.store.db import Store
         store = Store(db)
         try:
+            store.use_knowledge(kb)
             new = store.save_assessment(a, source_file=str(profile))
         finally:
             store.close()

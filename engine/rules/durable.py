@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+import orjson
 from durable import engine as durable_engine
 
 from cpadvisor.knowledge import conditions as C
@@ -67,7 +68,10 @@ def _dumps_exp(obj: Any) -> str:
 
 def dumps_fact(obj: Any) -> str:
     """JSON for durable's parser, which rejects an exponent without a decimal point ("1e-05", error 204)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text = orjson.dumps(obj).decode()
+    except TypeError:  # a type orjson does not write
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     if ("e-" in text or "e+" in text) and _exp_float(obj):  # Python writes 1e-05 and 1e+16 that way
         return _dumps_exp(obj)
     return text
@@ -114,7 +118,7 @@ class LeanRuleset(durable_engine.Ruleset):
                 complete(error, None)
                 return
             if new_result:
-                result_container["message"] = json.loads(new_result)
+                result_container["message"] = orjson.loads(new_result)
             else:
                 complete(None, state)
 
@@ -414,7 +418,7 @@ class DurableEngine:
         result = eng.start_action_for_state(rs._handle, state_handle)
         if result:
             failed: list = []
-            rs._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, state_handle,
+            rs._flush_actions(orjson.loads(result[0]), {"message": orjson.loads(result[1])}, state_handle,
                               lambda e, _state: failed.append(e) if e else None)
             if failed:
                 raise failed[0]
@@ -445,6 +449,7 @@ class DurableEngine:
                     if not todo or not gate_open(rs.gates, facts):
                         continue
                     touched.append(rs.name)
+                    batch = []
                     for f in todo:
                         key = id(f)
                         if key not in payloads:
@@ -452,7 +457,8 @@ class DurableEngine:
                             slim = {k: v for k, v in f.items() if k in keep}
                             slim["sid"] = sid
                             payloads[key] = (slim, dumps_fact(slim))
-                        self._checked(rs.name, payloads[key][0], sess, broken, payloads[key][1])
+                        batch.append(payloads[key])
+                    self._checked_many(rs.name, batch, sess, broken)
                 for stage in range(1, self.max_stage + 1):
                     for rs in self.rulesets:
                         if stage in rs.stages and rs.name in touched:
@@ -473,21 +479,54 @@ class DurableEngine:
         return sess
 
     def _clean(self, sess: Session) -> bool:
-        """Retract every fact of the session (anchors first); True if the sid is empty again."""
-        order = sorted(sess.asserted, key=lambda x: 0 if x[1].get("t") in ("enterprise", "park") else 1)
+        """Retract every fact of the session, one batch per ruleset with its anchors first (no rule can
+        fire during clean-up); True if the sid is empty again."""
+        by_rs: dict[str, list[dict]] = {}
+        for rs_name, fact in sess.asserted:
+            by_rs.setdefault(rs_name, []).append(fact)
         ok = True
         texts: dict[int, str] = {}
-        for rs_name, fact in order:
+        for rs_name, fs in by_rs.items():
+            fs.sort(key=lambda f: 0 if f.get("t") in ("enterprise", "park") else 1)
+            batch = []
+            for f in fs:
+                if id(f) not in texts:
+                    texts[id(f)] = dumps_fact({**f, "sid": sess.sid})
+                batch.append(texts[id(f)])
             try:
-                if id(fact) not in texts:
-                    texts[id(fact)] = dumps_fact({**fact, "sid": sess.sid})
-                self._send(rs_name, "retract_fact", texts[id(fact)], fact)
-            except (durable_engine.MessageNotHandledException, durable_engine.MessageObservedException):
-                pass
+                self._send_many(rs_name, "retract_facts", batch)
             except Exception as exc:  # noqa: BLE001
                 ok = False
                 sess.errors.append(f"retract in {rs_name}: {exc}")
         return ok
+
+    @staticmethod
+    def _send_many(rs_name: str, op: str, texts: list[str]) -> None:
+        """assert_facts / retract_facts: one engine call for a batch of ready JSON facts, then the actions.
+
+        The engine stores every fact some rule can read and answers 1 ("not handled") when at least one
+        fact of the batch is read by no rule; that is normal here, and the returned state is still valid.
+        """
+        rs = host()._ruleset_directory[rs_name]
+        eng = durable_engine.durable_rules_engine
+        code, state_handle = getattr(eng, op)(rs._handle, "[" + ",".join(texts) + "]")
+        if code == 3:  # queued (never with our host)
+            return
+        result = eng.start_action_for_state(rs._handle, state_handle)
+        if result:
+            failed: list = []
+            rs._flush_actions(orjson.loads(result[0]), {"message": orjson.loads(result[1])}, state_handle,
+                              lambda e, _state: failed.append(e) if e else None)
+            if failed:
+                raise failed[0]
+
+    def _checked_many(self, rs_name: str, batch: list[tuple[dict, str]], sess: Session, broken: set[str]) -> None:
+        sess.asserted.extend((rs_name, f) for f, _ in batch)
+        try:
+            self._send_many(rs_name, "assert_facts", [t for _, t in batch])
+        except Exception as exc:  # noqa: BLE001 - e.g. error 303 from the engine's stack
+            broken.add(rs_name)
+            sess.errors.append(f"durable_rules failed in {rs_name}: {exc}")
 
     def _checked(self, rs_name: str, fact: dict, sess: Session, broken: set[str], payload: Optional[str] = None) -> None:
         sess.asserted.append((rs_name, fact))

@@ -12,7 +12,6 @@ from typing import Any, Optional
 from cpadvisor.knowledge import conditions as C
 from cpadvisor.knowledge.format import Attribute, Judgement
 from cpadvisor.knowledge.loader import KnowledgeBase
-from cpadvisor.models.results import Observed, Text
 from cpadvisor.rules.facts import Facts
 
 JUDGED = "jd"  # fact key: verdict -> the threshold id it was derived with
@@ -61,32 +60,38 @@ def _shown(value: Decimal, unit: Optional[str]) -> str:
     return f"{v} {unit}".strip() if unit else v
 
 
-def observed(kb: KnowledgeBase, kind: str, fact: Optional[dict], names: list[str]) -> list[Observed]:
-    """The numbers behind the verdicts ``names`` of one fact: open ones with their question, derived ones with
-    the threshold they were compared with."""
+def observed(kb: KnowledgeBase, kind: str, fact: Optional[dict], names: list[str]) -> list[dict]:
+    """The numbers behind the verdicts ``names`` of one fact (``Observed`` rows): open ones with their question,
+    derived ones with the threshold they were compared with."""
     if fact is None:
         return []
     out = []
     attrs = kb.vocab.attributes(kind)
+    judged = fact.get(JUDGED, {})
     for name in names:
         a: Optional[Attribute] = attrs.get(name)
         j = a.judged_from if a is not None else None
         if j is None:
             continue
-        tid = fact.get(JUDGED, {}).get(name)
+        tid = judged.get(name)
         if name in fact and tid is None:
             continue  # the consultant's own verdict
         n = number(fact, j)
         if n is None:
             continue
         shown = _shown(n, j.unit)
-        out.append(Observed(fact=f"{kind}.{name}", number=" + ".join(f"{kind}.{x}" for x in j.number),
-                            value=float(n), unit=j.unit, threshold=tid,
-                            question=Text(zh=j.question.zh.replace("{value}", shown),
-                                          en=j.question.en.replace("{value}", shown))))
+        out.append({"fact": f"{kind}.{name}", "number": " + ".join(f"{kind}.{x}" for x in j.number),
+                    "value": float(n), "unit": j.unit, "threshold": tid,
+                    "question": {"zh": j.question.zh.replace("{value}", shown),
+                                 "en": j.question.en.replace("{value}", shown)}})
     return out
 
 
-def fields_read(cr: Any, on_join: bool) -> set[str]:
-    pat = cr.join if on_join else cr.anchor
-    return {f for c in (pat.conds if pat else ()) for f in c.fields}
+def fields_read(cr: Any, on_join: bool) -> list[str]:
+    """The fields a rule's anchor (or joined) pattern reads, sorted; cached on the rule."""
+    key = "_read_join" if on_join else "_read_anchor"
+    out = cr.__dict__.get(key)
+    if out is None:
+        pat = cr.join if on_join else cr.anchor
+        out = cr.__dict__[key] = sorted({f for c in (pat.conds if pat else ()) for f in c.fields})
+    return out

@@ -5,7 +5,7 @@ from typing import Iterable, Optional
 
 from cpadvisor.knowledge.loader import CompiledRule, KnowledgeBase
 from cpadvisor.knowledge import conditions as C
-from cpadvisor.models.results import Finding, Observed, ThresholdUse
+from cpadvisor.models.results import Finding, ThresholdUse
 from cpadvisor.rules.durable import Event
 from cpadvisor.rules.facts import Facts
 from cpadvisor.rules.plain import trace, unknowns
@@ -19,12 +19,31 @@ def threshold_use(kb: KnowledgeBase, tid: str) -> ThresholdUse:
     return ThresholdUse.of(tid, kb.thresholds[tid])
 
 
-def _thresholds_for(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -> list[ThresholdUse]:
+def threshold_row(kb: KnowledgeBase, tid: str) -> dict:
+    """A ``ThresholdUse`` as a plain row, made once per knowledge base (callers copy before changing it)."""
+    rows = kb.runtime.setdefault("threshold_rows", {})
+    row = rows.get(tid)
+    if row is None:
+        row = rows[tid] = threshold_use(kb, tid).model_dump()
+    return row
+
+
+def _thresholds_for(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -> list[dict]:
     ids = list(cr.thresholds)
     if cr.join and cr.join.fact == "product" and join and any(
             f in LEVEL_FIELDS for c in cr.join.conds for f in c.fields):
         ids += [tid for tid, t in kb.thresholds.items() if t.product == join.get("key")]
-    return [threshold_use(kb, t) for t in dict.fromkeys(ids)]
+    return [threshold_row(kb, t) for t in dict.fromkeys(ids)]
+
+
+def _rule_rank(kb: KnowledgeBase, cr: CompiledRule) -> tuple[int, int]:
+    """(priority rank, place among its measure's rules) of a rule, cached on it."""
+    rank = cr.__dict__.get("_rank")
+    if rank is None:
+        info = kb.measures.get(cr.measure_id or "")
+        idx = info.rules.index(cr) if info and cr in info.rules else 0
+        rank = cr.__dict__["_rank"] = (PRIORITY_RANK[cr.rule.priority], idx)
+    return rank
 
 
 def _asked(kb: KnowledgeBase, ev: Event) -> bool:
@@ -39,21 +58,26 @@ def _asked(kb: KnowledgeBase, ev: Event) -> bool:
     return False
 
 
-def _observed(kb: KnowledgeBase, events: list[Event]) -> list[Observed]:
+def _observed(kb: KnowledgeBase, events: list[Event]) -> list[dict]:
     """The numbers behind the judgements the events read (open, or derived from a sourced threshold)."""
-    out: dict[tuple, Observed] = {}
+    out: dict[tuple, dict] = {}
     for ev in events:
         for on_join, fact in ((False, ev.anchor), (True, ev.join)):
             pat = ev.rule.join if on_join else ev.rule.anchor
             if pat is None or pat.fact not in ("enterprise", "unit", "park"):
                 continue
-            for o in observed(kb, pat.fact, fact, sorted(fields_read(ev.rule, on_join))):
-                out.setdefault((o.fact, o.value), o)
+            for o in observed(kb, pat.fact, fact, fields_read(ev.rule, on_join)):
+                out.setdefault((o["fact"], o["value"]), o)
     return list(out.values())
 
 
 def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: dict[str, str]) -> list[Finding]:
     """Findings from rule events: applies beats to-verify; in place and yields_to respected."""
+    return [Finding.model_validate(r) for r in finding_rows(kb, facts, events, derived)]
+
+
+def finding_rows(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: dict[str, str]) -> list[dict]:
+    """:func:`resolve` as plain rows (the fields of ``Finding``), without building models."""
     by_measure: dict[str, dict[str, list[Event]]] = {}
     unverified: dict[str, list[str]] = {}  # derived fact -> unverified thresholds that kept it from 'yes'
     demoted: dict[int, list[str]] = {}  # id(event) -> unverified thresholds of a legal finding's firing
@@ -72,12 +96,15 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
     def uid(ev: Event) -> Optional[str]:
         return ev.join.get("uid") if ev.join else None
 
+    keys: dict[int, tuple] = {}
+
     def order(ev: Event) -> tuple:
         """A total order of events, the same in every process: priority, rule, then the joined fact."""
-        info = kb.measures.get(ev.rule.measure_id or "")
-        idx = info.rules.index(ev.rule) if info and ev.rule in info.rules else 0
-        pos = int(ev.join["id"].rsplit(":", 1)[-1]) if ev.join and str(ev.join.get("id", "")).count(":") else -1
-        return (PRIORITY_RANK[ev.rule.rule.priority], idx, pos, ev.mode)
+        k = keys.get(id(ev))
+        if k is None:
+            pos = int(ev.join["id"].rsplit(":", 1)[-1]) if ev.join and str(ev.join.get("id", "")).count(":") else -1
+            k = keys[id(ev)] = (*_rule_rank(kb, ev.rule), pos, ev.mode)
+        return k
 
     for evs in by_measure.values():
         evs["apply"].sort(key=order)
@@ -131,7 +158,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             else:
                 yielded_questions[mid] = (w, ev.rule)  # type: ignore[assignment]
 
-    findings: list[Finding] = []
+    findings: list[dict] = []
     anchor_fact = (facts.get("enterprise") or facts.get("park") or [{}])[0]
     in_place = set(anchor_fact.get("ip", {})) | {k for u in facts.get("unit", ()) for k in u.get("ip", {})}
 
@@ -150,7 +177,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             _, results = trace(kb, best.rule, best.anchor, best.join, derived)
             units = list(dict.fromkeys(u for u in (uid(e) for e in chosen) if u))
             below = ranked.get(mid)
-            findings.append(Finding(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
+            findings.append(dict(**base, status="applies", priority=best.rule.rule.priority, rule_id=best.rule.key,
                                     units=units, reason=best.rule.rule.because, conditions=results,
                                     thresholds=_thresholds_for(kb, best.rule, best.join),
                                     verdict=best.rule.rule.verdict, observed=_observed(kb, [best]),
@@ -158,7 +185,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
                                     note=below[1].rule.yields_why if below else None))
         elif mid in superseded:
             winner, rule = superseded[mid]
-            findings.append(Finding(**base, status="superseded", rule_id=rule.key, superseded_by=winner,
+            findings.append(dict(**base, status="superseded", rule_id=rule.key, superseded_by=winner,
                                     reason=rule.rule.because, note=rule.rule.yields_why))
         elif evs and evs["verify"]:
             missing: list[str] = []
@@ -172,7 +199,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
             _, results = trace(kb, best.rule, best.anchor, best.join, derived)
             units = list(dict.fromkeys(u for u in (uid(e) for e in evs["verify"]) if u))
             below = yielded_questions.get(mid)
-            findings.append(Finding(**base, status="to_verify", priority=best.rule.rule.priority,
+            findings.append(dict(**base, status="to_verify", priority=best.rule.rule.priority,
                                     rule_id=best.rule.key, units=units, reason=best.rule.rule.because,
                                     conditions=results, missing=list(dict.fromkeys(missing)),
                                     thresholds=_thresholds_for(kb, best.rule, best.join),
@@ -181,7 +208,7 @@ def resolve(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], derived: d
                                     ranked_below=below[0] if below else None,
                                     note=below[1].rule.yields_why if below else None))
         elif mid.replace(".", "__") in in_place:
-            findings.append(Finding(**base, status="in_place"))
+            findings.append(dict(**base, status="in_place"))
     return findings
 
 

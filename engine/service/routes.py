@@ -68,6 +68,7 @@ def add_routes(app: FastAPI) -> None:
         if app.state.db:
             s = store()
             try:
+                s.use_knowledge(kb)
                 s.save_assessment(a)
             finally:
                 s.close()

@@ -193,6 +193,7 @@ def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[in
         res.seconds = time.perf_counter() - t0
         return res
     kb = load_knowledge(knowledge)
+    store.use_knowledge(kb)  # results are stored compressed with the knowledge's dictionary
     if kb.version != version:
         todo, skipped = plan(files, kb.version, store.done_keys(kb.version))
         res.skipped = skipped

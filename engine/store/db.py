@@ -16,9 +16,10 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import Column, DateTime, String, Text, event, func, inspect, or_, select
+from sqlalchemy import Column, DateTime, LargeBinary, String, Text, event, func, inspect, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, SQLModel, create_engine
@@ -26,6 +27,7 @@ from sqlmodel import Field, SQLModel, create_engine
 from cpadvisor.economics.units import UNITS, convert
 from cpadvisor.errors import InputError, StoreError
 from cpadvisor.models.results import Assessment
+from cpadvisor.store.codec import NO_DICT, Codec, dictionary_bytes, dictionary_id
 
 DEFAULT_DB = "cpadvisor.db"
 OK, INVALID, FAILED = "ok", "invalid", "failed"  # row status: assessed, bad input (recorded), unexpected error
@@ -63,7 +65,9 @@ class AssessmentRecord(SQLModel, table=True):
     total_energy_tce: Optional[float] = None
     plans: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON: plan status and savings
     profile_json: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
-    result_json: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    result_json: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))  # rows before 0.3
+    result_z: Optional[bytes] = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # zstd of the JSON
+    result_dict: Optional[str] = Field(default=None, sa_column=Column(String(16), nullable=True))  # its dictionary
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
 
     def assessment(self) -> Optional[Assessment]:
@@ -85,7 +89,20 @@ class AssessmentRecord(SQLModel, table=True):
         return {f["measure_id"]: f["status"] for f in json.loads(self.result_json).get("findings", [])}
 
 
+class StoreDictionary(SQLModel, table=True):
+    """A compression dictionary of stored results (made from one knowledge version; see ``store.codec``)."""
+
+    __tablename__ = "dictionary"
+
+    id: str = Field(sa_column=Column(String(16), primary_key=True))
+    knowledge_version: str = Field(max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 TABLE = AssessmentRecord.__table__  # type: ignore[attr-defined]
+DICTS = StoreDictionary.__table__  # type: ignore[attr-defined]
+RESULT_COLUMNS = ("result_json", "result_z", "result_dict")
 
 
 def db_url(db: Optional[str] = None) -> str:
@@ -167,6 +184,8 @@ class Store:
             raise InputError(f"bad database URL / 数据库地址无效: {exc}", field="--db") from None
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.codec = Codec()
+        self._dict_of: dict[str, str] = {}  # knowledge version -> dictionary id
         if create:
             self._create_tables()
 
@@ -176,7 +195,7 @@ class Store:
             with self.engine.begin() as conn:
                 if self.engine.dialect.name == "postgresql":
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727401)")  # released at commit
-                SQLModel.metadata.create_all(conn, tables=[TABLE])
+                SQLModel.metadata.create_all(conn, tables=[TABLE, DICTS])
                 have = {c["name"] for c in inspect(conn).get_columns(TABLE.name)}
                 for col in TABLE.columns:  # a store made by an older version gains the new columns
                     if col.name not in have and col.nullable:
@@ -189,6 +208,52 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    # ------------------------------------------------------------ compression
+    def use_knowledge(self, kb: Any) -> str:
+        """Compress the results of ``kb``'s version with its dictionary, stored once in this database."""
+        did = self._dict_of.get(kb.version)
+        if did is not None:
+            return did
+        data = dictionary_bytes(kb)
+        did = dictionary_id(data)
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(DICTS.c.id).where(DICTS.c.id == did)).first() is None:
+                    conn.execute(DICTS.insert(), dict(id=did, knowledge_version=kb.version, data=data,
+                                                      created_at=datetime.now(timezone.utc)))
+        except IntegrityError:
+            pass  # another process stored it meanwhile
+        except OperationalError as exc:
+            raise StoreError(f"database write failed / 数据库写入失败 ({_redact(self.url)}): {_first_line(exc)}") from None
+        self.codec.add(did, data)
+        self._dict_of[kb.version] = did
+        return did
+
+    def _packed(self, values: dict) -> dict:
+        """The row with its result JSON compressed (with the knowledge's dictionary when registered)."""
+        text = values.get("result_json")
+        if text is None:
+            return values
+        did = self._dict_of.get(values.get("knowledge_version") or "", NO_DICT)
+        if did == NO_DICT:
+            self.codec.add(NO_DICT, None)
+        return dict(values, result_json=None, result_z=self.codec.compress(did, text), result_dict=did)
+
+    def result_text(self, did: Optional[str], blob: Optional[bytes], text: Optional[str] = None) -> Optional[str]:
+        """The result JSON of a row: stored plainly (older rows) or compressed."""
+        if blob is None:
+            return text
+        did = did or NO_DICT
+        if not self.codec.has(did):
+            data = None
+            if did != NO_DICT:
+                with self.engine.connect() as conn:
+                    data = conn.execute(select(DICTS.c.data).where(DICTS.c.id == did)).scalar_one_or_none()
+                if data is None:
+                    raise StoreError(f"the compression dictionary {did} of a stored result is missing / 缺少压缩字典")
+            self.codec.add(did, bytes(data) if data is not None else None)
+        return self.codec.decompress(did, blob)
+
     # ------------------------------------------------------------ writing
     def add(self, values: dict) -> bool:
         """Insert one row in its own transaction. False if its run key is already stored as done.
@@ -198,6 +263,7 @@ class Store:
         the reason instead. A database that does not answer raises :class:`StoreError`.
         """
         values.setdefault("created_at", datetime.now(timezone.utc))
+        values = self._packed(values)
         try:
             return self._insert(values)
         except OperationalError as exc:
@@ -259,13 +325,27 @@ class Store:
             return int(conn.execute(q).scalar_one())
 
     def records(self, *where: Any, columns: Optional[Iterable[str]] = None) -> list[Any]:
-        cols = [TABLE.c[c] for c in columns] if columns else [TABLE]
+        """Rows oldest first, as AssessmentRecord, or with ``columns`` as simple rows; ``result_json`` is always
+        the result's JSON text, whether the row stored it plainly or compressed."""
+        names = list(columns) if columns else None
+        if names and "result_json" in names:
+            names += [c for c in RESULT_COLUMNS if c not in names]
+        cols = [TABLE.c[c] for c in names] if names else [TABLE]
         q = select(*cols).where(*where).order_by(TABLE.c.created_at, TABLE.c.id)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
-        if columns:
-            return list(rows)
-        return [AssessmentRecord.model_validate(dict(r._mapping)) for r in rows]
+        if names:
+            out = []
+            for r in rows:
+                m = dict(r._mapping)
+                if "result_json" in m:
+                    m["result_json"] = self.result_text(m.pop("result_dict"), m.pop("result_z"), m["result_json"])
+                out.append(SimpleNamespace(**m))
+            return out
+        recs = [AssessmentRecord.model_validate(dict(r._mapping)) for r in rows]
+        for rec in recs:
+            rec.result_json = self.result_text(rec.result_dict, rec.result_z, rec.result_json)
+        return recs
 
     def history(self, who: str) -> list[AssessmentRecord]:
         """Rows of an enterprise by credit code or exact name, else by part of its name, oldest first."""

@@ -1,0 +1,77 @@
+"""Stored results compressed with zstd and a dictionary made from the knowledge base.
+
+An assessment's JSON is mostly the knowledge's own words (measure names, reasons, duties, sources). A raw
+content dictionary of exactly those texts, as the results write them, compresses a 30 KB result to about
+3 KB at 0.1 ms. The dictionary is a function of the knowledge (so every process that holds the same
+knowledge builds the same bytes) and it is stored in the database beside the rows, keyed by its hash, so a row
+stays readable whatever software or knowledge is installed later: nothing is lost.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Optional
+
+import zstandard
+
+LEVEL = 3  # zstd level: 3 is 5x faster than 9 for 20 % more bytes
+NO_DICT = "-"  # result_dict of a row compressed without a dictionary
+
+
+def _j(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def dictionary_bytes(kb: Any) -> bytes:
+    """The knowledge's texts in the form results write them: each measure's finding head, its rules' reasons,
+    its duties, and every threshold as a rule or benchmark cites it (cached per knowledge base)."""
+    cached = kb.runtime.get("store_dictionary")
+    if cached is not None:
+        return cached
+    from cpadvisor.rules.resolve import threshold_row
+    parts: list[str] = []
+    for mid, info in kb.measures.items():
+        m = info.measure
+        parts.append(_j({"measure_id": mid, "pack": info.pack, "kind": m.kind, "name": m.name.model_dump(),
+                         "clause": m.clause, "categories": list(m.categories), "cost": m.cost}))
+        for r in info.rules:
+            parts.append(_j({"rule_id": r.key, "reason": r.rule.because.model_dump()}))
+        for d in m.duties or ():
+            parts.append(_j(d.model_dump(mode="json")))
+    for tid in kb.thresholds:
+        parts.append(_j(threshold_row(kb, tid)))
+    data = "".join(parts).encode()
+    kb.runtime["store_dictionary"] = data
+    return data
+
+
+def dictionary_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+class Codec:
+    """Compressors and decompressors per dictionary id (one per store; not shared between threads)."""
+
+    def __init__(self) -> None:
+        self._c: dict[str, zstandard.ZstdCompressor] = {}
+        self._d: dict[str, zstandard.ZstdDecompressor] = {}
+
+    def has(self, did: str) -> bool:
+        return did in self._d
+
+    def add(self, did: str, data: Optional[bytes]) -> None:
+        if did in self._d:
+            return
+        if data is None:
+            self._c[did] = zstandard.ZstdCompressor(level=LEVEL)
+            self._d[did] = zstandard.ZstdDecompressor()
+            return
+        zd = zstandard.ZstdCompressionDict(data, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        self._c[did] = zstandard.ZstdCompressor(level=LEVEL, dict_data=zd)
+        self._d[did] = zstandard.ZstdDecompressor(dict_data=zd)
+
+    def compress(self, did: str, text: str) -> bytes:
+        return self._c[did].compress(text.encode())
+
+    def decompress(self, did: str, blob: bytes) -> str:
+        return self._d[did].decompress(bytes(blob)).decode()
