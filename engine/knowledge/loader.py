@@ -88,7 +88,15 @@ class KnowledgeBase:
         return state
 
     def producers(self, name: str) -> list[CompiledRule]:
-        return [r for r in self.rules if r.rule.derive == name]
+        """The rules deriving ``name`` (indexed once per process)."""
+        index = self.runtime.get("producers")
+        if index is None:
+            index = {}
+            for r in self.rules:
+                if r.rule.derive:
+                    index.setdefault(r.rule.derive, []).append(r)
+            self.runtime["producers"] = index
+        return list(index.get(name, ()))
 
 
 # ------------------------------------------------------------------- loading

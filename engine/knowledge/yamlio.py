@@ -17,6 +17,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 
 from cpadvisor.errors import InputError, did_you_mean  # noqa: F401 - re-exported
 
@@ -53,15 +55,52 @@ def _one_line(text: Any) -> str:
 _PARSER: Optional[YAML] = None
 
 
+class _Resolver(VersionedResolver):
+    """ruamel's YAML 1.2 resolver, with the implicit-tag table looked up once per document instead of once per
+    scalar (the C parser exposes no %YAML directive, so the version is the parser's for the whole document;
+    the stock property pays two caught AttributeErrors for every scalar) and one Tag object per tag."""
+
+    _tags: dict[str, Tag] = {}
+
+    @property
+    def versioned_resolver(self) -> Any:
+        table = self.__dict__.get("_table")
+        if table is None:
+            table = self.__dict__["_table"] = VersionedResolver.versioned_resolver.fget(self)  # type: ignore[attr-defined]
+        return table
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)
+        if isinstance(tag, Tag) and tag.handle is None:
+            suffix = tag.suffix
+            shared = self._tags.get(suffix)
+            if shared is None:
+                shared = self._tags[suffix] = tag
+            return shared
+        return tag
+
+
 def _yaml() -> YAML:
     global _PARSER
     if _PARSER is None:
         _PARSER = YAML(typ="safe")  # the C parser (ruamel.yaml.clib) when installed
+        _PARSER.Resolver = _Resolver
     return _PARSER
 
 
+def _tag(node: Node) -> Optional[str]:
+    """``node.tag`` without re-decoding the tag's URI at every read (ruamel recomputes it per Tag object)."""
+    c = node.ctag
+    if c is None:
+        return None
+    try:
+        return c._trval  # type: ignore[attr-defined]
+    except AttributeError:
+        return str(c)
+
+
 def _scalar(node: ScalarNode, file: str) -> Any:
-    tag = node.tag
+    tag = _tag(node)
     _SCALARS: SafeConstructor = _yaml().constructor  # scalar constructors only; never construct_object
     try:
         if tag == _T + "str":
@@ -106,21 +145,22 @@ def _build(root: Node, file: str) -> Doc:
         if depth > MAX_DEPTH:
             raise InputError(f"nested more than {MAX_DEPTH} levels deep / 嵌套层级过深", file, line)
         if isinstance(node, ScalarNode):
-            if node.tag not in _SCALAR_TAGS:
+            if _tag(node) not in _SCALAR_TAGS:
                 raise InputError(f"YAML tag {node.tag!r} is not allowed: knowledge and profiles are data only / "
                                  "不允许使用YAML标签", file, line)
             out[id(node)] = _scalar(node, file)
             continue
         if isinstance(node, MappingNode):
-            if node.tag != _T + "map":
+            if _tag(node) != _T + "map":
                 raise InputError(f"YAML tag {node.tag!r} is not allowed / 不允许使用YAML标签", file, line)
             stack.append((node, path, depth, True))
             keys: set[str] = set()
             for k, v in node.value:
                 kline = k.start_mark.line + 1
-                if k.tag == _T + "merge":
+                ktag = _tag(k)
+                if ktag == _T + "merge":
                     raise InputError("merge keys ('<<') are not allowed / 不允许使用合并键", file, kline)
-                if not isinstance(k, ScalarNode) or k.tag != _T + "str":
+                if not isinstance(k, ScalarNode) or ktag != _T + "str":
                     shown = k.value if isinstance(k, ScalarNode) else "a list or mapping"
                     raise InputError(f"a key must be text, got {shown!r}: quote it / 键名必须是文本", file, kline)
                 if len(k.value) > MAX_KEY:
@@ -132,7 +172,7 @@ def _build(root: Node, file: str) -> Doc:
                 lines[path + (k.value,)] = kline
                 stack.append((v, path + (k.value,), depth + 1, False))
         elif isinstance(node, SequenceNode):
-            if node.tag != _T + "seq":
+            if _tag(node) != _T + "seq":
                 raise InputError(f"YAML tag {node.tag!r} is not allowed / 不允许使用YAML标签", file, line)
             stack.append((node, path, depth, True))
             for i, v in enumerate(node.value):

@@ -22,7 +22,8 @@ from cpadvisor.report.context import build_context
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMATS = ("md", "html", "docx")
 LANGS = ("zh", "en")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_MD_NEED = re.compile(r"[\\`*_\[\]<>|#\r\n]")
+_MD_TABLE = str.maketrans({**{c: "\\" + c for c in "\\`*_[]<>|#"}, "\r": " ", "\n": " "})
 
 
 class Raw(str):
@@ -35,17 +36,31 @@ def md_escape(value: Any) -> Any:
         return ""
     if isinstance(value, Raw) or not isinstance(value, str):
         return value
-    return _MD_SPECIAL.sub(r"\\\1", value.replace("\r", " ").replace("\n", " "))
+    return value.translate(_MD_TABLE) if _MD_NEED.search(value) else value
+
+
+class _Env(Environment):
+    """The packaged templates' environment: ``item.field`` on the context's dicts reads the key first (the
+    context is dicts; Jinja's default tries the attribute first and pays an exception for every read)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
 
 @lru_cache(maxsize=None)
 def environment(kind: str) -> Environment:
-    """Jinja2 environment: HTML autoescapes every value; Markdown escapes its own specials."""
+    """Jinja2 environment of the packaged templates: HTML autoescapes every value; Markdown escapes its own
+    specials. (A user's Word template gets a sandboxed environment: report.word.)"""
     common: dict[str, Any] = dict(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     if kind == "html":
-        return Environment(autoescape=True, **common)
-    env = Environment(autoescape=False, finalize=md_escape, **common)
+        return _Env(autoescape=True, **common)
+    env = _Env(autoescape=False, finalize=md_escape, **common)
     env.filters["raw"] = Raw
     return env
 

@@ -295,18 +295,32 @@ class Ctx:
             "status_key": f.status, "priority": self.L.get(f"pr_{f.priority}", "") if f.priority else "",
             "units": self.units(f), "reason": reason,
             "evidence": self.evidence(f.conditions),
-            "description": self.t(info.measure.description) if info else "",
             "thresholds": [self.threshold_line(t) for t in f.thresholds],
             "missing": [asked.get(m) or self.missing_label(m)[0] for m in f.missing],
             "cost": f.cost, "categories": f.categories,
             "verdict": self.L.get(f"vd_{f.verdict}", f.verdict or "") if f.verdict else "",
-            "effects": [self.effect_line(e) for e in info.measure.effects] if info else [],
-            "applicability": [self.t(x) for x in info.measure.applicability] if info else [],
-            "prerequisites": [self.t(x) for x in info.measure.prerequisites] if info else [],
-            "cross_media": [self.t(x) for x in info.measure.cross_media] if info else [],
-            "interactions": self.interactions(info.measure) if info else [],
             "duties": [self.duty_line(d) for d in f.duties],
+            **self.measure_words(f.measure_id),
         }
+
+    def measure_words(self, mid: str) -> dict:
+        """What a report says of a measure whatever the profile (description, effects, applicability ...),
+        made once per knowledge base, measure and language."""
+        cache = self.kb.runtime.setdefault("report_measure_words", {})
+        key = (self.lang, mid)
+        words = cache.get(key)
+        if words is None:
+            info = self.kb.measures.get(mid)
+            m = info.measure if info else None
+            words = cache[key] = {
+                "description": self.t(m.description) if m else "",
+                "effects": [self.effect_line(e) for e in m.effects] if m else [],
+                "applicability": [self.t(x) for x in m.applicability] if m else [],
+                "prerequisites": [self.t(x) for x in m.prerequisites] if m else [],
+                "cross_media": [self.t(x) for x in m.cross_media] if m else [],
+                "interactions": self.interactions(m) if m else [],
+            }
+        return words
 
     def duty_line(self, d: Any) -> dict:
         """A duty in the client's words: what, by when, the article; the reading in the working papers."""
@@ -524,7 +538,10 @@ class Ctx:
 
         from cpadvisor.intake.request import requests
         collect: "OrderedDict[str, dict]" = OrderedDict()
-        names = {mid: self.t(info.measure.name) for mid, info in self.kb.measures.items()}
+        names = self.kb.runtime.setdefault("report_names", {}).get(self.lang)
+        if names is None:
+            names = self.kb.runtime["report_names"][self.lang] = {
+                mid: self.t(info.measure.name) for mid, info in self.kb.measures.items()}
         for r in requests(self.kb, self.a):
             generic = re.sub(r"\[[^\]]+\]", "[]", r.path)
             label, _ = self.missing_label(r.fact_key)

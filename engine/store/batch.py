@@ -32,6 +32,7 @@ from cpadvisor.errors import InputError
 from cpadvisor.intake.profiles import profile_from_bytes
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.knowledge.yamlio import read_bytes
+from cpadvisor.store.codec import packed_row
 from cpadvisor.store.db import FAILED, INVALID, Store, record_of, run_key, sha256
 from cpadvisor.advisor import assess, engine_of
 
@@ -129,7 +130,7 @@ def assess_file(kb: KnowledgeBase, path: str, resolved: Optional[str] = None) ->
         profile = profile_from_bytes(raw, path, kb)
         name = profile.name
         a = assess(profile, kb=kb)
-        return record_of(a, **base)
+        return packed_row(kb, record_of(a, **base))
     except InputError as exc:
         return dict(base, status=INVALID, error=exc.one_line(), enterprise=name, created_at=_now())
     except Exception as exc:  # noqa: BLE001 - recorded as failed: the next run retries it

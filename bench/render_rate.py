@@ -1,0 +1,31 @@
+"""Run by bench.baseline in a subprocess: assess the profiles in a JSON file, then print render rates as JSON.
+
+    python bench/render_rate.py profiles.json REPORTS DOCX
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+def main() -> None:
+    from cpadvisor import load_knowledge, render_report
+    from cpadvisor.advisor import assess
+    profiles = json.loads(open(sys.argv[1], encoding="utf-8").read())
+    reports, docx = int(sys.argv[2]), int(sys.argv[3])
+    kb = load_knowledge()
+    sample = [assess(p, kb=kb) for p in profiles[:reports]]
+    out = {}
+    for fmt, items in (("md", sample), ("html", sample), ("docx", sample[:docx])):
+        for a in items[:5]:  # warm up: templates compiled, caches filled
+            render_report(a, fmt, "zh", kb=kb)
+        t = time.perf_counter()
+        for a in items:
+            render_report(a, fmt, "zh", kb=kb)
+        out[fmt] = len(items) / (time.perf_counter() - t)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
