@@ -148,3 +148,21 @@ def test_benchmark_is_advisory_for_new_projects(kb):
     md = render_report(a, "md", "zh", kb=kb, workings=False)
     assert "能效标杆水平可作为新改扩建项目争取达到的目标，但不是准入条件" in md
     assert "可核查的准入条件均已满足" in md  # 'required' reads as a pass of what can be checked
+
+
+def test_phase_out_below_the_baseline_is_a_question_never_an_obligation(kb):
+    """《产业结构调整指导目录（2024年本）》: below the baseline and not retrofitted in time -> managed as 淘汰类.
+    The baseline is a transcription and the deadline is not in the profile: to verify, naming the level."""
+    clinker = {"name": "熟料", "key": "cement_clinker", "annual_output": 1e6, "unit_energy_unit": "kgce/t"}
+    worse = assess({"name": "x", "sectors": ["building_materials"], "products": [dict(clinker, unit_energy=125)]}, kb=kb)
+    f = worse.finding("policy.obsolete_capacity_phaseout")
+    assert f.status == "to_verify" and f.rule_id.endswith("/product_worse_than_baseline")
+    assert "verify.building_materials.cement_clinker.baseline" in f.missing
+    better = assess({"name": "x", "sectors": ["building_materials"], "products": [dict(clinker, unit_energy=110)]}, kb=kb)
+    assert better.finding("policy.obsolete_capacity_phaseout") is None
+    new_line = assess({"name": "x", "sectors": ["building_materials"], "project_type": "new",
+                       "products": [dict(clinker, unit_energy=125, in_project=True)]}, kb=kb)
+    assert new_line.finding("policy.obsolete_capacity_phaseout") is None
+    for engine in ("durable", "plain"):
+        assert assess({"name": "x", "sectors": ["building_materials"], "products": [dict(clinker, unit_energy=125)]},
+                      kb, engine=engine).finding("policy.obsolete_capacity_phaseout").status == "to_verify"
