@@ -268,3 +268,41 @@ def test_a_row_postgresql_refuses_is_recorded_as_failed(kb):
     rows = _rows(store)
     assert len(rows) == 1 and rows[0].status == FAILED and "database refused" in rows[0].error
     store.close()
+
+
+def test_a_worker_dying_halfway_through_its_answer_does_not_hang_the_batch(kb, tmp_path, monkeypatch):
+    """The hang CI met once with ProcessPoolExecutor: a worker killed while it writes a result leaves a shared
+    result queue half-written (and its lock held), and the pool waits forever. Each worker now has its own pipe:
+    the parent reads an EOF there, requeues what the worker held and the other files are assessed."""
+    import struct
+    import threading
+    import multiprocessing as mp
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("the patched worker reaches the children by fork")
+    folder = tmp_path / "p"
+    _synthetic(kb, folder, 6)
+    (folder / "poison.yaml").write_text("name: 毒\nsectors: [food]\n", encoding="utf-8")
+
+    def half_answer_then_die(root, conn):
+        batch._init_worker(root)
+        while True:
+            chunk = conn.recv()
+            if chunk is None:
+                return
+            if any(path.endswith("poison.yaml") for path, _ in chunk):
+                os.write(conn.fileno(), struct.pack("!i", 1 << 20) + b"\x80" * 1000)  # a header, then a fraction
+                os._exit(1)
+            conn.send(batch._work(chunk))
+
+    monkeypatch.setattr(batch, "_worker_main", half_answer_then_die)
+    store = Store(str(tmp_path / "s.db"))
+    out: dict = {}
+    t = threading.Thread(target=lambda: out.setdefault("res", run_batch([folder], store, jobs=2)), daemon=True)
+    t.start()
+    t.join(timeout=120)
+    assert not t.is_alive(), "the batch hung after a worker died halfway through its answer"
+    res = out["res"]
+    assert (res.ok, res.failed) == (6, 1)
+    [bad] = [r for r in _rows(store) if r.status == FAILED]
+    assert bad.source_file.endswith("poison.yaml") and "worker process died" in bad.error
+    store.close()

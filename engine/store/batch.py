@@ -17,8 +17,6 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import sys
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 import os
 import time
 import traceback
@@ -230,9 +228,9 @@ def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[in
 
 def _run_pool(kb: KnowledgeBase, items: list[tuple[str, str]], jobs: int, record: Callable[[dict], None],
               started: Callable[[], None]) -> None:
-    """Chunks of items on worker processes. A dead worker breaks the pool and loses every chunk in flight:
-    those items are then run one by one, each alone in a fresh worker, so that a death is attributable:
-    a file whose worker dies when it runs alone is recorded as failed, the others are assessed."""
+    """Chunks of items on worker processes. A worker that dies loses the chunk it held: those items are then run
+    one by one, each alone in a fresh worker, so that a death is attributable: a file whose worker dies when it
+    runs alone is recorded as failed, the others are assessed."""
     global _KB
     fork = "fork" in mp.get_all_start_methods()
     ctx = mp.get_context("fork" if fork else "spawn")
@@ -252,24 +250,106 @@ def _run_pool(kb: KnowledgeBase, items: list[tuple[str, str]], jobs: int, record
             gc.unfreeze()
 
 
+def _worker_main(root: str, conn: Any) -> None:
+    """A batch worker: chunks in, rows out, on its own pipe, until it is sent None."""
+    try:
+        _init_worker(root)
+        error = None
+    except Exception as exc:  # noqa: BLE001 - e.g. the knowledge failed to load: every chunk says so
+        error = describe(exc)
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        conn.send(("error", error) if error else _work(chunk))
+
+
 def _round(kb: KnowledgeBase, ctx: Any, jobs: int, chunks: list[list[tuple[str, str]]],
            record: Callable[[dict], None], started: Callable[[], None]) -> list[tuple[str, str]]:
-    """Run chunks on a pool; return the items lost with a dead worker (not recorded)."""
+    """Run chunks on ``jobs`` workers; return the items lost with a dead worker (not recorded).
+
+    Each worker has its own pipe (not one queue shared by all, as in ``ProcessPoolExecutor``): a worker killed
+    while it writes a result can leave a shared queue half-written and its lock held, and the whole pool then
+    waits forever. Here the parent reads an EOF on that worker's pipe, and the other workers go on; a fresh
+    worker takes the dead one's place while chunks remain.
+    """
+    from multiprocessing.connection import wait as wait_any
+
+    queue = list(reversed(chunks))
     lost: list[tuple[str, str]] = []
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(str(kb.root),)) as pool:
-        started()  # after the fork: a progress display's thread must not be forked
-        pending = {pool.submit(_work, chunk): chunk for chunk in chunks}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                chunk = pending.pop(fut)
-                try:
-                    rows = fut.result()
-                except BrokenProcessPool:
-                    lost += chunk
+    busy: dict[Any, list] = {}  # parent end of a worker's pipe -> [process, chunk it holds or None]
+    procs: list[Any] = []
+
+    def spawn() -> None:
+        here, there = ctx.Pipe()
+        proc = ctx.Process(target=_worker_main, args=(str(kb.root), there), daemon=True)
+        proc.start()
+        there.close()  # only the worker holds its end: its death is an EOF here
+        procs.append(proc)
+        busy[here] = [proc, None]
+        feed(here)
+
+    def feed(conn: Any) -> None:
+        if not queue:
+            stop(conn)
+            return
+        chunk = queue.pop()
+        busy[conn][1] = chunk
+        try:
+            conn.send(chunk)
+        except OSError:
+            dead(conn)
+
+    def stop(conn: Any) -> None:
+        busy.pop(conn, None)
+        try:
+            conn.send(None)
+        except OSError:
+            pass
+        conn.close()
+
+    def dead(conn: Any) -> None:
+        proc, chunk = busy.pop(conn)
+        conn.close()
+        proc.join(timeout=5)
+        if chunk:
+            lost.extend(chunk)
+        if queue:
+            spawn()
+
+    try:
+        for _ in range(min(jobs, len(queue))):
+            spawn()
+        started()  # after the forks: a progress display's thread must not be forked
+        while busy:
+            by_sentinel = {p.sentinel: c for c, (p, _) in busy.items()}
+            for ready in wait_any(list(busy) + list(by_sentinel)):
+                conn = by_sentinel.get(ready, ready)
+                if conn not in busy:
                     continue
-                except Exception as exc:  # noqa: BLE001 - e.g. the knowledge failed to load in a worker
-                    rows = [dict(_died(it, kb.version), error=f"{it[0]}: {describe(exc)}") for it in chunk]
-                for row in rows:
+                try:
+                    if ready is not conn and not conn.poll(0):
+                        raise EOFError  # the process ended with nothing (more) to read
+                    answer = conn.recv()
+                except (EOFError, OSError):
+                    dead(conn)
+                    continue
+                chunk = busy[conn][1]
+                busy[conn][1] = None
+                if isinstance(answer, tuple) and answer[:1] == ("error",):
+                    answer = [dict(_died(it, kb.version), error=f"{it[0]}: {answer[1]}") for it in chunk or ()]
+                for row in answer:
                     record(row)
+                feed(conn)
+    finally:
+        for conn in list(busy):
+            busy.pop(conn)
+            conn.close()
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(timeout=5)
     return lost
