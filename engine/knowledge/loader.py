@@ -87,6 +87,17 @@ class KnowledgeBase:
         state["runtime"] = {}
         return state
 
+    def product_thresholds(self, key: Optional[str]) -> list[tuple[str, Any]]:
+        """(id, threshold) of the levels sourced for one product key, in pack order (indexed once per process)."""
+        index = self.runtime.get("product_thresholds")
+        if index is None:
+            index = {}
+            for tid, t in self.thresholds.items():
+                if t.product:
+                    index.setdefault(t.product, []).append((tid, t))
+            self.runtime["product_thresholds"] = index
+        return index.get(key, []) if key else []
+
     def producers(self, name: str) -> list[CompiledRule]:
         """The rules deriving ``name`` (indexed once per process)."""
         index = self.runtime.get("producers")

@@ -22,7 +22,7 @@ def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> l
     for pr in getattr(profile, "products", ()):
         if not pr.key:
             continue
-        ids = [tid for tid, t in kb.thresholds.items() if t.product == pr.key and t.level in LEVEL_ORDER]
+        ids = [tid for tid, t in kb.product_thresholds(pr.key) if t.level in LEVEL_ORDER]
         if not ids:
             continue
         pk = kb.vocab.terms["products"][pr.key]

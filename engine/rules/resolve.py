@@ -32,7 +32,7 @@ def _thresholds_for(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]) -
     ids = list(cr.thresholds)
     if cr.join and cr.join.fact == "product" and join and any(
             f in LEVEL_FIELDS for c in cr.join.conds for f in c.fields):
-        ids += [tid for tid, t in kb.thresholds.items() if t.product == join.get("key")]
+        ids += [tid for tid, _ in kb.product_thresholds(join.get("key"))]
     return [threshold_row(kb, t) for t in dict.fromkeys(ids)]
 
 

@@ -52,7 +52,7 @@ def unverified_numbers(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict]
         levels = (LEVELS["energy_grade"] if "energy_grade" in fields else ()) + \
             (LEVELS["vs_benchmark"] if "vs_benchmark" in fields else ())
         key = join.get("key")
-        ids += [tid for tid, t in kb.thresholds.items() if t.product == key and t.level in levels and not t.verified]
+        ids += [tid for tid, t in kb.product_thresholds(key) if t.level in levels and not t.verified]
     return list(dict.fromkeys(ids))
 
 
