@@ -269,3 +269,43 @@ def test_cached_template_renders_what_stock_docxtpl_renders(kb, steel):
     tpl.save(buf)
     body = [zipfile.ZipFile(io.BytesIO(d)).read("word/document.xml") for d in (first, again, buf.getvalue())]
     assert body[0] == body[1] == body[2]
+
+
+def test_fit_tables_reads_cells_as_python_docx_does(kb, steel):
+    """fit_tables walks the table XML itself (3x faster); its widths equal those computed from python-docx's
+    own Cell.text, on a real report and on a table with a merged cell (which takes python-docx's walk)."""
+    import copy
+    from cpadvisor.report.word import fit_tables
+    doc = Document(io.BytesIO(render_report(steel, "docx", "zh", kb=kb)))
+    t = doc.add_table(rows=2, cols=3)
+    t.cell(0, 0).merge(t.cell(0, 1))
+    t.cell(1, 0).text = "一段较长的中文单元格内容，用来拉宽这一列"
+    tblw = t._tbl.tblPr.find(qn("w:tblW"))
+    if tblw is None:
+        from docx.oxml import OxmlElement
+        tblw = OxmlElement("w:tblW")
+        t._tbl.tblPr.append(tblw)
+    tblw.set(qn("w:type"), "pct")
+    ref = copy.deepcopy(doc)
+
+    def widths(d):
+        return [[g.get(qn("w:w")) for g in tb._tbl.tblGrid] for tb in d.tables]
+
+    fit_tables(doc)
+    texts = [[[c.text for c in r.cells] for r in tb.rows] for tb in ref.tables]
+    need = []
+    for rows in texts:  # the reference: python-docx's cell texts, the same sizing rule
+        n = max((len(r) for r in rows), default=0)
+        need.append([max([min(sum(2 if ord(ch) > 0x2E80 else 1 for ch in r[i]), 36) for r in rows if i < len(r)]
+                         + [4]) + 2 for i in range(n)])
+    got = widths(doc)
+    pct = [tb._tbl.tblPr.find(qn("w:tblW")) is not None and ref.tables[k]._tbl.tblPr.find(qn("w:tblW")).get(qn("w:type")) == "pct"
+           for k, tb in enumerate(ref.tables)]
+    assert sum(pct) >= 2
+    for k, (w, nd) in enumerate(zip(got, need)):
+        if not pct[k]:
+            continue
+        total = sum(nd)
+        expect = [max(910, 9070 * x // total) for x in nd]
+        scale = 9070 / sum(expect)
+        assert w == [str(int(x * scale)) for x in expect], k

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -42,15 +43,25 @@ def _spec(kb: KnowledgeBase, fact: str, name: str) -> Any:
     return kb.specs.get(fact, {}).get(name)
 
 
-def _core(fact: str) -> set[str]:
-    return {"enterprise": set(EnterpriseProfile.model_fields), "park": set(ParkProfile.model_fields),
-            "unit": set(Unit.model_fields), "product": set(Product.model_fields),
-            "waste": {"annual_t", "disposal", "hazardous"}, "voc": {"material", "method", "enclosed", "annual_solvent_t"}
-            }.get(fact, set())
+@lru_cache(maxsize=None)
+def _core(fact: str) -> frozenset[str]:
+    """The fields a profile item of this kind has itself (the rest are attributes)."""
+    return frozenset({"enterprise": set(EnterpriseProfile.model_fields), "park": set(ParkProfile.model_fields),
+                      "unit": set(Unit.model_fields), "product": set(Product.model_fields),
+                      "waste": {"annual_t", "disposal", "hazardous"},
+                      "voc": {"material", "method", "enclosed", "annual_solvent_t"}}.get(fact, set()))
 
 
 def _describe(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, str]:
-    """(words, unit, allowed values, type) of a fact field."""
+    """(words, unit, allowed values, type) of a fact field (made once per knowledge base and field)."""
+    cache = kb.runtime.setdefault("request_words", {})
+    got = cache.get((fact, name))
+    if got is None:
+        got = cache[(fact, name)] = _describe_once(kb, fact, name)
+    return got
+
+
+def _describe_once(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, str]:
     spec = _spec(kb, fact, name)
     top = name.split(".")[0]
     attr = kb.vocab.terms["attributes"].get(name)

@@ -117,11 +117,23 @@ def fit_tables(doc) -> None:
     long text wraps rather than squeezing the others), at least 1.6 cm."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    W_T, W_P, SPAN, VMERGE = qn("w:t"), qn("w:p"), qn("w:gridSpan"), qn("w:vMerge")
+
+    def cell_text(tc) -> str:  # python-docx's Cell.text: paragraphs joined by newlines
+        return "\n".join("".join(t.text or "" for t in p.iter(W_T)) for p in tc.iter(W_P))
+
     for t in doc.tables:
         tblw = t._tbl.tblPr.find(qn("w:tblW"))
         if tblw is None or tblw.get(qn("w:type")) != "pct":
             continue
-        rows = [[c.text for c in r.cells] for r in t.rows]
+        trs = t._tbl.tr_lst
+        if any(True for _ in t._tbl.iter(SPAN)) or any(True for _ in t._tbl.iter(VMERGE)):
+            rows = [[c.text for c in r.cells] for r in t.rows]  # merged cells: python-docx's own grid walk
+            tcs = [list(r.cells) for r in t.rows]
+            tcs = [[c._tc for c in r] for r in tcs]
+        else:
+            tcs = [list(tr.tc_lst) for tr in trs]
+            rows = [[cell_text(tc) for tc in r] for r in tcs]
         n = max((len(r) for r in rows), default=0)
         if n == 0:
             continue
@@ -137,9 +149,9 @@ def fit_tables(doc) -> None:
             col = OxmlElement("w:gridCol")
             col.set(qn("w:w"), str(w))
             grid.append(col)
-        for r in t.rows:
-            for i, c in enumerate(r.cells[:n]):
-                pr = c._tc.get_or_add_tcPr()
+        for r in tcs:
+            for i, tc in enumerate(r[:n]):
+                pr = tc.get_or_add_tcPr()
                 tcw = pr.find(qn("w:tcW"))
                 if tcw is None:
                     tcw = OxmlElement("w:tcW")
