@@ -20,11 +20,9 @@ from cpadvisor.knowledge import conditions as C
 from cpadvisor.knowledge.loader import CompiledRule, KnowledgeBase
 from cpadvisor.rules.durable import Event
 from cpadvisor.rules.facts import Facts
-from cpadvisor.rules.plain import outcome
+from cpadvisor.rules.plain import fire
 from cpadvisor.rules.resolve import finding_rows
-from cpadvisor.rules.trust import derived_status
 
-FALSE, TRUE = C.FALSE, C.TRUE
 
 
 def _prefilter(cr: CompiledRule, specs: dict) -> tuple[Optional[frozenset], Optional[tuple[str, frozenset]]]:
@@ -88,20 +86,7 @@ def fast_events(kb: KnowledgeBase, facts: Facts, index: Index) -> tuple[list[Eve
                     joins = (None,)
                 for anchor in anchors:
                     for join in joins:
-                        out = outcome(kb, cr, anchor, join, derived)
-                        if out == FALSE:
-                            continue
-                        mode = "apply" if out == TRUE else "verify"
-                        key = (cr.key, mode, join.get("id") if join else None)
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                        events.append(Event(cr, mode, anchor, join))
-                        if cr.rule.derive:
-                            st = derived_status(kb, cr, mode, join, anchor)
-                            if derived.get(cr.rule.derive) != "yes" and derived.get(cr.rule.derive) != st:
-                                derived[cr.rule.derive] = st
-                                changed = True
+                        changed = fire(kb, cr, anchor, join, derived, events, seen) or changed
             first = False
     return events, derived
 

@@ -184,3 +184,18 @@ def test_rows_without_a_dictionary_and_plain_rows_of_older_versions_still_read(k
     assert recs[0].assessment().model_dump(mode="json") == a.model_dump(mode="json")
     assert recs[1].assessment().profile_name == "旧版本企业" and recs[1].statuses()
     store.close()
+
+
+def test_add_many_stores_a_chunk_in_one_transaction_and_falls_back_row_by_row(kb, store_url):
+    from cpadvisor.store.db import record_of
+    store = Store(store_url)
+    store.use_knowledge(kb)
+    rows = [record_of(assess(_steel(name=f"企业{i}"), kb=kb), run_key=f"k{i}", source_file=f"/x/{i}.yaml")
+            for i in range(3)]
+    assert store.add_many(rows[:1]) == [True]
+    assert store.add_many(rows) == [False, True, True]  # k0 is already stored: the chunk goes row by row
+    assert store.add_many([dict(r, run_key=f"n{i}") for i, r in enumerate(rows)]) == [True, True, True]
+    recs = store.records()
+    assert len(recs) == 6 and len({r.run_key for r in recs}) == 6
+    assert all(r.assessment().profile_name.startswith("企业") for r in recs)
+    store.close()

@@ -143,6 +143,17 @@ class QuietHost(durable_engine.Host):
         return names
 
 
+def _run_actions(rs: "LeanRuleset", state_handle: int) -> None:
+    """Run the actions an assert or retract left pending on a session state (an action's error is raised)."""
+    result = durable_engine.durable_rules_engine.start_action_for_state(rs._handle, state_handle)
+    if result:
+        failed: list = []
+        rs._flush_actions(orjson.loads(result[0]), {"message": orjson.loads(result[1])}, state_handle,
+                          lambda e, _state: failed.append(e) if e else None)
+        if failed:
+            raise failed[0]
+
+
 _HOST: Optional[QuietHost] = None
 _HOST_LOCK = threading.RLock()  # guards the host and every session on it
 
@@ -413,15 +424,8 @@ class DurableEngine:
         The same steps as durable's Host.assert_fact -> _handle_function -> do_actions, without the layers.
         """
         rs = host()._ruleset_directory[rs_name]
-        eng = durable_engine.durable_rules_engine
-        state_handle = rs._handle_result(getattr(eng, op)(rs._handle, payload), fact)
-        result = eng.start_action_for_state(rs._handle, state_handle)
-        if result:
-            failed: list = []
-            rs._flush_actions(orjson.loads(result[0]), {"message": orjson.loads(result[1])}, state_handle,
-                              lambda e, _state: failed.append(e) if e else None)
-            if failed:
-                raise failed[0]
+        state_handle = rs._handle_result(getattr(durable_engine.durable_rules_engine, op)(rs._handle, payload), fact)
+        _run_actions(rs, state_handle)
         return state_handle
 
     @staticmethod
@@ -508,17 +512,9 @@ class DurableEngine:
         fact of the batch is read by no rule; that is normal here, and the returned state is still valid.
         """
         rs = host()._ruleset_directory[rs_name]
-        eng = durable_engine.durable_rules_engine
-        code, state_handle = getattr(eng, op)(rs._handle, "[" + ",".join(texts) + "]")
-        if code == 3:  # queued (never with our host)
-            return
-        result = eng.start_action_for_state(rs._handle, state_handle)
-        if result:
-            failed: list = []
-            rs._flush_actions(orjson.loads(result[0]), {"message": orjson.loads(result[1])}, state_handle,
-                              lambda e, _state: failed.append(e) if e else None)
-            if failed:
-                raise failed[0]
+        code, state_handle = getattr(durable_engine.durable_rules_engine, op)(rs._handle, "[" + ",".join(texts) + "]")
+        if code != 3:  # 3: queued (never with our host)
+            _run_actions(rs, state_handle)
 
     def _checked_many(self, rs_name: str, batch: list[tuple[dict, str]], sess: Session, broken: set[str]) -> None:
         sess.asserted.extend((rs_name, f) for f, _ in batch)

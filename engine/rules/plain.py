@@ -132,18 +132,26 @@ def plain_events(kb: KnowledgeBase, facts: Facts) -> tuple[list[Event], dict[str
             changed = False
             for cr in rules:
                 for anchor, join in candidates(cr, facts):
-                    out = outcome(kb, cr, anchor, join, derived)
-                    if out == FALSE:
-                        continue
-                    mode = "apply" if out == TRUE else "verify"
-                    key = (cr.key, mode, join.get("id") if join else None)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    events.append(Event(cr, mode, anchor, join))
-                    if cr.rule.derive:
-                        st = derived_status(kb, cr, mode, join, anchor)
-                        if derived.get(cr.rule.derive) != "yes" and derived.get(cr.rule.derive) != st:
-                            derived[cr.rule.derive] = st
-                            changed = True
+                    changed = fire(kb, cr, anchor, join, derived, events, seen) or changed
     return events, derived
+
+
+def fire(kb: KnowledgeBase, cr: CompiledRule, anchor: dict, join: Optional[dict], derived: dict[str, str],
+         events: list[Event], seen: set[tuple]) -> bool:
+    """Evaluate one rule on one anchor/join pair; record a new true or unknown outcome as an event, and the
+    derived fact it produces. True when that changed a derived fact (the stratum must run again)."""
+    out = outcome(kb, cr, anchor, join, derived)
+    if out == FALSE:
+        return False
+    mode = "apply" if out == TRUE else "verify"
+    key = (cr.key, mode, join.get("id") if join else None)
+    if key in seen:
+        return False
+    seen.add(key)
+    events.append(Event(cr, mode, anchor, join))
+    if cr.rule.derive:
+        st = derived_status(kb, cr, mode, join, anchor)
+        if derived.get(cr.rule.derive) != "yes" and derived.get(cr.rule.derive) != st:
+            derived[cr.rule.derive] = st
+            return True
+    return False

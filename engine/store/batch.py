@@ -201,7 +201,13 @@ def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[in
     items = [(it.path, it.resolved) for it in todo]
 
     def record(row: dict) -> None:
-        stored = store.add(row)
+        count(row, store.add(row))
+
+    def record_many(rows: list[dict]) -> None:
+        for row, stored in zip(rows, store.add_many(rows)):
+            count(row, stored)
+
+    def count(row: dict, stored: bool) -> None:
         if not stored:
             res.duplicates += 1
         elif row["status"] == INVALID:
@@ -221,14 +227,14 @@ def run_batch(paths: Iterable[Union[str, Path]], store: Store, jobs: Optional[in
         for path, resolved in items:
             record(assess_file(kb, path, resolved))
     else:
-        _run_pool(kb, items, jobs, record, lambda: on_start(len(todo), skipped) if on_start else None)
+        _run_pool(kb, items, jobs, record_many, lambda: on_start(len(todo), skipped) if on_start else None)
     res.seconds = time.perf_counter() - t0
     return res
 
 
-def _run_pool(kb: KnowledgeBase, items: list[tuple[str, str]], jobs: int, record: Callable[[dict], None],
+def _run_pool(kb: KnowledgeBase, items: list[tuple[str, str]], jobs: int, record: Callable[[list[dict]], None],
               started: Callable[[], None]) -> None:
-    """Chunks of items on worker processes. A worker that dies loses the chunk it held: those items are then run
+    """Chunks of items on worker processes; ``record`` stores the rows of a chunk (one transaction). A worker that dies loses the chunk it held: those items are then run
     one by one, each alone in a fresh worker, so that a death is attributable: a file whose worker dies when it
     runs alone is recorded as failed, the others are assessed."""
     global _KB
@@ -244,7 +250,7 @@ def _run_pool(kb: KnowledgeBase, items: list[tuple[str, str]], jobs: int, record
         suspects = _round(kb, ctx, jobs, chunks, record, started)
         for item in suspects:  # alone: one worker, one file
             if _round(kb, ctx, 1, [[item]], record, lambda: None):
-                record(_died(item, kb.version))
+                record([_died(item, kb.version)])
     finally:
         if fork:
             gc.unfreeze()
@@ -268,7 +274,7 @@ def _worker_main(root: str, conn: Any) -> None:
 
 
 def _round(kb: KnowledgeBase, ctx: Any, jobs: int, chunks: list[list[tuple[str, str]]],
-           record: Callable[[dict], None], started: Callable[[], None]) -> list[tuple[str, str]]:
+           record: Callable[[list[dict]], None], started: Callable[[], None]) -> list[tuple[str, str]]:
     """Run chunks on ``jobs`` workers; return the items lost with a dead worker (not recorded).
 
     Each worker has its own pipe (not one queue shared by all, as in ``ProcessPoolExecutor``): a worker killed
@@ -341,9 +347,8 @@ def _round(kb: KnowledgeBase, ctx: Any, jobs: int, chunks: list[list[tuple[str, 
                 busy[conn][1] = None
                 if isinstance(answer, tuple) and answer[:1] == ("error",):
                     answer = [dict(_died(it, kb.version), error=f"{it[0]}: {answer[1]}") for it in chunk or ()]
-                for row in answer:
-                    record(row)
-                feed(conn)
+                feed(conn)  # the worker starts its next chunk while this one is written
+                record(answer)
     finally:
         for conn in list(busy):
             busy.pop(conn)

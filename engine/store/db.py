@@ -279,6 +279,28 @@ class Store:
             return self.add(dict(keep, status=FAILED, error=f"{where}: the database refused this row / 数据库拒绝写入"
                                                             f"该记录: {_first_line(exc)}"))
 
+    def add_many(self, rows: list[dict]) -> list[bool]:
+        """Insert rows in one transaction (a batch's chunk); whether each was stored, as :meth:`add` says.
+
+        Should the transaction fail for one row (a run key already stored, content the database refuses), every
+        row goes again through :meth:`add`, its own transaction and fallbacks. A database that does not answer
+        raises :class:`StoreError`; the rows of that transaction are not stored and a re-run redoes them.
+        """
+        if len(rows) < 2:
+            return [self.add(r) for r in rows]
+        now = datetime.now(timezone.utc)
+        packed = [self._packed(dict(r, created_at=r.get("created_at") or now)) for r in rows]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(TABLE.insert(), packed)
+            return [True] * len(rows)
+        except OperationalError as exc:
+            raise StoreError(f"database write failed / 数据库写入失败 ({_redact(self.url)}): {_first_line(exc)}; "
+                             "nothing was lost: every row written before is kept and a re-run resumes / "
+                             "已写入的记录均保留，重新运行将继续") from None
+        except (IntegrityError, DBAPIError):
+            return [self.add(r) for r in rows]
+
     def _insert(self, values: dict) -> bool:
         key = values.get("run_key")
         try:
