@@ -47,7 +47,7 @@ def facts_of(kb: KnowledgeBase, profile: AnyProfile, warnings: Optional[list[str
     extra: tuple[str, ...] = ()
     if getattr(profile, "industry_codes", None):
         extra = tuple(kb.vocab.sectors_of_codes(profile.industry_codes))
-    facts = build_facts(profile, kb.thresholds, extra, kb.vocab.families_of)
+    facts = build_facts(profile, kb.product_levels, extra, kb.vocab.families_of)
     judge(kb, facts)
     ent = facts["enterprise"][0] if facts["enterprise"] else None
     if ent is not None:

@@ -98,6 +98,10 @@ class KnowledgeBase:
             self.runtime["product_thresholds"] = index
         return index.get(key, []) if key else []
 
+    def product_levels(self, key: Optional[str]) -> dict[str, float]:
+        """level -> value of the energy thresholds sourced for a product key (emission factors aside)."""
+        return {t.level: t.value for _, t in self.product_thresholds(key) if t.level != "factor"}
+
     def producers(self, name: str) -> list[CompiledRule]:
         """The rules deriving ``name`` (indexed once per process)."""
         index = self.runtime.get("producers")

@@ -7,7 +7,7 @@ from cpadvisor.economics.co2 import mix_intensity
 from typing import Any, Optional
 
 from cpadvisor.models.results import BenchmarkGap, TargetGap, Text, ThresholdUse
-from cpadvisor.rules.facts import energy_grade, has_quota, product_levels, vs_benchmark
+from cpadvisor.rules.facts import energy_grade, has_quota, vs_benchmark
 from cpadvisor.rules.resolve import threshold_use
 
 LEVEL_ORDER = ("quota_1", "benchmark", "quota_2", "baseline", "quota_3")
@@ -34,7 +34,7 @@ def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> l
             out.append(BenchmarkGap(product=pr.name, product_key=pr.key, indicator=pk.zh, unit=unit, value=0,
                                     levels=levels, rating=Text(zh="待核实", en="to verify"), missing=missing))
             continue
-        lv = product_levels(kb.thresholds, pr.key)
+        lv = kb.product_levels(pr.key)
         v = pr.unit_energy
         vb = vs_benchmark(v, lv)
         grade = energy_grade(v, lv)

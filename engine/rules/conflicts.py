@@ -10,7 +10,7 @@ from typing import Any
 
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.results import BenchmarkGap, Conflict, Finding, Text
-from cpadvisor.rules.facts import energy_grade, product_levels
+from cpadvisor.rules.facts import energy_grade
 
 GROUNDS = ("over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota")
 
@@ -24,7 +24,7 @@ def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGa
     for pr in getattr(profile, "products", ()):
         if pr.key is None or pr.unit_energy is None:
             continue
-        lv = product_levels(kb.thresholds, pr.key)
+        lv = kb.product_levels(pr.key)
         g = energy_grade(pr.unit_energy, lv)
         if g is None:
             continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Union
 
 from cpadvisor.knowledge.conditions import count_key
-from cpadvisor.knowledge.format import Threshold
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, Product
 
 Facts = dict[str, list[dict[str, Any]]]
@@ -80,22 +79,17 @@ def product_fact(p: Product, i: int, levels: dict[str, float], in_project: bool 
     return f
 
 
-def product_levels(thresholds: dict[str, Threshold], key: Optional[str]) -> dict[str, float]:
-    """level -> value of the energy thresholds sourced for a product key."""
-    if key is None:
-        return {}
-    return {t.level: t.value for t in thresholds.values() if t.product == key and t.level != "factor"}
-
-
 def _families(unit_type: str) -> list[str]:
     return [unit_type]
 
 
-def build_facts(profile: Union[EnterpriseProfile, ParkProfile], thresholds: dict[str, Threshold],
+def build_facts(profile: Union[EnterpriseProfile, ParkProfile],
+                levels_of: Callable[[Optional[str]], dict[str, float]],
                 extra_sectors: tuple[str, ...] = (), families: Callable[[str], list[str]] = _families) -> Facts:
     """All facts of one profile, by kind: enterprise|park, unit, product, waste, voc.
 
-    ``families``: a unit type -> the type and its families (``Vocabulary.families_of``), for ``is_a``."""
+    ``levels_of``: a product key -> its sourced levels (``KnowledgeBase.product_levels``); ``families``: a unit
+    type -> the type and its families (``Vocabulary.families_of``), for ``is_a``."""
     if isinstance(profile, ParkProfile):
         park: dict[str, Any] = {"t": "park", "id": "park"}
         for name in ("level", "enterprise_count", "water_reuse_rate", "total_energy_tce"):
@@ -155,7 +149,7 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile], thresholds: dict
             return bool(pr.in_project) if marked else True
         return False
 
-    products = [product_fact(pr, i, product_levels(thresholds, pr.key), in_project(pr)) for i, pr in enumerate(p.products)]
+    products = [product_fact(pr, i, levels_of(pr.key), in_project(pr)) for i, pr in enumerate(p.products)]
     wastes = []
     for i, w in enumerate(p.solid_wastes):
         f = {"t": "waste", "id": f"waste:{i}", "uid": f"{w.kind}#{i + 1}", "kind": w.kind}
