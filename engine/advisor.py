@@ -14,6 +14,7 @@ from cpadvisor._version import __version__
 from cpadvisor.errors import InputError, did_you_mean
 from cpadvisor.economics.plans import evaluate_plans
 from cpadvisor.rules.duties import duties_of
+from cpadvisor.rules.grounds import grounds_of
 from cpadvisor.rules.plain import outcome as plain_outcome
 from cpadvisor.intake.profiles import AnyProfile, coerce_profile
 from cpadvisor.knowledge.conditions import AnyGroup
@@ -123,7 +124,7 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
                       assessed_at=assessed_at(), profile=p.model_dump(mode="json"),
                       derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
                       benchmarks=gaps, warnings=warnings, conflicts=conflicts,
-                      plans=plans, to_collect=to_collect)
+                      plans=plans, to_collect=to_collect, grounds=grounds_of(kb, p))
 
 
 def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -> Explanation:

@@ -83,8 +83,8 @@ def test_toxic_categories_name_the_ground_and_contradictions_are_refused(kb, tmp
     assert a.profile["emissions"]["toxic_hazardous"] is True  # a category named is the fact itself
     assert a.finding("policy.mandatory_audit").status == "applies"
     md = render_report(a, "md", "zh", kb=kb)
-    assert "第八条第（三）项：使用有毒有害原料进行生产或在生产中排放有毒有害物质：含铅、汞、镉、铬等重金属和类金属砷的物质" in md
-    assert "已列入强制性清洁生产审核名单 (生态环境部门)" in md  # the list is a separate ground (第九条)
+    assert "第八条第（三）项：使用有毒有害原料进行生产或在生产中排放有毒有害物质：符合（含铅、汞、镉、铬等重金属和类金属砷的物质）" in md
+    assert "“双超双有”重点企业名单：符合；名单发布部门：生态环境部门" in md  # the list is a separate ground (四(一))
     bad = tmp_path / "bad.yaml"
     text = STEEL.read_text(encoding="utf-8").replace("  toxic_hazardous: true", "  toxic_hazardous: false\n  toxic_categories: [pops]")
     assert "toxic_categories: [pops]" in text

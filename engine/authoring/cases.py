@@ -123,6 +123,12 @@ def run_case(kb: KnowledgeBase, info: CaseInfo, engine: str = "durable") -> Case
         got = sorted(c.fact for c in a.conflicts)
         if got != sorted(exp.conflicts):
             res.failures.append(f"conflicts: expected / 期望 {sorted(exp.conflicts)}, actual / 实际 {got}")
+    for mid, verdicts in exp.grounds.items():
+        got = {g.id: g.status for g in a.grounds_of(mid)}
+        for gid, want in verdicts.items():
+            if got.get(gid) != want:
+                res.failures.append(f"{mid} ground '{gid}': expected / 期望 {want}, actual / 实际 "
+                                    f"{got.get(gid, 'none')} (grounds / 各项情形: {got})")
     for name in exp.derived:
         if name not in a.derived:
             res.failures.append(f"derived fact '{name}': expected / 期望 derived, actual / 实际 derived {a.derived}")

@@ -244,6 +244,28 @@ class Duty(_Strict):
     verified: bool = False
 
 
+class Ground(_Strict):
+    """One legal ground of an obligation, decided on its own (e.g. 《清洁生产审核办法》第八条第（一）项, or being on a
+    published list): its own verdict, the profile facts behind it, whose list it belongs to, and the duties it brings.
+
+    ``facts``: booleans of the profile's ``emissions`` (any true: met; all false: not met; else to verify).
+    ``computed``: ``energy_quota`` also compares the products' unit energy with the quota standard's limit.
+    ``duties``: ids of the measure's duties that follow from this ground in particular.
+    """
+
+    id: Key
+    text: Text
+    facts: list[Key] = Field(min_length=1)
+    computed: Optional[Literal["energy_quota"]] = None
+    categories: Optional[Key] = None  # the emissions field naming the kinds (e.g. toxic_categories)
+    list_department: Optional[Literal["environment", "energy"]] = None  # who lists enterprises on this ground
+    duties: list[Key] = Field(default_factory=list)
+    cite: str
+    cite_en: str
+    basis: str
+    verified: bool = False
+
+
 class Measure(_Strict):
     id: MeasureId
     name: Text
@@ -259,6 +281,7 @@ class Measure(_Strict):
     interactions: Interactions = Field(default_factory=Interactions)
     effects: list[Effect] = Field(default_factory=list)
     duties: list[Duty] = Field(default_factory=list)  # obligations: what follows once it applies
+    grounds: list[Ground] = Field(default_factory=list)  # obligations: each legal ground with its own verdict
 
 
 class CaseExpect(_Strict):
@@ -271,6 +294,7 @@ class CaseExpect(_Strict):
     ranked_below: dict[MeasureId, MeasureId] = Field(default_factory=dict)  # measure -> the one listed before it
     optional: list[MeasureId] = Field(default_factory=list)  # to-verify questions grouped as optional (ask_if)
     conflicts: Optional[list[str]] = None  # the facts in conflict (e.g. emissions.energy_over_quota); [] = none
+    grounds: dict[MeasureId, dict[Key, Literal["applies", "not_applies", "to_verify"]]] = Field(default_factory=dict)
 
 
 class Case(_Strict):

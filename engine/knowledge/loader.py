@@ -87,6 +87,14 @@ class KnowledgeBase:
         state["runtime"] = {}
         return state
 
+    def grounds(self) -> list[tuple[str, Any]]:
+        """(measure id, ground) of every measure that declares legal grounds, in pack order (once per process)."""
+        out = self.runtime.get("grounds")
+        if out is None:
+            out = self.runtime["grounds"] = [(mid, g) for mid, info in self.measures.items()
+                                             for g in info.measure.grounds]
+        return out
+
     def product_thresholds(self, key: Optional[str]) -> list[tuple[str, Any]]:
         """(id, threshold) of the levels sourced for one product key, in pack order (indexed once per process)."""
         index = self.runtime.get("product_thresholds")
@@ -272,6 +280,7 @@ class _Loader:
         self._check_catalog()
         self._check_derived()
         self._check_cases()
+        self._check_grounds()
         if self.problems:
             raise KnowledgeError(self.problems)
         return kb
@@ -463,6 +472,27 @@ class _Loader:
         for r in kb.rules:
             r.stratum = strata[r.key]
 
+    def _check_grounds(self) -> None:
+        """A ground reads yes/no facts of the profile's ``emissions`` and names duties of its own measure."""
+        from cpadvisor.models.profile import Emissions
+        fields = Emissions.model_fields
+        flags = [n for n, f in fields.items() if f.annotation in (Optional[bool], bool)]
+        for mid, info in self.kb.measures.items():
+            duties = [d.id for d in info.measure.duties]
+            for i, g in enumerate(info.measure.grounds):
+                where = f"measure.grounds.{i}"
+                for fact in g.facts:
+                    if fact not in flags:
+                        self.err(f"ground '{g.id}' of {mid} reads unknown fact 'emissions.{fact}'"
+                                 f"{did_you_mean(fact, flags)}", info.file, None, where)
+                if g.categories is not None and g.categories not in fields:
+                    self.err(f"ground '{g.id}' of {mid} names unknown field 'emissions.{g.categories}'"
+                             f"{did_you_mean(g.categories, fields)}", info.file, None, where)
+                for d in g.duties:
+                    if d not in duties:
+                        self.err(f"ground '{g.id}' of {mid} names unknown duty '{d}'{did_you_mean(d, duties)}",
+                                 info.file, None, where)
+
     def _check_cases(self) -> None:
         kb = self.kb
         for ci in kb.cases:
@@ -472,3 +502,15 @@ class _Loader:
                     if mid not in kb.measures:
                         self.err(f"case '{ci.case.name}' expects unknown measure '{mid}'"
                                  f"{did_you_mean(mid, kb.measures)}", ci.file, ci.line, "expect")
+            for mid, verdicts in ci.case.expect.grounds.items():
+                info = kb.measures.get(mid)
+                if info is None:
+                    self.err(f"case '{ci.case.name}' expects grounds of unknown measure '{mid}'"
+                             f"{did_you_mean(mid, kb.measures)}", ci.file, ci.line, "expect.grounds")
+                    continue
+                known = [g.id for g in info.measure.grounds]
+                for gid in verdicts:
+                    if gid not in known:
+                        self.err(f"case '{ci.case.name}' expects unknown ground '{gid}' of {mid} (known: "
+                                 f"{', '.join(known) or 'none'}){did_you_mean(gid, known)}", ci.file, ci.line,
+                                 f"expect.grounds.{mid}")

@@ -77,6 +77,25 @@ class DutyResult(BaseModel):
     note: Optional[Text] = None  # e.g. why no date: the list publication date is not given
 
 
+class GroundResult(BaseModel):
+    """One legal ground of an obligation with its own verdict (e.g. 第八条第（一）项 met; on the published list: no)."""
+
+    measure_id: str
+    id: str
+    text: Text
+    status: Literal["applies", "not_applies", "to_verify"]
+    values: dict[str, Any] = Field(default_factory=dict)  # the profile facts behind it, as given
+    missing: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)  # e.g. the kinds of toxic substance named
+    list_department: Optional[str] = None  # environment / energy: whose list this ground belongs to
+    duties: list[str] = Field(default_factory=list)  # duty ids that follow from this ground
+    cite: str = ""
+    cite_en: str = ""
+    basis: str = ""
+    verified: bool = False
+    note: Optional[Text] = None
+
+
 class Finding(BaseModel):
     """The outcome of one measure for one assessed profile."""
 
@@ -242,6 +261,10 @@ class Assessment(BaseModel):
     conflicts: list[Conflict] = Field(default_factory=list)  # contradicting facts (a declaration vs a computation)
     plans: list[PlanResult] = Field(default_factory=list)  # the profile's plans with their economics, ranked
     to_collect: list[ToCollect] = Field(default_factory=list)  # 中/高费 measures recommended without a plan
+    grounds: list[GroundResult] = Field(default_factory=list)  # obligations' legal grounds, each decided apart
+
+    def grounds_of(self, measure_id: str) -> list[GroundResult]:
+        return [g for g in self.grounds if g.measure_id == measure_id]
 
     def by_status(self, status: Status) -> list[Finding]:
         return [f for f in self.findings if f.status == status]

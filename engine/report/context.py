@@ -441,21 +441,36 @@ class Ctx:
         conflicts = [self.t(c.detail) for c in a.conflicts]
         if conflicts and kind in ("voluntary", None, "undetermined"):
             conclusion = L["audit_conflict"]
-        em = self.p.get("emissions") or {}
-        grounds = []  # 《清洁生产审核办法》第八条: which item; 第九条: on a published list is a separate fact
-        for key, fld in (("g_item1", "over_standard"), ("g_item1q", "over_total_quota"), ("g_item2", "energy_over_quota"),
-                         ("g_item3", "toxic_hazardous")):
-            if em.get(fld):
-                text = L[key]
-                if fld == "toxic_hazardous" and em.get("toxic_categories"):
-                    text += (": " if self.lang == "en" else "：") + self.word("toxic_categories", em["toxic_categories"])
-                grounds.append(text)
-        if em.get("on_mandatory_list"):
-            who = self.word("list_department", em["list_department"]) if em.get("list_department") else ""
-            grounds.append(L["g_listed"] + (f" ({who})" if who else "")
-                           + (f", {em['list_published']}" if em.get("list_published") else ""))
+        grounds = [self.ground_line(g) for g in a.grounds_of("policy.mandatory_audit")]
         return {"kind": kind or "undetermined", "conclusion": conclusion, "items": items, "conflicts": conflicts,
                 "grounds": grounds}
+
+    def ground_line(self, g: Any) -> str:
+        """One legal ground in words: the item, its verdict, the kinds named, whose list, and the article."""
+        L, en = self.L, self.lang == "en"
+        sep, stop = ("; ", ". ") if en else ("；", "。")
+        text = self.t(g.text) + (": " if en else "：") + L[f"g_{g.status}"]
+        if g.categories:
+            text += (" (" if en else "（") + self.word("toxic_categories", g.categories) + (")" if en else "）")
+        parts = []
+        if g.note is not None:
+            parts.append(self.t(g.note))
+        if g.status == "to_verify":
+            open_facts = [self.field_label("enterprise", m) for m in g.missing if m.startswith("emissions.")]
+            if open_facts:
+                parts.append(L["g_open"].format(facts=("; " if en else "、").join(open_facts)))
+        if g.list_department and "emissions.on_mandatory_list" not in g.values:
+            parts.append(L["g_listed_by"].format(who=self.word("list_department", g.list_department)))
+        elif "emissions.on_mandatory_list" in g.values:
+            if g.values.get("emissions.list_department"):
+                parts.append(L["g_dept"].format(who=self.word("list_department", g.values["emissions.list_department"])))
+            if g.values.get("emissions.list_published"):
+                parts.append(L["g_published"].format(d=g.values["emissions.list_published"]))
+        if parts:
+            text += sep + sep.join(parts)
+        cite = g.cite_en if en else g.cite
+        return text + stop + L["g_cite"].format(cite=cite) + ("" if g.verified else f" ({L['du_unverified']})" if en
+                                                              else f"（{L['du_unverified']}）")
 
     def benchmarks(self) -> dict:
         L = self.L

@@ -6,7 +6,8 @@ settles it.
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.results import BenchmarkGap, Conflict, Finding, Text
@@ -15,12 +16,24 @@ from cpadvisor.rules.facts import energy_grade
 GROUNDS = ("over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota")
 
 
-def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGap]) -> list[Conflict]:
-    em = getattr(profile, "emissions", None)
-    if em is None:
-        return []
-    out: list[Conflict] = []
-    worse, within = [], []
+@dataclass
+class QuotaStanding:
+    """One product's unit energy against its energy-quota standard's limit (grade 3)."""
+
+    product: Any
+    limit: Optional[float]
+    worse: bool  # worse than the limit
+    thresholds: list  # the limit's thresholds (sources, verification)
+    ids: list[str]  # their ids
+
+    @property
+    def verified(self) -> bool:
+        return all(t.verified and t.quality == "normal" for t in self.thresholds)
+
+
+def quota_standing(kb: KnowledgeBase, profile: Any) -> list[QuotaStanding]:
+    """The products of the profile whose unit energy can be graded against a quota standard."""
+    out = []
     for pr in getattr(profile, "products", ()):
         if pr.key is None or pr.unit_energy is None:
             continue
@@ -28,9 +41,19 @@ def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGa
         g = energy_grade(pr.unit_energy, lv)
         if g is None:
             continue
-        limit = lv.get("quota_3")
-        ts = [t for t in kb.thresholds.values() if t.product == pr.key and t.level == "quota_3"]
-        (worse if g == 4 else within).append((pr, limit, [t.source for t in ts], all(t.verified for t in ts)))
+        ts = [(tid, t) for tid, t in kb.product_thresholds(pr.key) if t.level == "quota_3"]
+        out.append(QuotaStanding(pr, lv.get("quota_3"), g == 4, [t for _, t in ts], [tid for tid, _ in ts]))
+    return out
+
+
+def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGap]) -> list[Conflict]:
+    em = getattr(profile, "emissions", None)
+    if em is None:
+        return []
+    out: list[Conflict] = []
+    worse, within = [], []
+    for st in quota_standing(kb, profile):
+        (worse if st.worse else within).append((st.product, st.limit, [t.source for t in st.thresholds], st.verified))
     if em.energy_over_quota is False and worse:
         pr, limit, srcs, ok = worse[0]
         zh_note, en_note = ("", "") if ok else ("（所录限额值未经核实）", " (transcribed, unverified)")

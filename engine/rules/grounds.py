@@ -1,0 +1,68 @@
+"""The legal grounds of an obligation decided one by one (``Measure.grounds``): for the mandatory audit,
+《清洁生产审核办法》第八条 item by item and being named on the published list (194号 四(一)).
+
+A ground reads yes/no facts of the profile's ``emissions``: any true, it applies; all false, it does not; else it
+is to verify, naming the facts missing. ``computed: energy_quota`` also grades the products' unit energy against
+the quota standard's limit: worse than a limit that is unverified, draft or suspect makes the ground "to verify"
+(never "applies"), and a declaration of "within the quota" against it is a conflict (``rules.conflicts``).
+Only an operating enterprise has grounds: a new project is for the admission gate.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.models.results import GroundResult, Text
+from cpadvisor.rules.conflicts import quota_standing
+
+
+def _value(v: Any) -> Any:
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+def grounds_of(kb: KnowledgeBase, profile: Any) -> list[GroundResult]:
+    """The grounds of every measure that declares them, whether or not the measure applies."""
+    em = getattr(profile, "emissions", None)
+    if em is None or getattr(profile, "project_type", None) == "new":
+        return []
+    return [_ground(kb, profile, em, mid, g) for mid, g in kb.grounds()]
+
+
+def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any) -> GroundResult:
+    values = {f"emissions.{n}": getattr(em, n) for n in g.facts}
+    known = [v for v in values.values() if v is not None]
+    missing = [k for k, v in values.items() if v is None]
+    status = "applies" if any(known) else "not_applies" if not missing else "to_verify"
+    note = None
+    if g.computed == "energy_quota" and status != "applies":
+        worse = [s for s in quota_standing(kb, profile) if s.worse]
+        if worse:
+            s = worse[0]
+            shaky = not s.verified
+            zh = (f"产品“{s.product.name}”单位能耗 {s.product.unit_energy:g} 劣于能耗限额限定值 {s.limit:g}"
+                  + ("（限额值未经核实）" if shaky else ""))
+            en = (f"product '{s.product.name}' at {s.product.unit_energy:g} is worse than the quota limit {s.limit:g}"
+                  + (" (the limit is not verified)" if shaky else ""))
+            if status == "not_applies":  # declared within the quota: a conflict, listed apart
+                zh += "，与企业“能耗未超限额”的申明矛盾"
+                en += ", against the enterprise's declaration that it is within the quota"
+            status = "to_verify" if shaky or status == "not_applies" else "applies"
+            if status == "applies":
+                missing = []
+            else:
+                missing += [f"verify.{tid}" for t, tid in zip(s.thresholds, s.ids)
+                            if not (t.verified and t.quality == "normal")]
+            note = Text(zh=zh, en=en)
+            values["products.unit_energy"] = {s.product.name: s.product.unit_energy}
+    if "on_mandatory_list" in g.facts:
+        for extra in ("list_department", "list_published"):
+            if getattr(em, extra, None) is not None:
+                values[f"emissions.{extra}"] = _value(getattr(em, extra))
+    categories = list(getattr(em, g.categories) or []) if g.categories else []
+    department = g.list_department
+    if department is None and "on_mandatory_list" in g.facts:
+        department = em.list_department
+    return GroundResult(measure_id=mid, id=g.id, text=Text(zh=g.text.zh, en=g.text.en), status=status, values=values,
+                        missing=missing, categories=categories, list_department=department,
+                        duties=list(g.duties), cite=g.cite, cite_en=g.cite_en, basis=g.basis,
+                        verified=g.verified, note=note)

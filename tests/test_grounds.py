@@ -1,0 +1,145 @@
+"""Issue 12: the mandatory audit's legal grounds decided apart: 《清洁生产审核办法》第八条 item by item (which item,
+which kinds of toxic substance, whose list), and being named on the published list (194号 四(一)) as a fact of its
+own, each with its verdict, the profile values behind it, the duties it brings and the article it cites; and every
+rule of the policy pack citing its article or clause in ``because``."""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from cpadvisor import assess, render_report
+from cpadvisor.knowledge.format import CaseExpect
+from cpadvisor.knowledge.loader import KnowledgeBase
+
+BASE = {"over_standard": False, "over_total_quota": False, "toxic_hazardous": False, "energy_over_quota": False,
+        "on_mandatory_list": False}
+
+
+def grounds(a) -> dict:
+    return {g.id: g for g in a.grounds_of("policy.mandatory_audit")}
+
+
+def profile(sectors=("nonferrous",), products=(), **emissions) -> dict:
+    return {"name": "某厂", "sectors": list(sectors), "emissions": {**BASE, **emissions}, "products": list(products)}
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_article_8_item_1_met_but_not_listed(kb, engine):
+    a = assess(profile(over_standard=True), kb=kb, engine=engine)
+    g = grounds(a)
+    assert a.finding("policy.mandatory_audit").status == "applies"
+    assert list(g) == ["art8_1", "art8_2", "art8_3", "listed"]
+    assert g["art8_1"].status == "applies" and g["art8_1"].values == {"emissions.over_standard": True,
+                                                                       "emissions.over_total_quota": False}
+    assert g["art8_1"].list_department == "environment" and "第八条第（一）项" in g["art8_1"].cite
+    assert g["art8_2"].status == g["art8_3"].status == "not_applies"
+    assert g["listed"].status == "not_applies"
+    # the deadlines run from a list publication: they follow from being listed, not from meeting 第八条
+    assert {"publish_information", "start_audit", "complete_audit"} <= set(g["listed"].duties)
+    assert not set(g["art8_1"].duties) & {"start_audit", "complete_audit"}
+
+
+def test_listed_ground_cites_the_policy_which_was_read(kb):
+    a = assess(profile(on_mandatory_list=True, over_standard=True, list_department="environment",
+                       list_published="2026-03-31"), kb=kb)
+    g = grounds(a)["listed"]
+    assert g.status == "applies" and g.verified  # 194号 四(一) is read in ../shared/spec
+    assert "四(一)" in g.cite and g.values["emissions.list_published"] == "2026-03-31"
+    assert g.list_department == "environment"
+
+
+def test_toxic_ground_names_its_categories_and_the_interval(kb):
+    a = assess(profile(toxic_categories=["heavy_metals", "hazardous_waste"], toxic_hazardous=None), kb=kb)
+    g = grounds(a)["art8_3"]
+    assert g.status == "applies" and sorted(g.categories) == ["hazardous_waste", "heavy_metals"]
+    assert "toxic_audit_interval" in g.duties and g.list_department == "environment"
+
+
+def test_unknown_facts_make_a_ground_to_verify_with_what_is_missing(kb):
+    a = assess({"name": "某厂", "sectors": ["paper"]}, kb=kb)
+    g = grounds(a)
+    assert {k: v.status for k, v in g.items()} == dict.fromkeys(g, "to_verify")
+    assert g["art8_1"].missing == ["emissions.over_standard", "emissions.over_total_quota"]
+    assert g["listed"].missing == ["emissions.on_mandatory_list"]
+
+
+def test_energy_ground_on_an_unverified_quota_is_to_verify_never_applies(kb):
+    clinker = {"name": "熟料", "key": "cement_clinker", "annual_output": 1000000, "unit_energy": 125,
+               "unit_energy_unit": "kgce/t"}
+    em = {k: v for k, v in BASE.items() if k != "energy_over_quota"}
+    a = assess({"name": "某厂", "sectors": ["building_materials"], "emissions": em, "products": [clinker]}, kb=kb)
+    g = grounds(a)["art8_2"]
+    assert g.status == "to_verify"
+    assert any(m.startswith("verify.building_materials.cement_clinker.quota_3") for m in g.missing)
+    assert "125" in g.note.zh and g.list_department == "energy"
+
+
+def test_declared_within_quota_against_the_computation_is_to_verify(kb):
+    clinker = {"name": "熟料", "key": "cement_clinker", "unit_energy": 125}
+    a = assess(profile(sectors=("building_materials",), products=[clinker]), kb=kb)
+    assert grounds(a)["art8_2"].status == "to_verify"
+    assert [c.fact for c in a.conflicts] == ["emissions.energy_over_quota"]
+
+
+def test_declared_over_quota_applies(kb):
+    assert grounds(assess(profile(energy_over_quota=True), kb=kb))["art8_2"].status == "applies"
+
+
+def test_a_new_project_has_no_grounds(kb):
+    a = assess({"name": "新项目", "sectors": ["petrochem"], "project_type": "new",
+                "emissions": {"toxic_hazardous": True}}, kb=kb)
+    assert a.grounds == []
+
+
+def test_report_lists_each_ground_with_its_verdict(kb):
+    a = assess(profile(over_standard=True, toxic_categories=["heavy_metals"], toxic_hazardous=None), kb=kb)
+    md = render_report(a, "md", kb=kb)
+    section = md.split("强制性审核的情形")[1].split("\n\n")[0]
+    lines = [ln for ln in section.splitlines() if ln.startswith("- ")]
+    assert len(lines) == 4, section
+    assert "第八条第（一）项" in lines[0] and "符合" in lines[0] and "生态环境" in lines[0]
+    assert "第八条第（三）项" in lines[2] and "铅、汞、镉、铬" in lines[2]
+    assert "名单" in lines[3] and "不符合" in lines[3]
+    en = render_report(a, "md", kb=kb, lang="en")
+    assert "Art. 8(1)" in en and "met" in en
+
+
+def test_case_expectations_check_grounds(kb):
+    exp = CaseExpect(grounds={"policy.mandatory_audit": {"art8_1": "applies", "listed": "not_applies"}})
+    assert exp.grounds["policy.mandatory_audit"]["listed"] == "not_applies"
+    with pytest.raises(ValueError):
+        CaseExpect(grounds={"policy.mandatory_audit": {"art8_1": "maybe"}})
+
+
+def test_a_case_failing_on_a_ground_says_which(kb):
+    from cpadvisor.authoring.cases import run_case
+    info = next(c for c in kb.cases if c.measure_id == "policy.mandatory_audit" and "超标排放" in c.case.name)
+    wrong = info.case.expect.model_copy(update={"grounds": {"policy.mandatory_audit": {"art8_1": "not_applies"}}})
+    res = run_case(kb, dataclasses.replace(info, case=info.case.model_copy(update={"expect": wrong})))
+    assert len(res.failures) == 1 and "art8_1" in res.failures[0] and "applies" in res.failures[0]
+
+
+def test_unknown_ground_in_a_case_is_refused_at_load(make_kb):
+    from tests.conftest import demo_measure, demo_pack
+    from cpadvisor.errors import KnowledgeError
+    ground = ("  grounds:\n    - id: art8_1\n      text: {zh: 情形, en: Ground}\n      facts: [over_standard]\n"
+              "      cite: 某办法第八条\n      cite_en: Art. 8\n      basis: 转述\n")
+    rules = "  - id: r\n    when:\n      enterprise: [demo_flag == true]\n    because: {zh: 第八条, en: Art. 8}\n"
+    case = ("  - name: c\n    profile: {sectors: [demo], attributes: {demo_flag: true}}\n"
+            "    expect: {applies: [demo.m], grounds: {demo.m: {art8_l: applies}}}\n")
+    text = demo_measure("demo.m", rules, kind="obligation", cases=case).replace("rules:\n", ground + "rules:\n", 1)
+    with pytest.raises(KnowledgeError) as exc:
+        make_kb({"demo/pack.yaml": demo_pack(), "demo/m.yaml": text})
+    assert "unknown ground 'art8_l'" in str(exc.value) and "did you mean 'art8_1'" in str(exc.value)
+
+
+CITES = re.compile(r"第[一二三四五六七八九十百零0-9]+条|[一二三四五]\([一二三四五六七八九十]\)\d?|Art\. \d+")
+
+
+def test_every_policy_rule_cites_an_article_or_clause(kb: KnowledgeBase):
+    rules = [(r.key, r.rule.because) for r in kb.rules if r.pack == "policy"]
+    assert len(rules) >= 20 and any("/derive/" in k for k, _ in rules)
+    lacking = [k for k, b in rules if not (CITES.search(b.zh) and CITES.search(b.en))]
+    assert not lacking, lacking
