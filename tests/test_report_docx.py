@@ -309,3 +309,23 @@ def test_fit_tables_reads_cells_as_python_docx_does(kb, steel):
         expect = [max(910, 9070 * x // total) for x in nd]
         scale = 9070 / sum(expect)
         assert w == [str(int(x * scale)) for x in expect], k
+
+
+def test_parts_no_render_changes_are_the_templates_bytes(tmp_path, kb, steel):
+    """styles, numbering, settings and fonts are copied from the template, not parsed and written again; python-docx
+    outside a render still parses them (its styles work), and a tag in a core property is still rendered."""
+    custom = edited_template(tmp_path / "acme.docx")
+    doc = Document(str(custom))
+    doc.core_properties.subject = "{{ meta.name }} / {{ lang }}"
+    doc.save(str(custom))
+    out = render_report(steel, "docx", "zh", kb=kb, template=custom)
+    src, dst = zipfile.ZipFile(custom), zipfile.ZipFile(io.BytesIO(out))
+    for name in ("word/styles.xml", "word/numbering.xml", "word/settings.xml", "word/fontTable.xml"):
+        if name in src.namelist():
+            assert dst.read(name) == src.read(name), name
+    assert set(src.namelist()) <= set(dst.namelist())
+    again = Document(io.BytesIO(out))  # an ordinary open: styles parsed as usual
+    assert again.styles["Heading 1"].font.size == Pt(20)
+    subject = again.core_properties.subject  # rendered (autoescaped, as stock docxtpl does with autoescape)
+    assert subject.endswith(" / zh") and subject.startswith(steel.profile_name[:4]) and "{{" not in subject
+    assert Document(str(DOCX_TEMPLATE)).styles["Heading 1"] is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -50,6 +51,7 @@ def template_path(template: Optional[Union[str, Path]] = None) -> Path:
 _LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
 _COMPILED: dict[tuple, Any] = {}  # (template file, size, mtime, part) -> (compiled Jinja template, its source)
 _ENV: Optional[ImmutableSandboxedEnvironment] = None
+_PROPS: dict[tuple, Any] = {}  # (environment, property text) -> compiled template
 
 
 def _env() -> ImmutableSandboxedEnvironment:
@@ -67,6 +69,24 @@ def _cached_template_class():
 
     class CachedDocxTemplate(DocxTemplate):
         cache_key: tuple = ()
+
+        def init_docx(self, reload: bool = True) -> None:  # noqa: D401 - docxtpl's hook
+            if not self.docx or (self.is_rendered and reload):
+                self.docx = _open_template(self.template_file, self.cache_key)
+                self.is_rendered = False
+
+        def render_properties(self, context, jinja_env=None):  # noqa: ANN001 - docxtpl's signature
+            """docxtpl's: each text property of the core properties rendered as a template (compiled once)."""
+            if jinja_env is None:
+                return super().render_properties(context, jinja_env)
+            props = self.docx.core_properties
+            for prop in ("author", "comments", "identifier", "language", "subject", "title"):
+                initial = getattr(props, prop)
+                key = (jinja_env, initial)
+                template = _PROPS.get(key)
+                if template is None:
+                    template = _PROPS[key] = jinja_env.from_string(initial)
+                setattr(props, prop, template.render(context))
 
         def build_xml(self, context, jinja_env=None):  # noqa: ANN001 - docxtpl's signature
             key = self.cache_key + ("body",)
@@ -94,6 +114,46 @@ def _cached_template_class():
             return self.resolve_listing(dst) if _LISTING.search(dst) else dst
 
     return CachedDocxTemplate
+
+
+# Parts no render changes: kept as the template's bytes instead of being parsed and serialised again at every
+# render (styles.xml alone is 350 KB: 7 ms to parse, 3 ms to write). Only while a report template is opened.
+_BLOB_TYPES = frozenset({
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.webSettings+xml",
+})
+_OPENING = threading.local()
+_SELECTOR: list = []  # python-docx's own part class selector, chained
+_BYTES: dict[tuple, bytes] = {}  # template file key -> its bytes
+
+
+def _select_part(content_type: str, reltype: str) -> Any:
+    if getattr(_OPENING, "active", False) and content_type in _BLOB_TYPES:
+        from docx.opc.part import Part
+        return Part
+    return _SELECTOR[0](content_type, reltype) if _SELECTOR and _SELECTOR[0] else None
+
+
+def _open_template(path: Any, key: tuple) -> Any:
+    """python-docx's Document of the template, with the parts no render touches left unparsed."""
+    from docx import Document
+    from docx.opc.part import PartFactory
+    if PartFactory.part_class_selector is not _select_part:
+        _SELECTOR[:] = [PartFactory.part_class_selector]
+        PartFactory.part_class_selector = _select_part
+    data = _BYTES.get(key) if key else None
+    if data is None:
+        data = Path(path).read_bytes()
+        if key:
+            _BYTES[key] = data
+    _OPENING.active = True
+    try:
+        return Document(io.BytesIO(data))
+    finally:
+        _OPENING.active = False
 
 
 def _context(exc: Any, src: str) -> None:
