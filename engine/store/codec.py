@@ -24,7 +24,7 @@ def _j(obj: Any) -> str:
 
 def dictionary_bytes(kb: Any) -> bytes:
     """The knowledge's texts in the form results write them: each measure's finding head, its rules' reasons,
-    its duties, and every threshold as a rule or benchmark cites it (cached per knowledge base)."""
+    its duties and legal grounds, and every threshold as a rule or benchmark cites it (cached per knowledge base)."""
     cached = kb.runtime.get("store_dictionary")
     if cached is not None:
         return cached
@@ -38,6 +38,10 @@ def dictionary_bytes(kb: Any) -> bytes:
             parts.append(_j({"rule_id": r.key, "reason": r.rule.because.model_dump()}))
         for d in m.duties or ():
             parts.append(_j(d.model_dump(mode="json")))
+        for g in m.grounds or ():  # as Assessment.grounds writes them
+            parts.append(_j({"measure_id": mid, "id": g.id, "text": g.text.model_dump(), "status": "not_applies"}))
+            parts.append(_j({"list_department": g.list_department, "duties": list(g.duties), "cite": g.cite,
+                             "cite_en": g.cite_en, "basis": g.basis, "verified": g.verified}))
     for tid in kb.thresholds:
         parts.append(_j(threshold_row(kb, tid)))
     data = "".join(parts).encode()
