@@ -15,7 +15,6 @@ from cpadvisor.errors import InputError, did_you_mean
 from cpadvisor.economics.plans import evaluate_plans
 from cpadvisor.rules.duties import duties_of
 from cpadvisor.rules.grounds import grounds_of
-from cpadvisor.rules.plain import outcome as plain_outcome
 from cpadvisor.intake.profiles import AnyProfile, coerce_profile
 from cpadvisor.knowledge.conditions import AnyGroup
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
@@ -75,23 +74,6 @@ def assessed_at() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def definite_verifies_dropped(kb: KnowledgeBase, events: list, derived: dict[str, str]) -> list:
-    """durable pitfall: a rule with an any-of group fires its 'verify' variant when one item is true and
-    another item's field is missing (the group is true, not unknown). Such a verify event comes with the
-    apply event of the same facts; the three-valued evaluator drops it (DEVELOPERS.md, pitfalls)."""
-    return [e for e in events if e.mode != "verify" or not _has_any_of(e.rule)
-            or plain_outcome(kb, e.rule, e.anchor, e.join, derived) != "true"]
-
-
-def _has_any_of(cr: Any) -> bool:
-    """Only a rule with an any-of group can show the pitfall: the others are not re-evaluated."""
-    has = cr.__dict__.get("_has_any_of")
-    if has is None:
-        has = cr.__dict__["_has_any_of"] = any(isinstance(c, AnyGroup) for p in (cr.anchor, cr.join)
-                                               if p is not None for c in p.conds)
-    return has
-
-
 def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "durable") -> Assessment:
     """Assess one profile (a path, a mapping or a profile model).
 
@@ -108,7 +90,7 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
             name = key.split(":")[0]
             if derived.get(name) != "yes":
                 derived[name] = st
-        events = definite_verifies_dropped(kb, sess.events, derived)
+        events = sess.events
     else:
         events, derived = plain_events(kb, facts)
     findings = resolve(kb, facts, events, derived)

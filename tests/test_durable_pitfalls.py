@@ -306,19 +306,46 @@ def test_callbacks_take_exactly_one_argument(kb):
 
 def test_any_of_group_true_with_a_missing_item_is_not_also_to_verify(kb):
     """Found by the property tests: P1 is worse than its domestic-advanced energy level (the group is true)
-    while its water and material fields are missing; durable fired the verify variant for P1 as well."""
-    from cpadvisor.advisor import definite_verifies_dropped, facts_of
+    while its water and material fields are missing. A verify variant that asks only "some field missing" fires
+    for P1 as well; the compiled variant asks for a group with no item true and a field missing."""
+    from cpadvisor.advisor import engine_of, facts_of
     from cpadvisor.intake.profiles import coerce_profile
+    from cpadvisor.knowledge import conditions as C
     p = {"name": "generated", "project_type": "new", "emissions": {},
          "products": [{"name": "P1", "key": "alumina_bayer", "unit_energy": 340.0, "cp_advanced_energy": 0.0},
                       {"name": "P2", "key": "alumina_bayer", "unit_energy": 460.0}]}
     facts = facts_of(kb, coerce_profile(p, kb))
-    from cpadvisor.advisor import engine_of
-    raw_events = engine_of(kb).run(facts).events
-    cp = [e for e in raw_events if e.rule.key.endswith("worse_than_cp_domestic_advanced") and e.join["id"] == "product:0"]
-    assert sorted(e.mode for e in cp) == ["apply", "verify"]  # the pitfall itself, still in durable
-    kept = definite_verifies_dropped(kb, raw_events, {})
-    assert [e.mode for e in kept if e in cp] == ["apply"]
+    events = engine_of(kb).run(facts).events
+    cp = {e.join["id"]: e.mode for e in events if e.rule.key.endswith("worse_than_cp_domestic_advanced")}
+    assert cp == {"product:0": "apply", "product:1": "verify"}  # no verify event beside P1's apply event
+    rule = next(r for r in kb.rules if r.key.endswith("worse_than_cp_domestic_advanced"))
+    group = next(c for c in rule.join.conds if isinstance(c, C.AnyGroup))
+    naive = C.some_missing(C.nullable_fields(group, kb.specs["product"]))  # what durable was given before
+    compiled = C.some_unknown([group], kb.specs["product"])
+    assert "$and" in compiled and compiled != naive
     for engine in ("durable", "plain"):
         f = assess(p, kb=kb, engine=engine).finding("policy.project_admission_gate")
         assert f.units == ["P2"], engine
+
+
+def test_raw_missing_field_in_a_true_any_group_fires_a_naive_verify_variant():
+    """The pitfall on the raw engine: 'a == 1 or b == 1' with a = 1 and b missing is true, yet a verify pattern
+    asking only "some field missing" matches; ``conditions.some_unknown`` also asks that no item is true."""
+    from cpadvisor.knowledge import conditions as C
+    a1, b1 = (C.Cond("p", f, "==", 1, f"{f} == 1") for f in ("a", "b"))
+    maybe = {"$or": [{"a": 1}, {"b": 1}, {"$nex": {"a": 1}}, {"$nex": {"b": 1}}]}  # true or unknown
+    naive = C.some_missing(["a", "b"])
+    compiled = {"$and": [C.not_true(a1), C.not_true(b1), naive]}
+    fired: list = []
+    rules = {name: {"all": [{"m": {"$and": [{"t": "p"}, maybe, expr]}}],
+                    "run": (lambda n: lambda c: fired.append((n, c.m["id"])))(name)}
+             for name, expr in (("naive", naive), ("compiled", compiled))}
+    h = raw(rules)
+    for i, fact in enumerate([{"a": 1}, {}, {"a": 0}, {"a": 0, "b": 0}, {"b": 1, "a": 0}]):
+        try:
+            h.assert_fact("t", {"sid": "1", "id": f"f{i}", "t": "p", **fact})
+        except de.MessageNotHandledException:
+            pass
+    # (durable fires once per matching branch of an $or: the engine keeps one event per rule and facts)
+    assert sorted(set(fired)) == [("compiled", "f1"), ("compiled", "f2"), ("naive", "f0"), ("naive", "f1"),
+                                  ("naive", "f2")]

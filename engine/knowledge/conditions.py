@@ -7,7 +7,7 @@ compiled for durable_rules (inference) and evaluated in plain Python
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Union
 
 
@@ -290,6 +290,31 @@ def compile_cond(cond: Condition, specs: dict[str, FieldSpec], verify: bool) -> 
 
 def some_missing(fields: list[str]) -> dict:
     return _one([{"$nex": {f: 1}} for f in dict.fromkeys(fields)], "$or")
+
+
+_COMPLEMENT = {"==": "!=", "!=": "==", ">": "<=", "<=": ">", ">=": "<", "<": ">=", "in": "not in", "not in": "in",
+               "contains": "not contains", "not contains": "contains", "is": "is not", "is not": "is"}
+
+
+def not_true(cond: Cond) -> dict:
+    """durable_rules expression that holds exactly when ``cond`` is not true (false or unknown)."""
+    return {"$or": [{"$nex": {cond.field: 1}}, to_durable(replace(cond, op=_COMPLEMENT[cond.op]))]}
+
+
+def some_unknown(conds: list[Condition], specs: dict[str, FieldSpec]) -> dict:
+    """At least one condition is unknown, given that each is true or unknown: a plain condition's nullable field
+    is missing, or an any-group has no item true and one of its nullable fields missing (a group with one item
+    true is true, whatever its other items' fields; DEVELOPERS.md, pitfalls)."""
+    parts: list[dict] = []
+    for c in conds:
+        fields = nullable_fields(c, specs)
+        if not fields:
+            continue
+        if isinstance(c, AnyGroup):
+            parts.append(_one([not_true(i) for i in c.items] + [some_missing(fields)], "$and"))
+        else:
+            parts += [{"$nex": {f: 1}} for f in fields if {"$nex": {f: 1}} not in parts]
+    return _one(parts, "$or")
 
 
 @dataclass

@@ -202,7 +202,7 @@ def variants(cr: CompiledRule, specs: dict[str, dict[str, C.FieldSpec]],
             parts.append({"$nex": {f"ip.{ip_key(cr.measure_id)}": 1}})
         parts += [C.compile_cond(c, specs[p.fact], verify=(mode != "apply")) for c in p.conds]
         if mode == "missing":
-            parts.append(C.some_missing(p.nullable(specs[p.fact])))
+            parts.append(C.some_unknown(p.conds, specs[p.fact]))
         return C._one(parts, "$and")
 
     def build(modes: dict[str, str]) -> list[dict]:
