@@ -143,3 +143,24 @@ def test_every_policy_rule_cites_an_article_or_clause(kb: KnowledgeBase):
     assert len(rules) >= 20 and any("/derive/" in k for k, _ in rules)
     lacking = [k for k, b in rules if not (CITES.search(b.zh) and CITES.search(b.en))]
     assert not lacking, lacking
+
+
+def test_phase_out_asks_nothing_of_a_product_whose_standard_sets_no_baseline(kb):
+    """Sinter and coke have quota grades but no sourced benchmark/baseline: there is nothing to compare, so the
+    baseline rule must not make phase-out a high-priority question (the steel example did, for 烧结矿 and 焦炭)."""
+    a = assess({"name": "某厂", "sectors": ["steel"], "project_type": "existing",
+                "products": [{"name": "烧结矿", "key": "steel_sintering", "unit_energy": 49},
+                             {"name": "焦炭", "key": "coke_top_charging", "unit_energy": 128}]}, kb=kb)
+    assert a.finding("policy.obsolete_capacity_phaseout") is None
+    from cpadvisor.intake.profiles import load_profile
+    from pathlib import Path
+    steel = assess(Path(__file__).resolve().parent.parent / "examples" / "steel_plant.yaml", kb=kb)
+    f = steel.finding("policy.obsolete_capacity_phaseout")
+    assert f is None or (f.optional and "product.vs_benchmark" not in f.missing), (f.units, f.missing, f.optional)
+    worse = assess({"name": "某厂", "sectors": ["steel"], "project_type": "existing",
+                    "products": [{"name": "生铁", "key": "steel_blast_furnace", "unit_energy": 440}]}, kb=kb)
+    assert worse.finding("policy.obsolete_capacity_phaseout").status == "to_verify"  # 440 > baseline 435
+    unknown = assess({"name": "某厂", "sectors": ["steel"], "project_type": "existing",
+                      "products": [{"name": "生铁", "key": "steel_blast_furnace"}]}, kb=kb)
+    f = unknown.finding("policy.obsolete_capacity_phaseout")
+    assert f is not None and "product.vs_benchmark" in f.missing  # levels exist, the number is missing: ask

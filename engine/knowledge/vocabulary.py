@@ -131,6 +131,7 @@ class Vocabulary:
             "unit_material": S("unit_material", "number", True),
             "has_quota": S("has_quota", "bool", False),  # the product's key has sourced quota levels
             "has_access_level": S("has_access_level", "bool", False),  # the standard sets grade 2 (access value)
+            "has_baseline": S("has_baseline", "bool", False),  # benchmark and baseline levels are sourced
             "in_project": S("in_project", "bool", False),  # part of the new, rebuilt or expanded line
             "energy_grade": S("energy_grade", "number", True),
             "vs_benchmark": S("vs_benchmark", "enum", True,

@@ -48,8 +48,13 @@ def energy_grade(value: float, levels: dict[str, float]) -> Optional[int]:
     return 4
 
 
+def has_baseline(levels: dict[str, float]) -> bool:
+    """Benchmark and baseline levels are sourced for the product, in a usable order (lower is better)."""
+    return "benchmark" in levels and "baseline" in levels and levels["benchmark"] <= levels["baseline"]
+
+
 def vs_benchmark(value: float, levels: dict[str, float]) -> Optional[str]:
-    if "benchmark" not in levels or "baseline" not in levels or levels["benchmark"] > levels["baseline"]:
+    if not has_baseline(levels):
         return None
     if value <= levels["benchmark"]:
         return "better_than_benchmark"
@@ -66,7 +71,8 @@ def _worse(value: Optional[float], advanced: Optional[float]) -> Optional[bool]:
 
 def product_fact(p: Product, i: int, levels: dict[str, float], in_project: bool = False) -> dict[str, Any]:
     f: dict[str, Any] = {"t": "product", "id": f"product:{i}", "uid": p.name, "has_quota": has_quota(levels),
-                         "has_access_level": "quota_2" in levels, "in_project": in_project}
+                         "has_access_level": "quota_2" in levels, "has_baseline": has_baseline(levels),
+                         "in_project": in_project}
     _put(f, "key", p.key)
     for name in ("annual_output", "unit_energy", "unit_water", "unit_material"):
         _put(f, name, getattr(p, name))
