@@ -39,3 +39,15 @@ def test_the_report_shows_the_conflict_in_every_format(kb):
 def test_no_conflict_without_contradiction(kb):
     for p in ("steel_plant.yaml", "cement_plant.yaml", "tea_processor.yaml"):
         assert assess(REPO / "examples" / p, kb=kb).conflicts == []
+
+
+def test_a_new_project_has_no_audit_conflict(kb):
+    """A project that does not operate yet is for the admission gate: its declaration about 第八条 grounds is
+    not weighed against its design figures (the glass example showed a conflict beside a blocked gate)."""
+    from pathlib import Path
+    a = assess(Path(__file__).resolve().parent.parent / "examples" / "new_glass_project.yaml", kb=kb)
+    assert a.conflicts == []
+    assert a.finding("policy.project_admission_gate").status in ("applies", "to_verify")
+    existing = a.profile | {"project_type": "existing"}
+    existing.pop("plans", None)
+    assert [c.fact for c in assess(existing, kb=kb).conflicts] == ["emissions.energy_over_quota"]

@@ -48,8 +48,8 @@ def quota_standing(kb: KnowledgeBase, profile: Any) -> list[QuotaStanding]:
 
 def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGap]) -> list[Conflict]:
     em = getattr(profile, "emissions", None)
-    if em is None:
-        return []
+    if em is None or getattr(profile, "project_type", None) == "new":
+        return []  # a project that does not operate yet is for the admission gate, not for an audit
     out: list[Conflict] = []
     worse, within = [], []
     for st in quota_standing(kb, profile):
