@@ -271,3 +271,14 @@ def test_enum_values_are_printed_as_words(kb):
     en = render_report(a, "md", "en", kb=kb)
     assert "湿法熄焦" in zh and "wet quenching" in en
     assert "= wet " not in zh and ": wet |" not in zh
+
+
+@pytest.mark.parametrize("structure", ["audit", "screening"])
+def test_markdown_headings_are_headings_not_escaped_text(kb, assessments, structure):
+    """A heading the template builds (the benchmark products' ### or ####) must not come out as '\\#\\#\\#'."""
+    seen = 0
+    for name, a in assessments.items():
+        md = render_report(a, "md", "zh", kb=kb, structure=structure)
+        assert not re.search(r"^\\#", md, re.M), name
+        seen += len(re.findall(r"^#{3,4} .+\(", md, re.M))
+    assert seen  # benchmark headings were rendered
