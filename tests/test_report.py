@@ -282,3 +282,14 @@ def test_markdown_headings_are_headings_not_escaped_text(kb, assessments, struct
         assert not re.search(r"^\\#", md, re.M), name
         seen += len(re.findall(r"^#{3,4} .+\(", md, re.M))
     assert seen  # benchmark headings were rendered
+
+
+def test_equipment_family_evidence_is_in_words(kb, assessments):
+    """A rule on 'type is_a kiln_or_furnace' reads the unit's families: the client's text names them in words,
+    not as the engine's field and ids ('families = lead_smelting_furnace、kiln_or_furnace…')."""
+    a = assessments["lead_zinc_smelter.yaml"]
+    for lang in ("zh", "en"):
+        md = render_report(a, "md", lang, kb=kb, workings=False)
+        assert "families =" not in md and "kiln\\_or\\_furnace" not in md, lang
+    zh = render_report(a, "md", "zh", kb=kb, workings=False)
+    assert "工业炉窑（窑炉、熔炉、加热炉）" in zh

@@ -105,6 +105,9 @@ class Ctx:
             return fmt_num(value, getattr(spec, "unit", None))
         if field in ("sectors", "leading_sectors"):
             return self.term("sectors", value)
+        if field == "families":  # a unit's type and the equipment families it belongs to (is_a)
+            kind = "unit_types" if value in self.kb.vocab.terms["unit_types"] else "unit_families"
+            return self.term(kind, value)
         attr = self.kb.vocab.terms["attributes"].get(field)
         labels = getattr(attr, "labels", None)
         if labels and value in labels:

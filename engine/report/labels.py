@@ -260,6 +260,7 @@ CJK_FREE = ("en",)
 
 # Core profile fields a finding may name as missing ('<fact>.<field>'), with how to collect them.
 FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "families": ("装置类型（含所属设备类别）", "Unit type (and the equipment families it belongs to)"),
     "size": ("企业规模（大/中/小/微型）", "Enterprise size (large/medium/small/micro)"),
     "cp_audit_passed": ("是否已通过清洁生产审核", "Whether a cleaner-production audit has been passed"),
     "financing_constrained": ("是否存在节能改造融资困难", "Whether retrofits are held back by financing"),
