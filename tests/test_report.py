@@ -287,9 +287,9 @@ def test_markdown_headings_are_headings_not_escaped_text(kb, assessments, struct
 def test_equipment_family_evidence_is_in_words(kb, assessments):
     """A rule on 'type is_a kiln_or_furnace' reads the unit's families: the client's text names them in words,
     not as the engine's field and ids ('families = lead_smelting_furnace、kiln_or_furnace…')."""
-    a = assessments["lead_zinc_smelter.yaml"]
-    for lang in ("zh", "en"):
-        md = render_report(a, "md", lang, kb=kb, workings=False)
-        assert "families =" not in md and "kiln\\_or\\_furnace" not in md, lang
-    zh = render_report(a, "md", "zh", kb=kb, workings=False)
+    for name in ("lead_zinc_smelter.yaml", "steel_plant.yaml"):
+        for lang in ("zh", "en"):
+            md = render_report(assessments[name], "md", lang, kb=kb, workings=False)
+            assert "families =" not in md and "kiln\\_or\\_furnace" not in md, (name, lang)
+    zh = render_report(assessments["lead_zinc_smelter.yaml"], "md", "zh", kb=kb, workings=False)
     assert "工业炉窑（窑炉、熔炉、加热炉）" in zh

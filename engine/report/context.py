@@ -105,7 +105,7 @@ class Ctx:
             return fmt_num(value, getattr(spec, "unit", None))
         if field in ("sectors", "leading_sectors"):
             return self.term("sectors", value)
-        if field == "families":  # a unit's type and the equipment families it belongs to (is_a)
+        if field in ("families", "unit_types"):  # unit types and the equipment families they belong to (is_a)
             kind = "unit_types" if value in self.kb.vocab.terms["unit_types"] else "unit_families"
             return self.term(kind, value)
         attr = self.kb.vocab.terms["attributes"].get(field)
