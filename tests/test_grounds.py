@@ -83,6 +83,17 @@ def test_declared_within_quota_against_the_computation_is_to_verify(kb):
     assert [c.fact for c in a.conflicts] == ["emissions.energy_over_quota"]
 
 
+def test_a_new_line_of_an_expansion_is_not_an_audit_ground(kb):
+    """An expansion's new line (in_project) is weighed by the admission gate: its design figure neither meets
+    第八条第（二）项 nor contradicts the operating plant's declaration."""
+    line = {"name": "新线熟料", "key": "cement_clinker", "unit_energy": 125, "in_project": True}
+    a = assess(profile(sectors=("building_materials",), products=[line]) | {"project_type": "expanded"}, kb=kb)
+    assert grounds(a)["art8_2"].status == "not_applies" and a.conflicts == []
+    old = dict(line, in_project=False, name="老线熟料")
+    b = assess(profile(sectors=("building_materials",), products=[line, old]) | {"project_type": "expanded"}, kb=kb)
+    assert grounds(b)["art8_2"].status == "to_verify" and "老线熟料" in grounds(b)["art8_2"].note.zh
+
+
 def test_declared_over_quota_applies(kb):
     assert grounds(assess(profile(energy_over_quota=True), kb=kb))["art8_2"].status == "applies"
 

@@ -32,10 +32,11 @@ class QuotaStanding:
 
 
 def quota_standing(kb: KnowledgeBase, profile: Any) -> list[QuotaStanding]:
-    """The products of the profile whose unit energy can be graded against a quota standard."""
+    """The operating products of the profile whose unit energy can be graded against a quota standard (a line
+    marked ``in_project`` is a new or expanded line: the admission gate weighs it, not the audit)."""
     out = []
     for pr in getattr(profile, "products", ()):
-        if pr.key is None or pr.unit_energy is None:
+        if pr.key is None or pr.unit_energy is None or getattr(pr, "in_project", False):
             continue
         lv = kb.product_levels(pr.key)
         g = energy_grade(pr.unit_energy, lv)
