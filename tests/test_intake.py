@@ -273,6 +273,40 @@ def test_request_lists_exactly_the_missing_facts(kb, path):
         assert all(w.startswith("benchmark:") or a.finding(w) is not None for w in r.waiting)
 
 
+def test_request_asks_what_the_grounds_and_their_deadlines_need(kb):
+    """Listed without a publication date: the date the deadlines run from; toxic substances without the last
+    audit's date: the date the five-year interval runs from; a ground still open: its fact."""
+    keys = {r.path for r in requests(kb, assess(REPO / "examples" / "lead_zinc_smelter.yaml", kb=kb))}
+    assert {"emissions.list_published", "emissions.last_audit_completed"} <= keys
+    steel = assess(REPO / "examples" / "steel_plant.yaml", kb=kb)  # toxic: applies; on the list: not stated
+    assert next(g for g in steel.grounds if g.id == "listed").status == "to_verify"
+    assert "emissions.on_mandatory_list" in {r.path for r in requests(kb, steel)}
+    dated = assess({"name": "x", "sectors": ["nonferrous"], "emissions": {
+        "over_standard": False, "over_total_quota": False, "toxic_hazardous": True, "energy_over_quota": False,
+        "on_mandatory_list": True, "list_published": "2026-03-31", "last_audit_completed": "2022-06-30"}}, kb=kb)
+    assert not {r.path for r in requests(kb, dated)} & {"emissions.list_published", "emissions.last_audit_completed",
+                                                        "emissions.on_mandatory_list"}
+
+
+def test_request_date_answers_complete_the_profile(kb, tmp_path):
+    import datetime
+    src = REPO / "examples" / "lead_zinc_smelter.yaml"
+    req = tmp_path / "资料清单.xlsx"
+    assert CliRunner().invoke(app, ["request", str(src), "-o", str(req)]).exit_code == 0
+    wb = openpyxl.load_workbook(req)
+    ws = wb["资料清单"]
+    rows = {ws.cell(r, 1).value: r for r in range(3, ws.max_row + 1)}
+    assert "日期" in ws.cell(rows["emissions.list_published"], 5).value
+    ws.cell(rows["emissions.list_published"], 8, datetime.datetime(2026, 3, 31))  # an Excel date
+    ws.cell(rows["emissions.last_audit_completed"], 8, "2021-06-30")  # typed as text
+    wb.save(req)
+    done = completed_profile(kb, req, src)
+    assert done.emissions.list_published == datetime.date(2026, 3, 31)
+    assert done.emissions.last_audit_completed == datetime.date(2021, 6, 30)
+    duties = {d.id: d.due for d in assess(done, kb=kb).finding("policy.mandatory_audit").duties}
+    assert duties["start_audit"] == "2026-05-31" and duties["toxic_audit_interval"] == "2026-06-30"
+
+
 def test_request_answers_complete_the_profile(kb, tmp_path):
     src = REPO / "examples" / "steel_plant.yaml"
     req = tmp_path / "资料清单.xlsx"

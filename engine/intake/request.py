@@ -62,6 +62,13 @@ def _describe(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, s
 
 
 def _describe_once(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, str]:
+    if "." in name and fact in ("enterprise", "park"):  # emissions.<field>, energy_mix.<carrier>: the workbook's row
+        from cpadvisor.intake.workbook import ENTERPRISE_FIELDS, PARK_FIELDS
+        col = next((c for c in (ENTERPRISE_FIELDS if fact == "enterprise" else PARK_FIELDS) if c.key == name), None)
+        if col is not None:
+            typ = {"bool": "bool", "number": "number", "int": "number", "date": "date"}.get(col.kind, "text")
+            allowed = {"bool": "是 / 否", "number": "数字 / number", "date": "日期 YYYY-MM-DD / date"}.get(typ, "")
+            return f"{col.zh} / {col.en}", col.unit, allowed, typ
     spec = _spec(kb, fact, name)
     top = name.split(".")[0]
     attr = kb.vocab.terms["attributes"].get(name)
@@ -172,6 +179,21 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
                     add(fact, name, t, f.measure_id)
             else:
                 add(fact, name, None, f.measure_id)
+    for g in a.grounds:  # an obligation's grounds: what decides each, and the dates its duties run from
+        if a.finding(g.measure_id) is None:
+            continue
+        need = [m for m in g.missing if m.startswith("emissions.")] if g.status == "to_verify" else []
+        if g.status == "applies":
+            em = p.get("emissions") or {}
+            duties = {d.id: d for d in kb.measures[g.measure_id].measure.duties}
+            for did in g.duties:
+                d = duties.get(did)
+                if d is not None and d.due_months is not None and em.get("list_published") is None:
+                    need.append("emissions.list_published")
+                if d is not None and d.interval_years is not None and em.get("last_audit_completed") is None:
+                    need.append("emissions.last_audit_completed")
+        for m in dict.fromkeys(need):
+            add("enterprise", m, None, g.measure_id)
     for b in a.benchmarks:
         for m in b.missing:
             if m.startswith("product."):
