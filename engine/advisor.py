@@ -144,4 +144,4 @@ def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -
     zh, en = summaries[status]
     return Explanation(measure_id=measure_id, name=info.measure.name, status=status, summary=Text(zh=zh, en=en),
                        traces=traces, missing=f.missing if f else [],
-                       superseded_by=f.superseded_by if f else None)
+                       superseded_by=f.superseded_by if f else None, grounds=a.grounds_of(measure_id))

@@ -175,3 +175,18 @@ def test_phase_out_asks_nothing_of_a_product_whose_standard_sets_no_baseline(kb)
                       "products": [{"name": "生铁", "key": "steel_blast_furnace"}]}, kb=kb)
     f = unknown.finding("policy.obsolete_capacity_phaseout")
     assert f is not None and "product.vs_benchmark" in f.missing  # levels exist, the number is missing: ask
+
+
+def test_explain_shows_each_ground(kb):
+    from typer.testing import CliRunner
+
+    from cpadvisor.advisor import explain
+    from cpadvisor.cli.app import app
+    from pathlib import Path
+    steel = Path(__file__).resolve().parent.parent / "examples" / "steel_plant.yaml"
+    e = explain(steel, "policy.mandatory_audit", kb=kb)
+    assert {g.id: g.status for g in e.grounds} == {"art8_1": "not_applies", "art8_2": "not_applies",
+                                                    "art8_3": "applies", "listed": "to_verify"}
+    assert explain(steel, "common.coal_boiler_substitution", kb=kb).grounds == []
+    r = CliRunner().invoke(app, ["explain", str(steel), "policy.mandatory_audit"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "art8_3" in r.output and "第八条第（三）项" in r.output and "listed" in r.output

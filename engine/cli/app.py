@@ -216,6 +216,10 @@ def explain(profile: Path, measure_id: str, as_json: bool = typer.Option(False, 
     if e.superseded_by:
         out.print(f"→ {e.superseded_by}", highlight=False)
     mark = {"true": "[green]✓[/green]", "false": "[red]✗[/red]", "unknown": "[yellow]?[/yellow]"}
+    verdict = {"applies": "true", "not_applies": "false", "to_verify": "unknown"}
+    for g in e.grounds:
+        out.print(f"  ground {g.id}: {mark[verdict[g.status]]} {g.text.get(lang)}   "
+                  f"(value: {json.dumps(g.values, ensure_ascii=False)})", highlight=False)
     for tr in e.traces:
         out.print(f"  rule {tr.rule_id}" + (f" @ {tr.target}" if tr.target else "") + f": {tr.outcome}",
                   highlight=False)

@@ -316,3 +316,4 @@ class Explanation(BaseModel):
     traces: list[RuleTrace] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
     superseded_by: Optional[str] = None
+    grounds: list[GroundResult] = Field(default_factory=list)  # an obligation's legal grounds, each decided apart
