@@ -175,6 +175,15 @@ class Builder:
     def bullet(self, label: str, value: str) -> None:
         self.p([(label + ": ", STRONG), (value, None)], style="List Bullet")
 
+    def marked_list(self, items: str, title: str, loop: str, text: str, mark: str) -> None:
+        """A titled bullet list shown only when ``items`` is not empty; each bullet a text and its warning mark."""
+        self.tag(f"if {items}")
+        self.p(title, char=STRONG)
+        self.tag(f"for {loop}")
+        self.p([(text, None), (mark, WARNING)], style="List Bullet")
+        self.tag("endfor")
+        self.tag("endif")
+
     def table(self, head: list[str], rows: list, widths: list[float]) -> None:
         """head: header cells; rows: lists of cell texts, or ('tr', statement) for a row-level tag."""
         t = self.doc.add_table(rows=0, cols=len(widths))
@@ -326,13 +335,9 @@ def content(b: Builder) -> None:
     b.tag("if m.missing")
     b.p('{{ L.v_missing }}: {{ m.missing | join("; ") }}')
     b.tag("endif")
-    b.tag("if m.duties")
-    b.p("{{ L.du_title }}:", char=STRONG)
-    b.tag("for d in m.duties")
-    b.p([('{{ d.text }}{{ " (" ~ d.when ~ ")" if d.when else "" }}. {{ d.cite }}', None),
-         ('{{ " [" ~ d.mark ~ "]" if d.mark else "" }}', WARNING)], style="List Bullet")
-    b.tag("endfor")
-    b.tag("endif")
+    b.marked_list("m.duties", "{{ L.du_title }}:", "d in m.duties",
+                  '{{ d.text }}{{ " (" ~ d.when ~ ")" if d.when else "" }}. {{ d.cite }}',
+                  '{{ " [" ~ d.mark ~ "]" if d.mark else "" }}')
     b.tag("endfor")
 
     b.tag('elif s.block == "benchmark"')
@@ -406,13 +411,8 @@ def content(b: Builder) -> None:
     b.tag("for n in feasibility.notes")
     b.p([("{{ n.plan }}: ", STRONG), ("{{ n.text }}", None)], style="List Bullet")
     b.tag("endfor")
-    b.tag("if feasibility.factors")
-    b.p("{{ L.f_factors }}:", char=STRONG)
-    b.tag("for t in feasibility.factors")
-    b.p([("{{ t.cite }}: {{ t.value }}", None),
-         ('{{ "" if t.verified else " [" ~ L.b_unverified ~ "]" }}', WARNING)], style="List Bullet")
-    b.tag("endfor")
-    b.tag("endif")
+    b.marked_list("feasibility.factors", "{{ L.f_factors }}:", "t in feasibility.factors",
+                  "{{ t.cite }}: {{ t.value }}", '{{ "" if t.verified else " [" ~ L.b_unverified ~ "]" }}')
     b.tag("else")
     b.p("{{ L.f_none }}")
     b.tag("endif")
