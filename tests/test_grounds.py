@@ -190,3 +190,21 @@ def test_explain_shows_each_ground(kb):
     assert explain(steel, "common.coal_boiler_substitution", kb=kb).grounds == []
     r = CliRunner().invoke(app, ["explain", str(steel), "policy.mandatory_audit"], env={"COLUMNS": "200"})
     assert r.exit_code == 0 and "art8_3" in r.output and "第八条第（三）项" in r.output and "listed" in r.output
+
+
+def test_a_hazardous_waste_is_a_sign_of_the_toxic_ground(kb):
+    """危险废物 is the first kind 第八条第（三）项 names (as restated): a solid waste marked hazardous makes the
+    toxic ground "to verify" where nothing is declared, and a conflict where the enterprise declares no toxics."""
+    waste = [{"kind": "slag", "annual_t": 100, "hazardous": True}]
+    base = {k: v for k, v in BASE.items() if k != "toxic_hazardous"}
+    a = assess({"name": "某厂", "sectors": ["nonferrous"], "emissions": base, "solid_wastes": waste}, kb=kb)
+    g = grounds(a)["art8_3"]
+    assert g.status == "to_verify" and "hazardous_waste" in g.categories and "危险废物" in g.note.zh
+    assert a.conflicts == []
+    b = assess({"name": "某厂", "sectors": ["nonferrous"], "emissions": BASE, "solid_wastes": waste}, kb=kb)
+    assert grounds(b)["art8_3"].status == "to_verify"
+    assert [c.fact for c in b.conflicts] == ["emissions.toxic_hazardous"]
+    assert b.finding("policy.voluntary_audit").status == "to_verify"  # the declaration may not lift the obligation
+    c = assess({"name": "某厂", "sectors": ["nonferrous"], "emissions": BASE,
+                "solid_wastes": [{"kind": "slag", "annual_t": 100, "hazardous": False}]}, kb=kb)
+    assert grounds(c)["art8_3"].status == "not_applies" and c.conflicts == []

@@ -258,6 +258,7 @@ class Ground(_Strict):
     facts: list[Key] = Field(min_length=1)
     computed: Optional[Literal["energy_quota"]] = None
     categories: Optional[Key] = None  # the emissions field naming the kinds (e.g. toxic_categories)
+    hazardous_waste: bool = False  # a solid waste marked hazardous is a sign of this ground (危险废物): to verify
     list_department: Optional[Literal["environment", "energy"]] = None  # who lists enterprises on this ground
     duties: list[Key] = Field(default_factory=list)
     cite: str

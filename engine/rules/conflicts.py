@@ -31,6 +31,11 @@ class QuotaStanding:
         return all(t.verified and t.quality == "normal" for t in self.thresholds)
 
 
+def hazardous_wastes(profile: Any) -> list[str]:
+    """The kinds of the profile's solid wastes marked hazardous (危险废物)."""
+    return list(dict.fromkeys(w.kind for w in getattr(profile, "solid_wastes", ()) if w.hazardous))
+
+
 def quota_standing(kb: KnowledgeBase, profile: Any) -> list[QuotaStanding]:
     """The operating products of the profile whose unit energy can be graded against a quota standard (a line
     marked ``in_project`` is a new or expanded line: the admission gate weighs it, not the audit)."""
@@ -74,6 +79,15 @@ def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGa
                         en=f"The profile declares energy use over the quota, but by the transcribed (unverified) "
                            f"levels no product is worse than the limit (e.g. '{pr.name}' {pr.unit_energy:g} ≤ "
                            f"{limit:g}): check what the declaration rests on.")))
+    wastes = hazardous_wastes(profile)
+    if em.toxic_hazardous is False and wastes:
+        out.append(Conflict(
+            fact="emissions.toxic_hazardous", declared=False, computed=True,
+            detail=Text(zh=f"画像申明不使用、不排放有毒有害物质，但所列固体废物“{'、'.join(wastes)}”为危险废物（《清洁生产审核办法》"
+                           "第八条第（三）项所称有毒有害物质之一，据转述）：请核对危险废物台账后确定审核类型。",
+                        en=f"The profile declares no toxic substances, but lists hazardous waste ({', '.join(wastes)}), "
+                           "one of the kinds Audit Measures Art. 8(3) names (as restated): check the hazardous-waste "
+                           "records before the type of audit is settled.")))
     if em.on_mandatory_list is True and all(getattr(em, g) is False for g in GROUNDS):
         out.append(Conflict(
             fact="emissions.on_mandatory_list", declared=True, computed=False,
@@ -87,10 +101,12 @@ def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGa
 
 def apply_conflicts(findings: list[Finding], conflicts: list[Conflict]) -> None:
     """A conflict that could lift an obligation makes the findings resting on its declaration 'to verify'
-    (a voluntary or simplified audit, while the computation says the energy quota is exceeded). A conflict that
+    (a voluntary or simplified audit, while the computation says the energy quota is exceeded, or a hazardous
+    waste is listed against a declaration of no toxic substances). A conflict that
     would only add doubt to an obligation (a list entry, a declared exceedance) leaves the obligation standing:
     the list and the enterprise's own declaration bind; the conflict is shown beside it."""
-    lifting = [c for c in conflicts if c.fact == "emissions.energy_over_quota" and c.declared is False]
+    lifting = [c for c in conflicts if c.fact in ("emissions.energy_over_quota", "emissions.toxic_hazardous")
+               and c.declared is False]
     if not lifting:
         return
     for f in findings:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.results import GroundResult, Text
-from cpadvisor.rules.conflicts import quota_standing
+from cpadvisor.rules.conflicts import hazardous_wastes, quota_standing
 
 
 def _value(v: Any) -> Any:
@@ -54,11 +54,23 @@ def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any) -> Groun
                             if not (t.verified and t.quality == "normal")]
             note = Text(zh=zh, en=en)
             values["products.unit_energy"] = {s.product.name: s.product.unit_energy}
+    categories = list(getattr(em, g.categories) or []) if g.categories else []
+    if g.hazardous_waste and status != "applies":
+        wastes = hazardous_wastes(profile)
+        if wastes:
+            names = "、".join(wastes)
+            zh = f"画像所列固体废物“{names}”为危险废物（第八条第（三）项所称有毒有害物质之一，据转述）"
+            en = f"the profile lists hazardous waste ({', '.join(wastes)}), one of the kinds Art. 8(3) names (as restated)"
+            if status == "not_applies":
+                zh += "，与企业“不使用、不排放有毒有害物质”的申明矛盾"
+                en += ", against the enterprise's declaration that it uses and emits no toxic substances"
+            status, note = "to_verify", Text(zh=zh, en=en)
+            categories = list(dict.fromkeys(categories + ["hazardous_waste"]))
+            values["solid_wastes.hazardous"] = wastes
     if "on_mandatory_list" in g.facts:
         for extra in ("list_department", "list_published"):
             if getattr(em, extra, None) is not None:
                 values[f"emissions.{extra}"] = _value(getattr(em, extra))
-    categories = list(getattr(em, g.categories) or []) if g.categories else []
     department = g.list_department
     if department is None and "on_mandatory_list" in g.facts:
         department = em.list_department
