@@ -16,7 +16,6 @@ from cpadvisor.economics.plans import evaluate_plans
 from cpadvisor.rules.duties import duties_of
 from cpadvisor.rules.grounds import grounds_of
 from cpadvisor.intake.profiles import AnyProfile, coerce_profile
-from cpadvisor.knowledge.conditions import AnyGroup
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.models.results import Assessment, Explanation, RuleTrace, Text
 from cpadvisor.rules.benchmarks import benchmarks

@@ -281,7 +281,6 @@ class Ctx:
         return label, ""
 
     def finding_item(self, f: Finding) -> dict:
-        info = self.kb.measures.get(f.measure_id)
         en = self.lang == "en"
         asked = {o.fact: self.t(o.question) for o in f.observed if o.threshold is None}  # numbers awaiting judgement
         reason = self.t(f.reason) if f.reason else ""
@@ -477,7 +476,7 @@ class Ctx:
 
     def benchmarks(self) -> dict:
         L = self.L
-        out, total, any_unverified = [], 0.0, False
+        out, any_unverified = [], False
         sums: "OrderedDict[str, list]" = OrderedDict((lvl, [0.0, 0]) for lvl in ("baseline", "quota_3", "benchmark", "quota_1"))
         for b in self.a.benchmarks:
             out.append(self.benchmark(b))
