@@ -27,8 +27,13 @@ class QuotaStanding:
     ids: list[str]  # their ids
 
     @property
+    def unverified_ids(self) -> list[str]:
+        """The limit's thresholds that may not decide a legal finding (unverified, draft or suspect)."""
+        return [tid for t, tid in zip(self.thresholds, self.ids) if not (t.verified and t.quality == "normal")]
+
+    @property
     def verified(self) -> bool:
-        return all(t.verified and t.quality == "normal" for t in self.thresholds)
+        return not self.unverified_ids
 
 
 def hazardous_wastes(profile: Any) -> list[str]:

@@ -50,8 +50,7 @@ def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any) -> Groun
             if status == "applies":
                 missing = []
             else:
-                missing += [f"verify.{tid}" for t, tid in zip(s.thresholds, s.ids)
-                            if not (t.verified and t.quality == "normal")]
+                missing += [f"verify.{tid}" for tid in s.unverified_ids]
             note = Text(zh=zh, en=en)
             values["products.unit_energy"] = {s.product.name: s.product.unit_energy}
     categories = list(getattr(em, g.categories) or []) if g.categories else []
