@@ -179,21 +179,15 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
                     add(fact, name, t, f.measure_id)
             else:
                 add(fact, name, None, f.measure_id)
-    for g in a.grounds:  # an obligation's grounds: what decides each, and the dates its duties run from
-        if a.finding(g.measure_id) is None:
-            continue
-        need = [m for m in g.missing if m.startswith("emissions.")] if g.status == "to_verify" else []
-        if g.status == "applies":
-            em = p.get("emissions") or {}
-            duties = {d.id: d for d in kb.measures[g.measure_id].measure.duties}
-            for did in g.duties:
-                d = duties.get(did)
-                if d is not None and d.due_months is not None and em.get("list_published") is None:
-                    need.append("emissions.list_published")
-                if d is not None and d.interval_years is not None and em.get("last_audit_completed") is None:
-                    need.append("emissions.last_audit_completed")
-        for m in dict.fromkeys(need):
-            add("enterprise", m, None, g.measure_id)
+    for g in a.grounds:  # an obligation's grounds still open: the facts that decide each
+        if g.status == "to_verify" and a.finding(g.measure_id) is not None:
+            for m in g.missing:
+                if m.startswith("emissions."):
+                    add("enterprise", m, None, g.measure_id)
+    for f in a.findings:  # the dates an obligation's duties run from, where not given
+        for d in f.duties:
+            for m in d.needs:
+                add("enterprise", m, None, f.measure_id)
     for b in a.benchmarks:
         for m in b.missing:
             if m.startswith("product."):

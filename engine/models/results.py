@@ -75,6 +75,7 @@ class DutyResult(BaseModel):
     basis: str
     verified: bool = False
     note: Optional[Text] = None  # e.g. why no date: the list publication date is not given
+    needs: list[str] = Field(default_factory=list)  # the profile fields its date runs from, where not given
 
 
 class GroundResult(BaseModel):

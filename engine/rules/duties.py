@@ -53,13 +53,14 @@ def duties_of(kb: Any, profile: Any, findings: list[Finding]) -> None:
             met = _met(d.only_if, em)
             if met is False:
                 continue
-            due, note = None, None
+            due, note, needs = None, None, []
             if d.due_months is not None:
                 if em.list_published is not None and em.on_mandatory_list:
                     due = add_months(em.list_published, d.due_months).isoformat()
                 elif em.on_mandatory_list:
                     note = Text(zh="画像未给出名单公布日期，无法计算期限",
                                 en="the date the list was published is not given: no date")
+                    needs = ["emissions.list_published"]
                 else:
                     note = Text(zh=f"自列入名单之日起{d.due_months}个月内",
                                 en=f"within {d.due_months} month{'' if d.due_months == 1 else 's'} of being listed")
@@ -70,10 +71,11 @@ def duties_of(kb: Any, profile: Any, findings: list[Finding]) -> None:
                 else:
                     note = Text(zh="画像未给出上一轮审核完成日期",
                                 en="the date the last audit was completed is not given")
-            if met is None:
-                note = Text(zh="适用条件待核实（名单发布部门或有毒有害物质）",
-                            en="whether it applies is to verify (the listing department, or toxic substances)")
+                    needs = ["emissions.last_audit_completed"]
+            if met is None:  # whether it applies comes first: no date is asked for yet
+                note, needs = Text(zh="适用条件待核实（名单发布部门或有毒有害物质）",
+                                   en="whether it applies is to verify (the listing department, or toxic substances)"), []
             out.append(DutyResult(id=d.id, text=Text(zh=d.text.zh, en=d.text.en), due=due, basis=d.basis,
                                   cite=d.cite, cite_en=d.cite_en,
-                                  verified=d.verified, note=note))
+                                  verified=d.verified, note=note, needs=needs))
         f.duties = out
