@@ -188,9 +188,9 @@ def fit_tables(doc) -> None:
             continue
         trs = t._tbl.tr_lst
         if any(True for _ in t._tbl.iter(SPAN)) or any(True for _ in t._tbl.iter(VMERGE)):
-            rows = [[c.text for c in r.cells] for r in t.rows]  # merged cells: python-docx's own grid walk
-            tcs = [list(r.cells) for r in t.rows]
-            tcs = [[c._tc for c in r] for r in tcs]
+            cells = [list(r.cells) for r in t.rows]  # merged cells: python-docx's own grid walk, once
+            rows = [[c.text for c in r] for r in cells]
+            tcs = [[c._tc for c in r] for r in cells]
         else:
             tcs = [list(tr.tc_lst) for tr in trs]
             rows = [[cell_text(tc) for tc in r] for r in tcs]
