@@ -61,31 +61,32 @@ def _describe(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, s
     return got
 
 
+_ALLOWED = {"bool": "是 / 否", "number": "数字 / number", "date": "日期 YYYY-MM-DD / date"}
+
+
 def _describe_once(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, str]:
+    spec = _spec(kb, fact, name)
+    values = spec.values if spec is not None else None
+    top = name.split(".")[0]
+    attr = kb.vocab.terms["attributes"].get(name)
+    col = None
     if "." in name and fact in ("enterprise", "park"):  # emissions.<field>, energy_mix.<carrier>: the workbook's row
         from cpadvisor.intake.workbook import ENTERPRISE_FIELDS, PARK_FIELDS
         col = next((c for c in (ENTERPRISE_FIELDS if fact == "enterprise" else PARK_FIELDS) if c.key == name), None)
-        if col is not None:
-            typ = {"bool": "bool", "number": "number", "int": "number", "date": "date"}.get(col.kind, "text")
-            allowed = {"bool": "是 / 否", "number": "数字 / number", "date": "日期 YYYY-MM-DD / date"}.get(typ, "")
-            return f"{col.zh} / {col.en}", col.unit, allowed, typ
-    spec = _spec(kb, fact, name)
-    top = name.split(".")[0]
-    attr = kb.vocab.terms["attributes"].get(name)
-    if attr is not None and top not in _core(fact):
-        zh, en, unit = attr.zh, attr.en, attr.unit or ""  # type: ignore[union-attr]
+    if col is not None:
+        zh, en, unit, values = col.zh, col.en, col.unit, None
+        typ = {"bool": "bool", "number": "number", "int": "number", "date": "date"}.get(col.kind, "text")
     else:
-        zh, en = FIELD_DOCS.get(name.split(".")[-1], FIELD_DOCS.get(top, (name, name)))
-        unit = ""
-    typ = spec.type if spec is not None else "text"
-    if typ == "bool":
-        allowed = "是 / 否"
-    elif spec is not None and spec.values:
-        allowed = ", ".join(sorted(spec.values)[:12]) + (" …" if len(spec.values) > 12 else "")
-    elif typ == "number":
-        allowed = "数字 / number"
+        if attr is not None and top not in _core(fact):
+            zh, en, unit = attr.zh, attr.en, attr.unit or ""  # type: ignore[union-attr]
+        else:
+            zh, en = FIELD_DOCS.get(name.split(".")[-1], FIELD_DOCS.get(top, (name, name)))
+            unit = ""
+        typ = spec.type if spec is not None else "text"
+    if typ != "bool" and values:
+        allowed = ", ".join(sorted(values)[:12]) + (" …" if len(values) > 12 else "")
     else:
-        allowed = ""
+        allowed = _ALLOWED.get(typ, "")
     return f"{zh} / {en}", unit, allowed, typ
 
 
