@@ -19,7 +19,7 @@ from cpadvisor.intake.profiles import AnyProfile, coerce_profile
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.models.results import Assessment, Explanation, RuleTrace, Text
 from cpadvisor.rules.benchmarks import benchmarks
-from cpadvisor.rules.conflicts import apply_conflicts, find_conflicts
+from cpadvisor.rules.conflicts import apply_conflicts, find_conflicts, quota_standing
 from cpadvisor.rules.durable import DurableEngine
 from cpadvisor.rules.facts import Facts, build_facts, ip_key
 from cpadvisor.rules.judgements import judge
@@ -94,7 +94,8 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
         events, derived = plain_events(kb, facts)
     findings = resolve(kb, facts, events, derived)
     gaps = benchmarks(kb, p)
-    conflicts = find_conflicts(kb, p, gaps)
+    standing = quota_standing(kb, p)  # read by the conflicts and the grounds alike
+    conflicts = find_conflicts(kb, p, gaps, standing)
     apply_conflicts(findings, conflicts)
     findings.sort(key=lambda f: ({"applies": 0, "to_verify": 1, "superseded": 2, "in_place": 3}.get(f.status, 4),
                                  f.optional, f.ranked_below is not None, PRIORITY_RANK[f.priority], f.measure_id))
@@ -105,7 +106,7 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
                       assessed_at=assessed_at(), profile=p.model_dump(mode="json"),
                       derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
                       benchmarks=gaps, warnings=warnings, conflicts=conflicts,
-                      plans=plans, to_collect=to_collect, grounds=grounds_of(kb, p))
+                      plans=plans, to_collect=to_collect, grounds=grounds_of(kb, p, standing))
 
 
 def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -> Explanation:

@@ -38,3 +38,28 @@ def test_fast_resolver_keeps_types_and_still_refuses_tags():
         yamlio.loads("a: !!python/object:os.system x\n")
     with pytest.raises(InputError, match="tag"):
         yamlio.loads("a: !custom x\n")
+
+
+def test_lines_are_read_from_the_tree_when_asked_for():
+    doc = yamlio.loads("name: x\nunits:\n  - id: a\n    type: bf\n  - id: b\nmeta:\n  k: 1\n")
+    assert doc.data == {"name": "x", "units": [{"id": "a", "type": "bf"}, {"id": "b"}], "meta": {"k": 1}}
+    assert doc.lines == {(): 1, ("name",): 1, ("units",): 2, ("units", 0): 3, ("units", 0, "id"): 3,
+                         ("units", 0, "type"): 4, ("units", 1): 5, ("units", 1, "id"): 5, ("meta",): 6,
+                         ("meta", "k"): 7}
+    assert doc.sub("units").lines[(1, "id")] == 5
+    assert yamlio.line_of(doc, ("units", 1, "id")) == 5
+
+
+def test_a_duplicate_key_deep_down_names_its_path_and_line():
+    with pytest.raises(InputError) as e:
+        yamlio.loads("a: 1\nunits:\n  - id: x\n  - id: y\n    cap: 1\n    cap: 2\n")
+    assert (e.value.line, e.value.field) == (6, "units.1.cap")
+
+
+def test_the_resolver_memo_keeps_each_documents_types_and_stays_bounded():
+    assert yamlio.loads("a: 1\nb: '1'\nc: yes\nd: true\n").data == {"a": 1, "b": "1", "c": "yes", "d": True}
+    assert yamlio.loads("a: '1'\nb: 1\nc: 'true'\nd: ~\ne: '~'\n").data == {"a": "1", "b": 1, "c": "true", "d": None,
+                                                                        "e": "~"}
+    text = "\n".join(f"k{i}: {i}.5" for i in range(yamlio._MEMO_MAX + 10))
+    assert yamlio.loads(text).data[f"k{yamlio._MEMO_MAX + 9}"] == yamlio._MEMO_MAX + 9.5
+    assert len(yamlio._Resolver._memo) <= yamlio._MEMO_MAX

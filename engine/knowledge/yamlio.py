@@ -9,7 +9,6 @@ constructed from a node that could run code, and no limit can be passed by alias
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -32,17 +31,30 @@ _SCALAR_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timesta
 Loc = tuple[Any, ...]
 
 
-@dataclass
 class Doc:
-    """Plain data of a YAML/JSON document, and the line (1-based) of each key or item by its path."""
+    """Plain data of a YAML/JSON document, and the line (1-based) of each key or item by its path.
 
-    data: Any
-    lines: dict[Loc, int] = field(default_factory=dict)
+    The lines of a parsed YAML document are read from its node tree when first asked for (an error message, a
+    knowledge check): a valid profile never needs them, and recording a path for every key costs a third of
+    building the data."""
+
+    def __init__(self, data: Any, lines: Optional[dict[Loc, int]] = None, root: Optional[Node] = None):
+        self.data = data
+        self._lines = lines if lines is not None or root is not None else {}
+        self._root = root
+
+    @property
+    def lines(self) -> dict[Loc, int]:
+        if self._lines is None:
+            self._lines, self._root = _lines_of(self._root), None
+        return self._lines
+
+    def __repr__(self) -> str:
+        return f"Doc({self.data!r})"
 
     def sub(self, key: Any) -> "Doc":
         """The document below one key, with its lines."""
-        n = 1
-        return Doc(self.data[key], {k[n:]: v for k, v in self.lines.items() if k[:n] == (key,)})
+        return Doc(self.data[key], {k[1:]: v for k, v in self.lines.items() if k[:1] == (key,)})
 
     def get(self, key: Any, default: Any = None) -> Any:
         return self.data.get(key, default) if isinstance(self.data, dict) else default
@@ -55,12 +67,17 @@ def _one_line(text: Any) -> str:
 _PARSER: Optional[YAML] = None
 
 
+_QUOTED = object()  # the memo's key of every quoted scalar
+_MEMO_MAX = 8192  # scalar texts remembered by the resolver (then forgotten all at once)
+
+
 class _Resolver(VersionedResolver):
     """ruamel's YAML 1.2 resolver, with the implicit-tag table looked up once per document instead of once per
     scalar (the C parser exposes no %YAML directive, so the version is the parser's for the whole document;
     the stock property pays two caught AttributeErrors for every scalar) and one Tag object per tag."""
 
     _tags: dict[str, Tag] = {}
+    _memo: dict[Any, Any] = {}  # scalar text -> tag, for every document (one parser, one YAML version)
 
     @property
     def versioned_resolver(self) -> Any:
@@ -70,6 +87,20 @@ class _Resolver(VersionedResolver):
         return table
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The tag of a node; a scalar's is remembered by its text across documents (a plain scalar's tag
+        depends on its text only; every quoted scalar is a string), so a repeated value is matched once."""
+        if kind is ScalarNode:
+            memo = self._memo
+            key = value if implicit[0] else _QUOTED
+            tag = memo.get(key)
+            if tag is None:
+                if len(memo) >= _MEMO_MAX:
+                    memo.clear()
+                tag = memo[key] = self._resolve(kind, value, implicit)
+            return tag
+        return self._resolve(kind, value, implicit)
+
+    def _resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         tag = super().resolve(kind, value, implicit)
         if isinstance(tag, Tag) and tag.handle is None:
             suffix = tag.suffix
@@ -120,65 +151,96 @@ def _scalar(node: ScalarNode, file: str) -> Any:
 
 
 def _build(root: Node, file: str) -> Doc:
-    """Plain data and line index from a node tree, refusing what a data file may not hold."""
-    lines: dict[Loc, int] = {(): root.start_mark.line + 1}
+    """Plain data from a node tree, refusing what a data file may not hold; the lines come later from the tree."""
     seen: set[int] = set()
     count = 0
     out: dict[int, Any] = {}
-    # iterative: (node, path, depth); containers are filled after their children are built
-    stack: list[tuple[Node, Loc, int, bool]] = [(root, (), 0, False)]
+    # iterative: (node, depth); containers are filled after their children are built
+    stack: list[tuple[Node, int, bool]] = [(root, 0, False)]
     while stack:
-        node, path, depth, done = stack.pop()
-        line = node.start_mark.line + 1
+        node, depth, done = stack.pop()
         if done:
             if isinstance(node, MappingNode):
-                out[id(node)] = {k: out.pop(id(v)) for k, v in _keys(node)}
+                out[id(node)] = {k.value: out.pop(id(v)) for k, v in node.value}
             else:
                 out[id(node)] = [out.pop(id(v)) for v in node.value]
             continue
         if id(node) in seen:
-            raise InputError("YAML anchors/aliases are not allowed / 不允许使用锚点或别名", file, line)
+            raise InputError("YAML anchors/aliases are not allowed / 不允许使用锚点或别名", file,
+                             node.start_mark.line + 1)
         seen.add(id(node))
         count += 1
         if count > MAX_NODES:
             raise InputError(f"document too large (> {MAX_NODES} nodes) / 文件过大", file)
         if depth > MAX_DEPTH:
-            raise InputError(f"nested more than {MAX_DEPTH} levels deep / 嵌套层级过深", file, line)
+            raise InputError(f"nested more than {MAX_DEPTH} levels deep / 嵌套层级过深", file, node.start_mark.line + 1)
         if isinstance(node, ScalarNode):
             if _tag(node) not in _SCALAR_TAGS:
                 raise InputError(f"YAML tag {node.tag!r} is not allowed: knowledge and profiles are data only / "
-                                 "不允许使用YAML标签", file, line)
+                                 "不允许使用YAML标签", file, node.start_mark.line + 1)
             out[id(node)] = _scalar(node, file)
             continue
         if isinstance(node, MappingNode):
             if _tag(node) != _T + "map":
-                raise InputError(f"YAML tag {node.tag!r} is not allowed / 不允许使用YAML标签", file, line)
-            stack.append((node, path, depth, True))
+                raise InputError(f"YAML tag {node.tag!r} is not allowed / 不允许使用YAML标签", file,
+                                 node.start_mark.line + 1)
+            stack.append((node, depth, True))
             keys: set[str] = set()
             for k, v in node.value:
-                kline = k.start_mark.line + 1
                 ktag = _tag(k)
-                if ktag == _T + "merge":
-                    raise InputError("merge keys ('<<') are not allowed / 不允许使用合并键", file, kline)
-                if not isinstance(k, ScalarNode) or ktag != _T + "str":
+                if ktag != _T + "str" or not isinstance(k, ScalarNode):
+                    kline = k.start_mark.line + 1
+                    if ktag == _T + "merge":
+                        raise InputError("merge keys ('<<') are not allowed / 不允许使用合并键", file, kline)
                     shown = k.value if isinstance(k, ScalarNode) else "a list or mapping"
                     raise InputError(f"a key must be text, got {shown!r}: quote it / 键名必须是文本", file, kline)
                 if len(k.value) > MAX_KEY:
-                    raise InputError(f"key longer than {MAX_KEY} characters / 键名过长", file, kline)
+                    raise InputError(f"key longer than {MAX_KEY} characters / 键名过长", file, k.start_mark.line + 1)
                 if k.value in keys:
-                    raise InputError(f"duplicate key '{k.value}' / 重复的键", file, kline,
-                                     ".".join(map(str, path + (k.value,))))
+                    raise InputError(f"duplicate key '{k.value}' / 重复的键", file, k.start_mark.line + 1,
+                                     ".".join(map(str, _path_to(root, node) + (k.value,))))
                 keys.add(k.value)
-                lines[path + (k.value,)] = kline
-                stack.append((v, path + (k.value,), depth + 1, False))
+                stack.append((v, depth + 1, False))
         elif isinstance(node, SequenceNode):
             if _tag(node) != _T + "seq":
-                raise InputError(f"YAML tag {node.tag!r} is not allowed / 不允许使用YAML标签", file, line)
-            stack.append((node, path, depth, True))
-            for i, v in enumerate(node.value):
-                lines[path + (i,)] = v.start_mark.line + 1
-                stack.append((v, path + (i,), depth + 1, False))
-    return Doc(out[id(root)], lines)
+                raise InputError(f"YAML tag {node.tag!r} is not allowed / 不允许使用YAML标签", file,
+                                 node.start_mark.line + 1)
+            stack.append((node, depth, True))
+            for v in node.value:
+                stack.append((v, depth + 1, False))
+    return Doc(out[id(root)], root=root)
+
+
+def _children(node: Node, path: Loc) -> Iterable[tuple[Node, Loc, Node]]:
+    """(child, its path, the node whose line is the child's: a mapping value's key, a list item itself)."""
+    if isinstance(node, MappingNode):
+        return ((v, path + (k.value,), k) for k, v in node.value)
+    if isinstance(node, SequenceNode):
+        return ((v, path + (i,), v) for i, v in enumerate(node.value))
+    return ()
+
+
+def _lines_of(root: Node) -> dict[Loc, int]:
+    """The line (1-based) of every key and item of a checked node tree, by its path."""
+    lines: dict[Loc, int] = {(): root.start_mark.line + 1}
+    stack: list[tuple[Node, Loc]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        for child, where, marked in _children(node, path):
+            lines[where] = marked.start_mark.line + 1
+            stack.append((child, where))
+    return lines
+
+
+def _path_to(root: Node, target: Node) -> Loc:
+    """The path of a node in the tree (for an error's field)."""
+    stack: list[tuple[Node, Loc]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        stack.extend((child, where) for child, where, _ in _children(node, path))
+    return ()
 
 
 def _keys(node: MappingNode) -> Iterable[tuple[str, Node]]:

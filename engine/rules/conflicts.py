@@ -57,13 +57,16 @@ def quota_standing(kb: KnowledgeBase, profile: Any) -> list[QuotaStanding]:
     return out
 
 
-def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGap]) -> list[Conflict]:
+def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGap],
+                   standing: Optional[list[QuotaStanding]] = None) -> list[Conflict]:
+    """Declarations against what the profile's own numbers show (``standing``: its :func:`quota_standing`, when
+    the caller has it already)."""
     em = getattr(profile, "emissions", None)
     if em is None or getattr(profile, "project_type", None) == "new":
         return []  # a project that does not operate yet is for the admission gate, not for an audit
     out: list[Conflict] = []
     worse, within = [], []
-    for st in quota_standing(kb, profile):
+    for st in (quota_standing(kb, profile) if standing is None else standing):
         (worse if st.worse else within).append((st.product, st.limit, [t.source for t in st.thresholds], st.verified))
     if em.energy_over_quota is False and worse:
         pr, limit, srcs, ok = worse[0]

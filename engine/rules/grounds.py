@@ -9,33 +9,36 @@ Only an operating enterprise has grounds: a new project is for the admission gat
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.results import GroundResult, Text
-from cpadvisor.rules.conflicts import hazardous_wastes, quota_standing
+from cpadvisor.rules.conflicts import QuotaStanding, hazardous_wastes, quota_standing
 
 
 def _value(v: Any) -> Any:
     return v.isoformat() if hasattr(v, "isoformat") else v
 
 
-def grounds_of(kb: KnowledgeBase, profile: Any) -> list[GroundResult]:
-    """The grounds of every measure that declares them, whether or not the measure applies."""
+def grounds_of(kb: KnowledgeBase, profile: Any, standing: Optional[list[QuotaStanding]] = None) -> list[GroundResult]:
+    """The grounds of every measure that declares them, whether or not the measure applies (``standing``: the
+    products' :func:`quota_standing`, when the caller has it already)."""
     em = getattr(profile, "emissions", None)
     if em is None or getattr(profile, "project_type", None) == "new":
         return []
-    return [_ground(kb, profile, em, mid, g) for mid, g in kb.grounds()]
+    if standing is None:
+        standing = quota_standing(kb, profile)
+    return [_ground(kb, profile, em, mid, g, standing) for mid, g in kb.grounds()]
 
 
-def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any) -> GroundResult:
+def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any, standing: list[QuotaStanding]) -> GroundResult:
     values = {f"emissions.{n}": getattr(em, n) for n in g.facts}
     known = [v for v in values.values() if v is not None]
     missing = [k for k, v in values.items() if v is None]
     status = "applies" if any(known) else "not_applies" if not missing else "to_verify"
     note = None
     if g.computed == "energy_quota" and status != "applies":
-        worse = [s for s in quota_standing(kb, profile) if s.worse]
+        worse = [s for s in standing if s.worse]
         if worse:
             s = worse[0]
             shaky = not s.verified
