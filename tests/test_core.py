@@ -28,7 +28,10 @@ def test_credit_code_check_digit():
 def test_steel_example_end_to_end(kb):
     a = assess(EXAMPLES / "steel_plant.yaml", kb=kb)
     rec = {f.measure_id: f for f in a.recommended}
-    assert a.audit_type() == "mandatory"  # toxic substances: 双超双有
+    # toxic substances (双有): 第八条第（三）项, read only as restated; the list is not stated: to verify
+    assert a.audit_type() is None
+    assert a.finding("policy.mandatory_audit").missing == ["verify.policy.mandatory_audit:art8_3",
+                                                           "enterprise.emissions.on_mandatory_list"]
     assert rec["steel.sinter_flue_gas_recirculation"].units == ["SJ1"]
     assert rec["steel.bf_top_gas_equalizing_recovery"].units == ["GL1"]
     assert "common.wastewater_recycling" not in rec  # in place
@@ -54,7 +57,8 @@ def test_sector_measure_supersedes_general_one_on_same_unit(kb):
 def test_multi_sector_enterprise_gets_each_sectors_measures(kb):
     a = assess(EXAMPLES / "steel_plant.yaml", kb=kb)
     packs = {f.pack for f in a.recommended}
-    assert {"steel", "vocs", "common", "policy"} <= packs
+    assert {"steel", "vocs", "common"} <= packs
+    assert "policy" in {f.pack for f in a.to_verify}  # the audit type: 第八条 met as restated, the list not stated
 
 
 def test_to_verify_lists_missing_facts(kb):
@@ -169,6 +173,9 @@ def test_forward_chain_product_energy_to_mandatory_audit(kb):
     for tid, t in verified.thresholds.items():
         if t.product == "cement_clinker":
             verified.thresholds[tid] = t.model_copy(update={"verified": True})
+    for cr in verified.rules:  # and as if 第八条's text had been read (it is known only as restated)
+        if cr.measure_id == "policy.mandatory_audit":
+            cr.texts = []
     # (the plain evaluator: durable's rulesets are shared by every knowledge base of the same version)
     sure = assess({**base, "products": [{"name": "熟料", "key": "cement_clinker", "unit_energy": 125}]}, kb=verified,
                   engine="plain")

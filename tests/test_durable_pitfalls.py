@@ -196,9 +196,12 @@ def test_stratified_negation_is_order_independent(make_kb, first):
 
 
 def test_mandatory_and_voluntary_audit_exclusive(kb):
-    over = assess({"name": "x", "emissions": {"over_standard": True}}, kb=kb)
+    over = assess({"name": "x", "emissions": {"over_standard": True, "on_mandatory_list": True}}, kb=kb)
     assert over.finding("policy.mandatory_audit").status == "applies"
     assert over.finding("policy.voluntary_audit") is None
+    # 第八条 alone (read only as restated): the mandatory audit is to verify, and so the voluntary one: never both
+    art8 = assess({"name": "x", "emissions": {"over_standard": True}}, kb=kb)
+    assert {art8.finding(m).status for m in ("policy.mandatory_audit", "policy.voluntary_audit")} == {"to_verify"}
     clean = assess({"name": "y", "emissions": {k: False for k in (
         "over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota", "on_mandatory_list")}}, kb=kb)
     assert clean.finding("policy.voluntary_audit").status == "applies"
@@ -222,7 +225,8 @@ def test_raw_post_fires_only_one_rule_assert_fact_fires_all():
 
 
 def test_engine_fires_every_matching_rule_on_one_fact(kb):
-    a = assess({"name": "x", "sectors": ["steel"], "size": "large", "emissions": {"over_standard": True},
+    a = assess({"name": "x", "sectors": ["steel"], "size": "large",
+                "emissions": {"over_standard": True, "on_mandatory_list": True},
                    "attributes": {"has_energy_carbon_platform": False}}, kb=kb)
     ids = {f.measure_id for f in a.recommended}
     assert {"policy.mandatory_audit", "common.energy_carbon_digital_platform"} <= ids
@@ -323,9 +327,9 @@ def test_any_of_group_true_with_a_missing_item_is_not_also_to_verify(kb):
     naive = C.some_missing(C.nullable_fields(group, kb.specs["product"]))  # what durable was given before
     compiled = C.some_unknown([group], kb.specs["product"])
     assert "$and" in compiled and compiled != naive
-    for engine in ("durable", "plain"):
+    for engine in ("durable", "plain"):  # blocked by P1 on the profile's own level; P2 only on a transcribed quota
         f = assess(p, kb=kb, engine=engine).finding("policy.project_admission_gate")
-        assert f.units == ["P2"], engine
+        assert (f.status, f.verdict, f.units) == ("applies", "blocked", ["P1"]), engine
 
 
 def test_raw_missing_field_in_a_true_any_group_fires_a_naive_verify_variant():

@@ -29,7 +29,10 @@ def profile(sectors=("nonferrous",), products=(), **emissions) -> dict:
 def test_article_8_item_1_met_but_not_listed(kb, engine):
     a = assess(profile(over_standard=True), kb=kb, engine=engine)
     g = grounds(a)
-    assert a.finding("policy.mandatory_audit").status == "applies"
+    # 第八条 is read only as restated: met on the facts, the obligation is to verify, naming the text to check
+    f = a.finding("policy.mandatory_audit")
+    assert f.status == "to_verify" and f.missing == ["verify.policy.mandatory_audit:art8_1"]
+    assert a.finding("policy.voluntary_audit").status == "to_verify"  # exclusive: never both, never neither
     assert list(g) == ["art8_1", "art8_2", "art8_3", "listed"]
     assert g["art8_1"].status == "applies" and g["art8_1"].values == {"emissions.over_standard": True,
                                                                        "emissions.over_total_quota": False}
@@ -208,3 +211,56 @@ def test_a_hazardous_waste_is_a_sign_of_the_toxic_ground(kb):
     c = assess({"name": "某厂", "sectors": ["nonferrous"], "emissions": BASE,
                 "solid_wastes": [{"kind": "slag", "annual_t": 100, "hazardous": False}]}, kb=kb)
     assert grounds(c)["art8_3"].status == "not_applies" and c.conflicts == []
+
+
+def test_a_rule_resting_on_an_unread_text_is_at_most_to_verify(make_kb):
+    """rests_on: a ground read only as restated works like an unverified number (to verify, derived unknown, the
+    text named); the same rule on a ground that was read applies; an unknown ground id fails to load."""
+    from tests.conftest import demo_measure, demo_pack
+    from cpadvisor.errors import KnowledgeError
+
+    def kb_with(verified: str, rests_on: str = "g1"):
+        ground = ("  grounds:\n    - id: g1\n      text: {zh: 情形, en: Ground}\n      facts: [over_standard]\n"
+                  f"      cite: 某办法第八条\n      cite_en: Art. 8\n      basis: 转述\n      verified: {verified}\n")
+        rules = (f"  - id: r\n    priority: high\n    derive: demo_duty\n    rests_on: [{rests_on}]\n    when:\n"
+                 "      enterprise: [demo_flag == true]\n    because: {zh: 第八条, en: Art. 8}\n")
+        text = demo_measure("demo.m", rules, kind="obligation").replace("rules:\n", ground + "rules:\n", 1)
+        follow = demo_measure("demo.n", "  - id: r\n    priority: low\n    when:\n      derived: [demo_duty]\n"
+                              "    because: {zh: 第九条, en: Art. 9}\n")
+        return make_kb({"demo/pack.yaml": demo_pack(), "demo/m.yaml": text, "demo/n.yaml": follow})
+
+    p = {"name": "x", "sectors": ["demo"], "attributes": {"demo_flag": True}}
+    for engine in ("durable", "plain"):
+        shaky = assess(p, kb=kb_with("false"), engine=engine)
+        f = shaky.finding("demo.m")
+        assert (f.status, f.missing) == ("to_verify", ["verify.demo.m:g1"]), engine
+        assert "demo_duty" not in shaky.derived and shaky.finding("demo.n").status == "to_verify", engine
+        read = assess(p, kb=kb_with("true"), engine=engine)
+        assert read.finding("demo.m").status == "applies" and read.finding("demo.n").status == "applies", engine
+    with pytest.raises(KnowledgeError) as exc:
+        kb_with("false", rests_on="g11")
+    assert "rests on unknown ground 'g11'" in str(exc.value) and "did you mean 'g1'" in str(exc.value)
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_the_mandatory_audit_applies_only_through_the_published_list(kb, engine):
+    """No legal "applies" on a text read only as restated: over every combination of the five yes/no facts, the
+    mandatory audit applies exactly when the enterprise is on the list (194号 四(一), read); a 第八条 item alone
+    makes it to verify, and the voluntary audit with it: never both, never neither."""
+    import itertools
+    names = ("over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota", "on_mandatory_list")
+    for values in itertools.product((True, False), repeat=5):
+        em = dict(zip(names, values))
+        a = assess({"name": "x", "sectors": ["food"], "emissions": em}, kb=kb, engine=engine)
+        mand, vol = a.finding("policy.mandatory_audit"), a.finding("policy.voluntary_audit")
+        status = (mand.status if mand else "not_applies", vol.status if vol else "not_applies")
+        if em["on_mandatory_list"]:
+            assert status == ("applies", "not_applies"), em
+        elif any(values[:4]):
+            assert status == ("to_verify", "to_verify"), em
+            met = [g for g, on in (("art8_1", em["over_standard"] or em["over_total_quota"]),
+                                   ("art8_2", em["energy_over_quota"]), ("art8_3", em["toxic_hazardous"])) if on]
+            assert [m for m in mand.missing if m.startswith("verify.")] == \
+                [f"verify.policy.mandatory_audit:{g}" for g in met], em
+        else:
+            assert status == ("not_applies", "applies"), em

@@ -55,7 +55,10 @@ def test_three_formats_render_with_each_recommended_measure(path, lang, kb, asse
     assert docx[:2] == b"PK"
     L = labels(lang)
     chapters = build_context(a, lang, kb)["chapters"]
-    assert len(chapters) == (7 if a.profile_kind == "enterprise" and (a.audit_type() or (
+    mandatory = a.finding("policy.mandatory_audit")
+    article8 = mandatory is not None and mandatory.status == "to_verify" and any(  # 第八条 met, read as restated
+        m.startswith("verify.policy.mandatory_audit:") for m in mandatory.missing)
+    assert len(chapters) == (7 if a.profile_kind == "enterprise" and (a.audit_type() or article8 or (
         a.finding("policy.simplified_audit") and a.finding("policy.simplified_audit").status == "applies")) else 6)
     for ch in chapters:
         for title in [ch["title"]] + [s["title"] for s in ch["sections"] if s["title"]]:
@@ -201,8 +204,12 @@ def test_measures_split_by_cost_and_grouped_by_category(kb, assessments):
 
 def test_audit_type_section(kb, assessments):
     steel = render_report(assessments["steel_plant.yaml"], "md", "zh", kb=kb)
-    assert assessments["steel_plant.yaml"].audit_type() == "mandatory"
-    assert "**结论: 强制性清洁生产审核**" in steel
+    assert assessments["steel_plant.yaml"].audit_type() is None  # 第八条 met as restated, the list not stated
+    assert "**结论: 审核类型待核实：企业符合《清洁生产审核办法》第八条所列情形（条文据转述，未核对原文）" in steel
+    assert "核对《清洁生产审核办法》（2016年第38号令）第八条第（三）项原文（本工具仅读到转述）" in steel
+    listed = assess(REPO / "examples" / "lead_zinc_smelter.yaml", kb=kb)  # on the published list
+    assert listed.audit_type() == "mandatory"
+    assert "**结论: 强制性清洁生产审核**" in render_report(listed, "md", "zh", kb=kb)
     vol = render_report(assessments["steel_xss.yaml"], "md", "en", kb=kb)
     assert "**Conclusion: Voluntary cleaner-production audit**" in vol
     park = render_report(assessments["chemical_park.yaml"], "md", "en", kb=kb)

@@ -127,7 +127,7 @@ def test_audit_chapters_with_placeholders_and_a_short_screening_report(kb, asses
     a = assessments["steel_plant.yaml"]
     L = labels("zh")
     audit = build_context(a, "zh", kb)
-    assert audit["structure"] == "audit"  # a mandatory audit: the chapters of a 清洁生产审核报告
+    assert audit["structure"] == "audit"  # 第八条 met (to verify): the chapters of a 清洁生产审核报告
     titles = [c["title"] for c in audit["chapters"]]
     assert titles == ["一、筹划与组织", "二、预审核", "三、审核", "四、方案的产生和筛选", "五、方案的确定（可行性分析）",
                       "六、方案的实施", "七、持续清洁生产"]

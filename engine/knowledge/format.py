@@ -170,6 +170,9 @@ class Rule(_Strict):
     yields_why: Optional[Text] = None
     exclusive: bool = False  # yields_to means 'instead of' (dropped), not 'after' (ranked below)
     ask_if: Optional[AskIf] = None
+    # the measure's legal grounds (``measure.grounds``) whose text this rule applies: one read only as restated
+    # (``verified: false``) makes a firing at most "to verify" and a fact it derives unknown, never "applies"
+    rests_on: list[Key] = Field(default_factory=list)
     because: Text
 
     @model_validator(mode="after")

@@ -37,6 +37,7 @@ class CompiledRule:
     not_derived: list[str]
     thresholds: list[str]
     stratum: int = 0
+    texts: list[str] = field(default_factory=list)  # "<measure id>:<ground id>" of unread legal texts it rests on
     ask_if: list[C.Pattern] = field(default_factory=list)  # any condition true: the open question matters
 
     @property
@@ -86,6 +87,12 @@ class KnowledgeBase:
         state = dict(self.__dict__)
         state["runtime"] = {}
         return state
+
+    def ground(self, ref: str) -> Optional[Any]:
+        """The ground named ``<measure id>:<ground id>``, or None."""
+        mid, _, gid = ref.partition(":")
+        info = self.measures.get(mid)
+        return next((g for g in info.measure.grounds if g.id == gid), None) if info else None
 
     def grounds(self) -> list[tuple[str, Any]]:
         """(measure id, ground) of every measure that declares legal grounds, in pack order (once per process)."""
@@ -492,6 +499,16 @@ class _Loader:
                     if d not in duties:
                         self.err(f"ground '{g.id}' of {mid} names unknown duty '{d}'{did_you_mean(d, duties)}",
                                  info.file, None, where)
+        for cr in self.kb.rules:  # a rule resting on a ground whose text was not read may not decide alone
+            if not cr.rule.rests_on:
+                continue
+            info = self.kb.measures.get(cr.measure_id or "")
+            grounds = {g.id: g for g in info.measure.grounds} if info else {}
+            for gid in cr.rule.rests_on:
+                if gid not in grounds:
+                    self.err(f"rule '{cr.key}' rests on unknown ground '{gid}' (known: {', '.join(grounds) or 'none'})"
+                             f"{did_you_mean(gid, grounds)}", cr.file, cr.line, "rests_on")
+            cr.texts = [f"{cr.measure_id}:{gid}" for gid in cr.rule.rests_on if gid in grounds and not grounds[gid].verified]
 
     def _check_cases(self) -> None:
         kb = self.kb

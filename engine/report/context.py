@@ -261,6 +261,10 @@ class Ctx:
 
     def missing_label(self, m: str) -> tuple[str, str]:
         """'<fact>.<field>' -> (what to collect, the object it is about)."""
+        if m.startswith("verify.") and ":" in m:  # verify.<measure>:<ground>: a legal text read only as restated
+            g = self.kb.ground(m.split(".", 1)[1])
+            cite = (g.cite_en if self.lang == "en" else g.cite) if g else m.split(".", 1)[1]
+            return self.L["v_check_text"].format(t=cite), ""
         if m.startswith("verify."):
             t = self.kb.thresholds.get(m.split(".", 1)[1])
             what = f"{self.cite(t)} = {fmt_num(t.value, t.unit)}" if t else m.split(".", 1)[1]
@@ -438,6 +442,9 @@ class Ctx:
             kind, conclusion = "park", L["audit_park"]
         elif (mandatory is None or mandatory.status != "to_verify") and self.p.get("project_type") not in (None, "existing"):
             kind, conclusion = "not_existing", L["audit_not_existing"]
+        elif mandatory is not None and mandatory.status == "to_verify" and any(
+                m.startswith("verify.policy.mandatory_audit:") for m in mandatory.missing):
+            conclusion = L["audit_article8"]  # the facts are there; the text (or the list) decides
         else:
             conclusion = L["audit_undetermined"]
         conflicts = [self.t(c.detail) for c in a.conflicts]
@@ -698,11 +705,15 @@ class Ctx:
         return out
 
     def structure_of(self, structure: Optional[str]) -> str:
-        """audit for an audit (mandatory, voluntary, simplified), screening otherwise, unless chosen."""
+        """audit for an audit (mandatory, voluntary, simplified, or a mandatory one to verify on 第八条), screening
+        otherwise, unless chosen."""
         if structure in ("audit", "screening"):
             return structure
         simplified = self.a.finding("policy.simplified_audit")
-        kind = self.a.audit_type() or (simplified and simplified.status == "applies" and "simplified")
+        mandatory = self.a.finding("policy.mandatory_audit")
+        kind = self.a.audit_type() or (simplified and simplified.status == "applies" and "simplified") or (
+            mandatory is not None and mandatory.status == "to_verify"  # meets 第八条 as restated: an audit is ahead
+            and any(m.startswith("verify.policy.mandatory_audit:") for m in mandatory.missing) and "mandatory")
         return "audit" if kind and self.a.profile_kind == "enterprise" else "screening"
 
     def targets(self) -> list[str]:

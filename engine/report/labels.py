@@ -172,6 +172,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "audit_conflicts": ("事实冲突", "Conflicting facts"),
     "v_check_threshold": ("核实所用数值：{t}", "Check the number used: {t}"),
     "v_check_conflict": ("核实相互矛盾的事实：{f}", "Settle the conflicting fact: {f}"),
+    "v_check_text": ("核对{t}原文（本工具仅读到转述），或确认企业是否已列入公布的名单",
+                     "Check the official text of {t} (read here only as restated), or whether the enterprise is on the "
+                     "published list"),
+    "audit_article8": ("审核类型待核实：企业符合《清洁生产审核办法》第八条所列情形（条文据转述，未核对原文），"
+                       "须确认是否已列入生态环境部门公布的强制性审核名单，或核对条文原文后确定为强制性审核。",
+                       "Type of audit to verify: the enterprise meets a case of Audit Measures Art. 8 (read only as "
+                       "restated); confirm whether it is on the published mandatory-audit list, or check the official "
+                       "text, before it is settled as a mandatory audit."),
     "audit_undetermined": ("审核类型待核实：判定所需的排放与能耗情况尚不完整。",
                            "Type of audit to verify: the emission and energy facts needed to decide are incomplete."),
     "audit_park": ("园区不作企业审核类型判定；园区内企业逐一判定，园区层面方案见第四节。",

@@ -1,8 +1,9 @@
-"""How far a firing of a rule can be trusted: legal findings never rest on an unverified number.
+"""How far a firing of a rule can be trusted: legal findings never rest on an unverified number or text.
 
 A threshold marked ``verified: false`` in a pack (a third-party transcription, a draft, a value marked
 suspect) may inform a recommendation; a derived fact it produces is asserted as *unknown*, not *yes*, and an
-obligation or gate it would make apply is reported as to verify, naming the threshold.
+obligation or gate it would make apply is reported as to verify, naming the threshold. The same holds for a
+rule that ``rests_on`` a legal ground whose text was read only as restated: it names ``<measure>:<ground>``.
 """
 from __future__ import annotations
 
@@ -30,19 +31,31 @@ def _judged_unverified(kb: KnowledgeBase, cr: CompiledRule) -> bool:
 
 def may_be_unverified(kb: KnowledgeBase, cr: CompiledRule) -> bool:
     """The rule may rest on a number whose value is not verified (checked once, at compile time)."""
-    if any(not kb.thresholds[t].verified for t in cr.thresholds) or _judged_unverified(kb, cr):
+    if cr.texts or any(not kb.thresholds[t].verified for t in cr.thresholds) or _judged_unverified(kb, cr):
         return True
     return bool(cr.join and cr.join.fact == "product" and any(
         f in LEVEL_FIELDS for c in cr.join.conds for f in c.fields) and any(
         not t.verified for t in kb.thresholds.values() if t.product))
 
 
+def _texts(kb: KnowledgeBase, cr: CompiledRule, anchor: Optional[dict]) -> list[str]:
+    """The unread texts of a firing: of the grounds the rule rests on, those the anchor's emissions meet (an
+    any-of rule fired by toxic substances applies 第八条第（三）项, not the other items); all when none is met
+    on its facts (a ground met by a computation, e.g. the energy quota)."""
+    if not cr.texts:
+        return []
+    em = (anchor or {}).get("emissions") or {}
+    met = [t for t in cr.texts if any(em.get(f) is True for f in getattr(kb.ground(t), "facts", ()))]
+    return met or list(cr.texts)
+
+
 def unverified_numbers(kb: KnowledgeBase, cr: CompiledRule, join: Optional[dict],
                        anchor: Optional[dict] = None) -> list[str]:
     """The unverified thresholds a firing of the rule rests on: its own, the levels of the joined product
-    where it reads a grade computed from them, and those a verdict it reads was derived with (judgements).
-    Such a firing may inform, never make a legal finding."""
-    ids = [t for t in cr.thresholds if not kb.thresholds[t].verified]
+    where it reads a grade computed from them, and those a verdict it reads was derived with (judgements);
+    first the unread legal texts it applies (``<measure>:<ground>``). Such a firing may inform, never make a
+    legal finding."""
+    ids = _texts(kb, cr, anchor) + [t for t in cr.thresholds if not kb.thresholds[t].verified]
     for pat, fact in ((cr.anchor, anchor), (cr.join, join)):
         jd = fact.get("jd") if pat is not None and fact else None
         if jd:
