@@ -25,6 +25,7 @@ from cpadvisor.rules.facts import Facts, build_facts, ip_key
 from cpadvisor.rules.judgements import judge
 from cpadvisor.rules.plain import candidates, plain_events, trace
 from cpadvisor.rules.resolve import PRIORITY_RANK, resolve
+from cpadvisor.rules.trust import unverified_numbers
 
 _ENGINE_LOCK = threading.Lock()
 
@@ -133,7 +134,8 @@ def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -
         for anchor, join in cands:
             out, res = trace(kb, cr, anchor, join, derived)
             traces.append(RuleTrace(rule_id=cr.key, target=join.get("uid") if join else None, outcome=out,
-                                    conditions=res, reason=cr.rule.because))
+                                    conditions=res, reason=cr.rule.because,
+                                    unverified=unverified_numbers(kb, cr, join, anchor) if out == "true" else []))
     summaries = {
         "applies": ("建议实施：规则条件均已满足。", "Recommended: every condition of a rule holds."),
         "to_verify": ("待核实：缺少以下事实，无法判断。", "To verify: facts are missing to decide."),
@@ -142,6 +144,10 @@ def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -
         "superseded": ("被更具体的行业措施替代。", "Superseded by a more specific sector measure."),
     }
     zh, en = summaries[status]
+    if status == "to_verify" and f is not None and any(m.startswith("verify.") for m in f.missing):
+        zh, en = ("待核实：所依据的数值或法规条文未经核实（verify.…），不能据此作出法定结论；其余为缺少的事实。",
+                  "To verify: numbers or a legal text it rests on are not verified (verify.…) and cannot make the "
+                  "legal finding; the rest are missing facts.")
     return Explanation(measure_id=measure_id, name=info.measure.name, status=status, summary=Text(zh=zh, en=en),
                        traces=traces, missing=f.missing if f else [],
                        superseded_by=f.superseded_by if f else None, grounds=a.grounds_of(measure_id))

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
 from cpadvisor import assess, render_report
 from cpadvisor.knowledge.format import CaseExpect
 from cpadvisor.knowledge.loader import KnowledgeBase
+
+REPO = Path(__file__).resolve().parent.parent
 
 BASE = {"over_standard": False, "over_total_quota": False, "toxic_hazardous": False, "energy_over_quota": False,
         "on_mandatory_list": False}
@@ -264,3 +267,18 @@ def test_the_mandatory_audit_applies_only_through_the_published_list(kb, engine)
                 [f"verify.policy.mandatory_audit:{g}" for g in met], em
         else:
             assert status == ("not_applies", "applies"), em
+
+
+def test_explain_says_which_unread_text_a_true_rule_rests_on(kb):
+    from cpadvisor.advisor import explain
+    e = explain(REPO / "examples" / "steel_plant.yaml", "policy.mandatory_audit", kb=kb)
+    by_rule = {t.rule_id.split("/")[1]: t for t in e.traces}
+    assert (by_rule["double_over_double_hazard"].outcome, by_rule["double_over_double_hazard"].unverified) == (
+        "true", ["policy.mandatory_audit:art8_3"])  # toxic substances: 第（三）项 only, not the other items
+    assert by_rule["on_published_list"].outcome == "unknown" and by_rule["on_published_list"].unverified == []
+    assert e.status == "to_verify" and "未经核实" in e.summary.zh
+    listed = explain(profile(on_mandatory_list=True, toxic_hazardous=True), "policy.mandatory_audit", kb=kb)
+    assert listed.status == "applies" and {t.rule_id.split("/")[1]: t.unverified for t in listed.traces if
+                                           t.outcome == "true"} == {"on_published_list": [],
+                                                                     "double_over_double_hazard": [
+                                                                         "policy.mandatory_audit:art8_3"]}

@@ -221,8 +221,8 @@ def explain(profile: Path, measure_id: str, as_json: bool = typer.Option(False, 
         out.print(f"  ground {g.id}: {mark[verdict[g.status]]} {g.text.get(lang)}   "
                   f"(value: {json.dumps(g.values, ensure_ascii=False)})", highlight=False)
     for tr in e.traces:
-        out.print(f"  rule {tr.rule_id}" + (f" @ {tr.target}" if tr.target else "") + f": {tr.outcome}",
-                  highlight=False)
+        out.print(f"  rule {tr.rule_id}" + (f" @ {tr.target}" if tr.target else "") + f": {tr.outcome}"
+                  + (f"   (unverified / 未核实: {', '.join(tr.unverified)})" if tr.unverified else ""), highlight=False)
         for c in tr.conditions:
             out.print(f"    {mark[c.outcome]} {c.fact}: {c.text}   (value: {json.dumps(c.value, ensure_ascii=False)})",
                       highlight=False)

@@ -305,6 +305,9 @@ class RuleTrace(BaseModel):
     outcome: Literal["true", "false", "unknown"]
     conditions: list[ConditionResult]
     reason: Text
+    # a true outcome resting on unverified numbers (threshold ids) or texts read only as restated
+    # ("<measure>:<ground>"): it informs, and never makes an obligation or gate apply by itself
+    unverified: list[str] = Field(default_factory=list)
 
 
 class Explanation(BaseModel):
