@@ -282,3 +282,15 @@ def test_explain_says_which_unread_text_a_true_rule_rests_on(kb):
                                            t.outcome == "true"} == {"on_published_list": [],
                                                                      "double_over_double_hazard": [
                                                                          "policy.mandatory_audit:art8_3"]}
+
+
+def test_no_pack_text_keeps_the_space_yaml_folding_leaves_after_chinese_punctuation(kb):
+    from cpadvisor.knowledge.format import Text
+    assert Text(zh="主管部门、 环境保护部门，\n依法", en="x").zh == "主管部门、环境保护部门，\n依法"
+    assert Text(zh="《清洁生产促进法》 第三十九条；湘工信节能〔2024〕194号 四(一)", en="x").zh == \
+        "《清洁生产促进法》第三十九条；湘工信节能〔2024〕194号 四(一)"  # the clause's own space stays
+    folded = re.compile(r"[、，。；：》）”] [\u4e00-\u9fff《（“]")
+    texts = [t for info in kb.measures.values() for t in
+             [info.measure.description.zh] + [r.rule.because.zh for r in info.rules] + [d.text.zh for d in
+                                                                                        info.measure.duties]]
+    assert len(texts) > 250 and not [t for t in texts if folded.search(t)]

@@ -7,13 +7,26 @@ See docs/knowledge-format.md.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from typing_extensions import Annotated
 
-from cpadvisor.models.results import Text
+from cpadvisor.models.results import Text as _Text
+
+# a space YAML folding (`>-`) leaves after Chinese punctuation, where no Chinese text has one: "部门、 环境" -> "部门、环境"
+_FOLDED = re.compile(r"(?<=[、，。；：！？》）」』”])[ ](?=[\u4e00-\u9fff《（「『“])")
+
+
+class Text(_Text):
+    """A bilingual text of a pack (the spaces folding leaves after Chinese punctuation removed)."""
+
+    @field_validator("zh")
+    @classmethod
+    def _unfold(cls, v: str) -> str:
+        return _FOLDED.sub("", v)
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 MeasureId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")]
