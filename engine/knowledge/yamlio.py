@@ -243,10 +243,6 @@ def _path_to(root: Node, target: Node) -> Loc:
     return ()
 
 
-def _keys(node: MappingNode) -> Iterable[tuple[str, Node]]:
-    return ((k.value, v) for k, v in node.value)
-
-
 def _json(text: str, file: str) -> Optional[Doc]:
     """Strict JSON (which may hold characters YAML refuses, e.g. U+007F); None if it is not JSON."""
     def pairs(items: list[tuple[str, Any]]) -> dict:
