@@ -296,6 +296,13 @@ class Assessment(BaseModel):
                 return label
         return None
 
+    def mandatory_on_unread_text(self) -> bool:
+        """The mandatory audit is to verify because the text it rests on (第八条) was read only as restated: the
+        facts meet it, the official text or the published list decides."""
+        f = self.finding("policy.mandatory_audit")
+        return f is not None and f.status == "to_verify" and any(
+            m.startswith("verify.policy.mandatory_audit:") for m in f.missing)
+
 
 class RuleTrace(BaseModel):
     """How one rule evaluated on one candidate (the enterprise, or one of its units)."""

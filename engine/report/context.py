@@ -442,8 +442,7 @@ class Ctx:
             kind, conclusion = "park", L["audit_park"]
         elif (mandatory is None or mandatory.status != "to_verify") and self.p.get("project_type") not in (None, "existing"):
             kind, conclusion = "not_existing", L["audit_not_existing"]
-        elif mandatory is not None and mandatory.status == "to_verify" and any(
-                m.startswith("verify.policy.mandatory_audit:") for m in mandatory.missing):
+        elif a.mandatory_on_unread_text():
             conclusion = L["audit_article8"]  # the facts are there; the text (or the list) decides
         else:
             conclusion = L["audit_undetermined"]
@@ -710,10 +709,8 @@ class Ctx:
         if structure in ("audit", "screening"):
             return structure
         simplified = self.a.finding("policy.simplified_audit")
-        mandatory = self.a.finding("policy.mandatory_audit")
         kind = self.a.audit_type() or (simplified and simplified.status == "applies" and "simplified") or (
-            mandatory is not None and mandatory.status == "to_verify"  # meets 第八条 as restated: an audit is ahead
-            and any(m.startswith("verify.policy.mandatory_audit:") for m in mandatory.missing) and "mandatory")
+            self.a.mandatory_on_unread_text() and "mandatory")  # meets 第八条 as restated: an audit is ahead
         return "audit" if kind and self.a.profile_kind == "enterprise" else "screening"
 
     def targets(self) -> list[str]:
