@@ -113,9 +113,11 @@ def finding_rows(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], deriv
     # a legal finding whose strongest firing rests on an unverified number or text is to verify as a whole (a gate
     # that would block on an unverified level is not 'required', it is 'to verify'), never applies; unless a firing
     # on verified ground reaches the same verdict (on the published list, whatever 第八条 as restated says)
-    shaky = {mid for mid, evs in by_measure.items()
-             if any(id(e) in demoted and e.rule.rule.verdict not in {a.rule.rule.verdict for a in evs["apply"]}
-                    for e in evs["verify"])}
+    shaky = set()
+    for mid, evs in by_measure.items():
+        verified = {a.rule.rule.verdict for a in evs["apply"]}
+        if any(id(e) in demoted and e.rule.rule.verdict not in verified for e in evs["verify"]):
+            shaky.add(mid)
     applied = {mid: evs["apply"] for mid, evs in by_measure.items() if evs["apply"] and mid not in shaky}
     # yields_to: a general rule comes after the more specific measure on the same unit (ranked below, kept);
     # with `exclusive` it gives way altogether (superseded)
