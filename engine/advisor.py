@@ -102,12 +102,14 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
                                  f.optional, f.ranked_below is not None, PRIORITY_RANK[f.priority], f.measure_id))
     duties_of(kb, p, findings)
     plans, to_collect = evaluate_plans(kb, p, findings)
-    return Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
-                      knowledge_version=kb.version, engine_version=__version__,
-                      assessed_at=assessed_at(), profile=p.model_dump(mode="json"),
-                      derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
-                      benchmarks=gaps, warnings=warnings, conflicts=conflicts,
-                      plans=plans, to_collect=to_collect, grounds=grounds_of(kb, p, standing))
+    a = Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
+                   knowledge_version=kb.version, engine_version=__version__,
+                   assessed_at=assessed_at(), profile=p.model_dump(mode="json"),
+                   derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
+                   benchmarks=gaps, warnings=warnings, conflicts=conflicts,
+                   plans=plans, to_collect=to_collect, grounds=grounds_of(kb, p, standing))
+    a._facts = (kb, facts)
+    return a
 
 
 def explain(profile: Any, measure_id: str, kb: Optional[KnowledgeBase] = None) -> Explanation:

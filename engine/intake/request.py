@@ -117,9 +117,11 @@ def _expand(kb: KnowledgeBase, a: Assessment, missing: list[str], ctx: dict) -> 
             out.append((m, None))
             continue
         if "facts" not in ctx:
-            from cpadvisor.advisor import facts_of
-            from cpadvisor.intake.profiles import validate_profile
-            ctx["facts"] = facts_of(kb, validate_profile(a.profile, kb))
+            ctx["facts"] = a.facts_for(kb)  # built by the assessment, or rebuilt from its profile
+            if ctx["facts"] is None:
+                from cpadvisor.advisor import facts_of
+                from cpadvisor.intake.profiles import validate_profile
+                ctx["facts"] = facts_of(kb, validate_profile(a.profile, kb))
             ctx["derived"] = {n: "yes" for n in a.derived}
         facts, derived = ctx["facts"], ctx["derived"]
         derived.setdefault(m.split(".", 1)[1], "unknown")

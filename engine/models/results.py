@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 Status = Literal["applies", "to_verify", "not_applicable", "in_place", "superseded"]
 Priority = Literal["high", "medium", "low"]
@@ -263,6 +263,13 @@ class Assessment(BaseModel):
     plans: list[PlanResult] = Field(default_factory=list)  # the profile's plans with their economics, ranked
     to_collect: list[ToCollect] = Field(default_factory=list)  # 中/高费 measures recommended without a plan
     grounds: list[GroundResult] = Field(default_factory=list)  # obligations' legal grounds, each decided apart
+    # the facts the engine built from the profile, with the knowledge they were built with; not serialised:
+    # the data request reads them instead of rebuilding them (an assessment read from JSON has none)
+    _facts: Any = PrivateAttr(default=None)
+
+    def facts_for(self, kb: Any) -> Any:
+        """The facts of this assessment if they were built with ``kb``, else None."""
+        return self._facts[1] if self._facts is not None and self._facts[0] is kb else None
 
     def grounds_of(self, measure_id: str) -> list[GroundResult]:
         return [g for g in self.grounds if g.measure_id == measure_id]

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.compiler import CodeGenerator
+from markupsafe import Markup, escape
 
 from cpadvisor.errors import InputError
 from cpadvisor.models.results import Assessment
@@ -30,13 +32,55 @@ class Raw(str):
     """Markdown the templates built themselves (a macro's output): not escaped again."""
 
 
+_ESCAPED: dict[str, str] = {}  # text -> its escaped form: a report prints about a thousand values, most of them
+_ESCAPED_MAX = 20_000          # labels and measure words every report repeats; bounded (profile text passes too)
+
+
 def md_escape(value: Any) -> Any:
     """Markdown-safe text: special characters backslash-escaped (no raw HTML), one line."""
+    if value.__class__ is str:  # not Raw: a macro's output is Markdown already
+        out = _ESCAPED.get(value)
+        if out is None:
+            out = value.translate(_MD_TABLE) if _MD_NEED.search(value) else value
+            if len(_ESCAPED) >= _ESCAPED_MAX:
+                _ESCAPED.clear()
+            _ESCAPED[value] = out
+        return out
     if value is None:
         return ""
-    if isinstance(value, Raw) or not isinstance(value, str):
-        return value
-    return value.translate(_MD_TABLE) if _MD_NEED.search(value) else value
+    if isinstance(value, str) and not isinstance(value, Raw):  # another str subclass
+        return value.translate(_MD_TABLE) if _MD_NEED.search(value) else value
+    return value
+
+
+_HTML: dict[str, Markup] = {}  # the same for HTML: text -> its escaped Markup
+
+
+def html_escape(value: Any) -> Markup:
+    """markupsafe.escape, remembering the result for plain text (bounded like md_escape)."""
+    if type(value) is str:
+        out = _HTML.get(value)
+        if out is None:
+            out = escape(value)
+            if len(_HTML) >= _ESCAPED_MAX:
+                _HTML.clear()
+            _HTML[value] = out
+        return out
+    return escape(value)
+
+
+class _HtmlCode(CodeGenerator):
+    """Compiles ``{{ value }}`` in an autoescaping template to ``environment.escape_text(value)`` instead of
+    ``escape(value)``: the same Markup, remembered. (tests/test_report_speed.py checks the compiled code
+    calls it and that the output equals a stock environment's.)"""
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.escape_text(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+            return
+        super()._output_child_pre(node, frame, finalize)
 
 
 class _Env(Environment):
@@ -59,7 +103,10 @@ def environment(kind: str) -> Environment:
     common: dict[str, Any] = dict(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     if kind == "html":
-        return _Env(autoescape=True, **common)
+        env = _Env(autoescape=True, **common)
+        env.code_generator_class = _HtmlCode
+        env.escape_text = html_escape  # type: ignore[attr-defined]
+        return env
     env = _Env(autoescape=False, finalize=md_escape, **common)
     env.filters["raw"] = Raw
     return env

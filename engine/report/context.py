@@ -28,6 +28,7 @@ TERM_OF_FIELD = {
 }
 WORDS_OF_FIELD = {"size": SIZE, "project_type": PROJECT_TYPE, "level": PARK_LEVEL, "vs_benchmark": VS_BENCHMARK,
                   "toxic_categories": TOXIC_CATEGORY, "list_department": LIST_DEPARTMENT}
+MEMO_MAX = 50_000  # words kept per language across reports
 COLLECT_INSTEAD = {"energy_grade": "unit_energy", "vs_benchmark": "unit_energy"}  # computed fields: collect the input
 CORE_LABEL_KEYS = {  # core fields shown with an overview label
     "sectors": "f_sectors", "subsectors": "f_subsectors", "industry_codes": "f_industry_codes",
@@ -68,6 +69,12 @@ class Ctx:
         self.a, self.lang, self.kb = a, lang, kb
         self.L = labels(lang)
         self.p = a.profile
+        # words that depend only on the knowledge and the language (a label, a vocabulary value in words), kept
+        # across reports; bounded, since profile values (names, numbers) pass through it too
+        memo = kb.runtime.setdefault("report_words", {})
+        self._memo = memo.get(lang)
+        if self._memo is None or len(self._memo) > MEMO_MAX:
+            self._memo = memo[lang] = {}
         self.uid_labels = self._uid_labels()
 
     # ---------------------------------------------------------------- words
@@ -88,6 +95,15 @@ class Ctx:
 
     def word(self, field: str, value: Any, fact: str = "enterprise") -> str:
         """A profile value in words: booleans, vocabulary names, numbers with their unit."""
+        if isinstance(value, (str, int, float)):  # a scalar's words depend on the knowledge and language only
+            key = ("w", field, fact, type(value), value)
+            out = self._memo.get(key)
+            if out is None:
+                out = self._memo[key] = self._word(field, value, fact)
+            return out
+        return self._word(field, value, fact)
+
+    def _word(self, field: str, value: Any, fact: str) -> str:
         L = self.L
         if value is None:
             return L["not_available"]
@@ -123,6 +139,13 @@ class Ctx:
         return str(value)
 
     def field_label(self, fact: str, field: str) -> str:
+        key = ("f", fact, field)
+        out = self._memo.get(key)
+        if out is None:
+            out = self._memo[key] = self._field_label(fact, field)
+        return out
+
+    def _field_label(self, fact: str, field: str) -> str:
         spec = self.kb.specs.get(fact, {}).get(field)
         if spec is not None and (spec.zh or spec.en):
             return spec.en if self.lang == "en" else spec.zh
@@ -261,6 +284,13 @@ class Ctx:
 
     def missing_label(self, m: str) -> tuple[str, str]:
         """'<fact>.<field>' -> (what to collect, the object it is about)."""
+        key = ("m", m)
+        out = self._memo.get(key)
+        if out is None:
+            out = self._memo[key] = self._missing_label(m)
+        return out
+
+    def _missing_label(self, m: str) -> tuple[str, str]:
         if m.startswith("verify.") and ":" in m:  # verify.<measure>:<ground>: a legal text read only as restated
             g = self.kb.ground(m.split(".", 1)[1])
             cite = (g.cite_en if self.lang == "en" else g.cite) if g else m.split(".", 1)[1]

@@ -1,0 +1,100 @@
+"""What makes reports fast must not change them: remembered escapes and words, and the data request reading
+the facts the assessment built. Each is compared with the plain way of doing the same."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jinja2 import FileSystemLoader, StrictUndefined
+
+import cpadvisor.report as R
+from bench.synth import Generator
+from cpadvisor import assess, load_knowledge, render_report
+from cpadvisor.intake.request import requests
+from cpadvisor.models.results import Assessment
+from cpadvisor.report import build_context, environment
+from tests.conftest import EXAMPLES
+
+COMMON: dict[str, Any] = dict(loader=FileSystemLoader(str(R.TEMPLATES)), undefined=StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def plain_md_escape(value: Any) -> Any:
+    """md_escape as it was before it remembered anything."""
+    if value is None:
+        return ""
+    if isinstance(value, R.Raw) or not isinstance(value, str):
+        return value
+    return value.translate(R._MD_TABLE) if R._MD_NEED.search(value) else value
+
+
+def stock(kind: str):
+    """The packaged environment without the remembering: Jinja's own escape for HTML."""
+    if kind == "html":
+        return R._Env(autoescape=True, **COMMON)
+    env = R._Env(autoescape=False, finalize=plain_md_escape, **COMMON)
+    env.filters["raw"] = R.Raw
+    return env
+
+
+@pytest.fixture(scope="module")
+def sample(kb):
+    profiles = [str(p) for p in sorted(EXAMPLES.glob("*.yaml"))] + Generator(kb, 11).profiles(40)
+    return [assess(p, kb=kb) for p in profiles]
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_renders_equal_the_plain_environment(kb, sample, fmt, lang):
+    ref = stock(fmt).get_template(f"report.{fmt}.j2")
+    for a in sample:
+        ctx = build_context(a, lang, kb)
+        ctx["show_workings"] = True
+        want = ref.render(**ctx)
+        assert render_report(a, fmt, lang, kb=kb) == want, a.profile_name
+        assert render_report(a, fmt, lang, kb=kb) == want, a.profile_name  # second time: from the memo
+
+
+def test_html_values_go_through_the_remembering_escape():
+    """If a Jinja release compiles output another way, this fails (the override would silently do nothing)."""
+    env = environment("html")
+    src = env.compile(env.loader.get_source(env, "report.html.j2")[0], raw=True)
+    assert "environment.escape_text(" in src
+    assert R.html_escape("<a & b>") == "&lt;a &amp; b&gt;" and R.html_escape("<a & b>") is R.html_escape("<a & b>")
+    assert str(R.html_escape(R.Markup("<b>"))) == "<b>"  # already safe: as is
+
+
+def test_escape_memos_are_bounded():
+    for i in range(R._ESCAPED_MAX + 100):
+        R.md_escape(f"name_{i}")
+        R.html_escape(f"<{i}>")
+    assert len(R._ESCAPED) <= R._ESCAPED_MAX and len(R._HTML) <= R._ESCAPED_MAX
+    assert R.md_escape("a_b") == "a\\_b" and R.md_escape(R.Raw("a_b")) == "a_b" and R.md_escape(None) == ""
+    assert R.md_escape(3) == 3
+
+
+def test_word_memo_keeps_types_and_languages_apart(kb):
+    from cpadvisor.report.context import Ctx
+    a = assess(str(EXAMPLES / "steel_plant.yaml"), kb=kb)
+    zh, en = Ctx(a, "zh", kb), Ctx(a, "en", kb)
+    assert zh.word("x", True) == zh.L["yes"] and zh.word("x", 1) == "1"  # True == 1, but not the same words
+    assert en.word("x", True) == en.L["yes"] != zh.L["yes"]
+    assert zh.word("x", 1.5) == "1.5" and zh.word("x", "1.5") == "1.5"
+
+
+def test_word_memo_is_bounded(kb):
+    from cpadvisor.report import context as C
+    a = assess(str(EXAMPLES / "steel_plant.yaml"), kb=kb)
+    c = C.Ctx(a, "zh", kb)
+    for i in range(C.MEMO_MAX + 10):
+        c.word("name", f"plant {i}")
+    assert len(C.Ctx(a, "zh", kb)._memo) == 0  # the next report starts afresh once the memo is over its bound
+
+
+def test_request_reads_the_assessment_facts_or_rebuilds_them(kb, sample):
+    for a in sample:
+        again = Assessment.model_validate_json(a.model_dump_json())  # from JSON: no facts kept
+        assert a.facts_for(kb) is not None and again.facts_for(kb) is None
+        assert requests(kb, a) == requests(kb, again), a.profile_name
+    other = load_knowledge(use_cache=False)
+    assert sample[0].facts_for(other) is None  # built with another knowledge base: not used
