@@ -63,6 +63,27 @@ def test_toxic_ground_names_its_categories_and_the_interval(kb):
     assert "toxic_audit_interval" in g.duties and g.list_department == "environment"
 
 
+def test_toxic_ground_met_without_its_kinds_asks_which(kb):
+    """第八条第（三）项 met on 'uses or emits toxic substances' alone: the consultant is asked which of the five
+    kinds, in the ground, the report's line and the data request; once named, nothing is asked."""
+    from cpadvisor.intake.request import requests
+    a = assess(profile(toxic_hazardous=True), kb=kb)
+    g = grounds(a)["art8_3"]
+    assert g.status == "applies" and g.categories == [] and g.missing == ["emissions.toxic_categories"]
+    assert grounds(a)["art8_1"].missing == []  # a ground without kinds asks nothing when met or not
+    asked = [r.path for r in requests(kb, a)]
+    assert "emissions.toxic_categories" in asked
+    md = render_report(a, "md", "zh", kb=kb)
+    line = next(x for x in md.splitlines() if x.startswith("- 第八条第（三）项"))
+    assert "符合" in line and "须注明：" in line
+    named = assess(profile(toxic_hazardous=True, toxic_categories=["heavy_metals"]), kb=kb)
+    g = grounds(named)["art8_3"]
+    assert g.status == "applies" and g.categories == ["heavy_metals"] and g.missing == []
+    assert "emissions.toxic_categories" not in [r.path for r in requests(kb, named)]
+    line = next(x for x in render_report(named, "md", "zh", kb=kb).splitlines() if x.startswith("- 第八条第（三）项"))
+    assert "须注明" not in line
+
+
 def test_unknown_facts_make_a_ground_to_verify_with_what_is_missing(kb):
     a = assess({"name": "某厂", "sectors": ["paper"]}, kb=kb)
     g = grounds(a)

@@ -146,7 +146,8 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
              "voc": {f"{o.get('kind')}#{i + 1}": (i, o) for i, o in enumerate(p.get("voc_operations") or [])}}
     rows: dict[str, Request] = {}
 
-    def add(fact: str, name: str, target: Optional[str], mid: Optional[str]) -> None:
+    def add(fact: str, name: str, target: Optional[str], mid: Optional[str], decided: bool = False) -> None:
+        """``decided``: the caller has found the fact missing itself (a ground's kinds: an empty list)."""
         path = _profile_path(kb, fact, name)
         words, unit, allowed, typ = _describe(kb, fact, name)
         if fact in LIST_OF:
@@ -159,7 +160,7 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
             key = f"{lst}[{target}].{path}"
             where = f"{sheet}表 {target} 行「{words.split(' / ')[0]}」列 · YAML: {key}"
         else:
-            if _has(p, path):
+            if not decided and _has(p, path):
                 return
             key = path
             sheet = "园区" if fact == "park" else "企业"
@@ -182,11 +183,11 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
                     add(fact, name, t, f.measure_id)
             else:
                 add(fact, name, None, f.measure_id)
-    for g in a.grounds:  # an obligation's grounds still open: the facts that decide each
-        if g.status == "to_verify" and a.finding(g.measure_id) is not None:
+    for g in a.grounds:  # an obligation's grounds still open (or met, its kinds unnamed): the facts each needs
+        if g.missing and a.finding(g.measure_id) is not None:
             for m in g.missing:
                 if m.startswith("emissions."):
-                    add("enterprise", m, None, g.measure_id)
+                    add("enterprise", m, None, g.measure_id, decided=True)
     for f in a.findings:  # the dates an obligation's duties run from, where not given
         for d in f.duties:
             for m in d.needs:

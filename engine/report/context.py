@@ -493,10 +493,10 @@ class Ctx:
         parts = []
         if g.note is not None:
             parts.append(self.t(g.note))
-        if g.status == "to_verify":
-            open_facts = [self.field_label("enterprise", m) for m in g.missing if m.startswith("emissions.")]
-            if open_facts:
-                parts.append(L["g_open"].format(facts=("; " if en else "、").join(open_facts)))
+        open_facts = [self.field_label("enterprise", m) for m in g.missing if m.startswith("emissions.")]
+        if open_facts:
+            parts.append(L["g_open" if g.status == "to_verify" else "g_name_kinds"].format(
+                facts=("; " if en else "、").join(open_facts)))
         if g.list_department and "emissions.on_mandatory_list" not in g.values:
             parts.append(L["g_listed_by"].format(who=self.word("list_department", g.list_department)))
         elif "emissions.on_mandatory_list" in g.values:

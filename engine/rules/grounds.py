@@ -2,7 +2,8 @@
 《清洁生产审核办法》第八条 item by item and being named on the published list (194号 四(一)).
 
 A ground reads yes/no facts of the profile's ``emissions``: any true, it applies; all false, it does not; else it
-is to verify, naming the facts missing. ``computed: energy_quota`` also grades the products' unit energy against
+is to verify, naming the facts missing. A ground that applies and names kinds (``categories``) lists the kinds'
+field as missing while the profile names none: the consultant is asked which (e.g. which toxic substances). ``computed: energy_quota`` also grades the products' unit energy against
 the quota standard's limit: worse than a limit that is unverified, draft or suspect makes the ground "to verify"
 (never "applies"), and a declaration of "within the quota" against it is a conflict (``rules.conflicts``).
 Only an operating enterprise has grounds: a new project is for the admission gate.
@@ -69,6 +70,8 @@ def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any, standing
             status, note = "to_verify", Text(zh=zh, en=en)
             categories = list(dict.fromkeys(categories + ["hazardous_waste"]))
             values["solid_wastes.hazardous"] = wastes
+    if g.categories and status == "applies" and not categories:  # met, but which kinds (第八条第（三）项 names five)
+        missing.append(f"emissions.{g.categories}")
     if "on_mandatory_list" in g.facts:
         for extra in ("list_department", "list_published"):
             if getattr(em, extra, None) is not None:
