@@ -76,6 +76,8 @@ class Ctx:
         if self._memo is None or len(self._memo) > MEMO_MAX:
             self._memo = memo[lang] = {}
         self.uid_labels = self._uid_labels()
+        self._order: Optional[dict[str, int]] = None  # the profile's order of units, wastes and VOC operations
+        self._evidence: dict[int, tuple[list, list[dict]]] = {}  # a finding's evidence, read by its item and the working papers
 
     # ---------------------------------------------------------------- words
     def t(self, pair) -> str:
@@ -167,7 +169,11 @@ class Ctx:
         return out
 
     def units(self, f: Finding) -> list[str]:
-        order = {u: i for i, u in enumerate(self.uid_labels)}
+        if not f.units:
+            return []
+        order = self._order
+        if order is None:
+            order = self._order = {u: i for i, u in enumerate(self.uid_labels)}
         return [self.uid_labels.get(u, u) for u in sorted(f.units, key=lambda u: order.get(u, len(order)))]
 
     # ------------------------------------------------------------- sections
@@ -256,6 +262,12 @@ class Ctx:
 
     def evidence(self, conds: list[ConditionResult]) -> list[dict]:
         """The profile values a finding rests on: label, value in words, the condition as written."""
+        hit = self._evidence.get(id(conds))
+        if hit is None or hit[0] is not conds:  # the list is kept with it: its id cannot be reused meanwhile
+            hit = self._evidence[id(conds)] = (conds, self._evidence_of(conds))
+        return hit[1]
+
+    def _evidence_of(self, conds: list[ConditionResult]) -> list[dict]:
         out = []
         for c in conds:
             if c.outcome != "true" or c.fact == "derived":
