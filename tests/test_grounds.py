@@ -315,3 +315,14 @@ def test_no_pack_text_keeps_the_space_yaml_folding_leaves_after_chinese_punctuat
              [info.measure.description.zh] + [r.rule.because.zh for r in info.rules] + [d.text.zh for d in
                                                                                         info.measure.duties]]
     assert len(texts) > 250 and not [t for t in texts if folded.search(t)]
+
+
+def test_a_finding_waiting_on_the_mandatory_audit_says_so(kb):
+    """The voluntary and simplified audits wait on whether the mandatory one applies: the report asks that
+    question and points to the section that settles it, not a bare 'missing: mandatory audit'."""
+    a = assess(profile(toxic_hazardous=True), kb=kb)
+    assert "derived.mandatory_audit" in a.finding("policy.voluntary_audit").missing
+    for lang, asked, bare in (("zh", "是否须开展强制性清洁生产审核（见审核类型一节）", "缺少: 强制性清洁生产审核"),
+                              ("en", "whether a mandatory audit is required", "Missing: Mandatory cleaner-production audit")):
+        md = render_report(a, "md", lang, kb=kb)
+        assert asked in md and bare not in md, lang

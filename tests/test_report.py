@@ -300,3 +300,19 @@ def test_equipment_family_evidence_is_in_words(kb, assessments):
             assert "families =" not in md and "kiln\\_or\\_furnace" not in md, (name, lang)
     zh = render_report(assessments["lead_zinc_smelter.yaml"], "md", "zh", kb=kb, workings=False)
     assert "工业炉窑（窑炉、熔炉、加热炉）" in zh
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_to_verify_reason_reads_as_conditional(lang, kb, assessments):
+    """A finding to verify states its rule's reason, which holds only once the missing facts are confirmed:
+    the report says so; a finding that applies states it plainly."""
+    from cpadvisor.report.context import Ctx
+    a = assessments["steel_plant.yaml"]
+    c = Ctx(a, lang, kb)
+    prefix = labels(lang)["m_if_confirmed"]
+    f = a.finding("common.hazardous_material_substitution")
+    assert f.status == "to_verify" and c.finding_item(f)["reason"].startswith(prefix)
+    applies = [x for x in a.recommended if x.reason]
+    assert applies and not any(c.finding_item(x)["reason"].startswith(prefix) for x in applies)
+    md = render_report(a, "md", lang, kb=kb)
+    assert md_escape(prefix + c.t(f.reason)) in md

@@ -318,8 +318,10 @@ class Ctx:
             return pick(FIELD_LABELS.get(m, (m, m)), self.lang), ""
         fact, field = m.split(".", 1)
         field = COLLECT_INSTEAD.get(field, field) if fact == "product" else field
-        if fact == "derived":
-            return self.derived_label(field), ""
+        if fact == "derived":  # a conclusion of other rules, itself open: say so, and where it is settled
+            if field == "mandatory_audit":
+                return self.L["v_derived_audit"], ""
+            return self.L["v_derived"].format(x=self.derived_label(field)), ""
         label = self.field_label(fact, field)
         spec = self.kb.specs.get(fact, {}).get(field)
         if spec is not None and spec.type == "bool" and "是否" not in label and not label.startswith("Whether"):
@@ -330,6 +332,8 @@ class Ctx:
         en = self.lang == "en"
         asked = {o.fact: self.t(o.question) for o in f.observed if o.threshold is None}  # numbers awaiting judgement
         reason = self.t(f.reason) if f.reason else ""
+        if reason and f.status == "to_verify":  # the rule's reason holds once the missing facts are confirmed
+            reason = self.L["m_if_confirmed"] + reason
         if f.ranked_below:
             first = self.kb.measures.get(f.ranked_below)
             first_name = self.t(first.measure.name) if first else f.ranked_below

@@ -166,6 +166,10 @@ LABELS: dict[str, tuple[str, str]] = {
     # audit type
     "audit_conclusion": ("结论", "Conclusion"),
     "audit_mandatory": ("强制性清洁生产审核", "Mandatory cleaner-production audit"),
+    "v_derived_audit": ("是否须开展强制性清洁生产审核（见审核类型一节）",
+                        "whether a mandatory audit is required (see the type-of-audit section)"),
+    "v_derived": ("先确定：{x}", "to settle first: {x}"),
+    "m_if_confirmed": ("经核实成立时：", "If confirmed: "),
     "audit_voluntary": ("自愿性清洁生产审核", "Voluntary cleaner-production audit"),
     "audit_simplified": ("可按简化流程开展审核", "A simplified audit procedure may be used"),
     "audit_conflict": ("审核类型待核实：画像中的事实相互矛盾（见下），须核实后确定。",
