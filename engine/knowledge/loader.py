@@ -508,7 +508,8 @@ class _Loader:
                 if gid not in grounds:
                     self.err(f"rule '{cr.key}' rests on unknown ground '{gid}' (known: {', '.join(grounds) or 'none'})"
                              f"{did_you_mean(gid, grounds)}", cr.file, cr.line, "rests_on")
-            cr.texts = [f"{cr.measure_id}:{gid}" for gid in cr.rule.rests_on if gid in grounds and not grounds[gid].verified]
+            cr.texts = [f"{cr.measure_id}:{gid}" for gid in cr.rule.rests_on
+                        if gid in grounds and not grounds[gid].verified]
 
     def _check_cases(self) -> None:
         kb = self.kb

@@ -33,39 +33,39 @@ class Raw(str):
 
 
 _ESCAPED: dict[str, str] = {}  # text -> its escaped form: a report prints about a thousand values, most of them
-_ESCAPED_MAX = 20_000          # labels and measure words every report repeats; bounded (profile text passes too)
+_HTML: dict[str, Markup] = {}  # the labels and measure words every report repeats (md and HTML apart)
+_ESCAPED_MAX = 20_000          # texts kept in each; bounded, since profile text passes through too
+
+
+def _keep(memo: dict, text: str, escaped: Any) -> Any:
+    """Remember ``escaped`` for ``text`` in ``memo`` (emptied first once full); return it."""
+    if len(memo) >= _ESCAPED_MAX:
+        memo.clear()
+    memo[text] = escaped
+    return escaped
+
+
+def _md_text(text: str) -> str:
+    return text.translate(_MD_TABLE) if _MD_NEED.search(text) else text
 
 
 def md_escape(value: Any) -> Any:
     """Markdown-safe text: special characters backslash-escaped (no raw HTML), one line."""
-    if value.__class__ is str:  # not Raw: a macro's output is Markdown already
+    if value.__class__ is str:  # the usual case first (not Raw: a macro's output is Markdown already)
         out = _ESCAPED.get(value)
-        if out is None:
-            out = value.translate(_MD_TABLE) if _MD_NEED.search(value) else value
-            if len(_ESCAPED) >= _ESCAPED_MAX:
-                _ESCAPED.clear()
-            _ESCAPED[value] = out
-        return out
+        return out if out is not None else _keep(_ESCAPED, value, _md_text(value))
     if value is None:
         return ""
-    if isinstance(value, str) and not isinstance(value, Raw):  # another str subclass
-        return value.translate(_MD_TABLE) if _MD_NEED.search(value) else value
-    return value
-
-
-_HTML: dict[str, Markup] = {}  # the same for HTML: text -> its escaped Markup
+    if isinstance(value, Raw) or not isinstance(value, str):
+        return value
+    return _md_text(value)  # another str subclass
 
 
 def html_escape(value: Any) -> Markup:
     """markupsafe.escape, remembering the result for plain text (bounded like md_escape)."""
     if type(value) is str:
         out = _HTML.get(value)
-        if out is None:
-            out = escape(value)
-            if len(_HTML) >= _ESCAPED_MAX:
-                _HTML.clear()
-            _HTML[value] = out
-        return out
+        return out if out is not None else _keep(_HTML, value, escape(value))
     return escape(value)
 
 

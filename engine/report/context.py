@@ -77,7 +77,8 @@ class Ctx:
             self._memo = memo[lang] = {}
         self.uid_labels = self._uid_labels()
         self._order: Optional[dict[str, int]] = None  # the profile's order of units, wastes and VOC operations
-        self._evidence: dict[int, tuple[list, list[dict]]] = {}  # a finding's evidence, read by its item and the working papers
+        # a finding's evidence, read by its item and by the working papers
+        self._evidence: dict[int, tuple[list, list[dict]]] = {}
 
     # ---------------------------------------------------------------- words
     def t(self, pair) -> str:
@@ -98,12 +99,15 @@ class Ctx:
     def word(self, field: str, value: Any, fact: str = "enterprise") -> str:
         """A profile value in words: booleans, vocabulary names, numbers with their unit."""
         if isinstance(value, (str, int, float)):  # a scalar's words depend on the knowledge and language only
-            key = ("w", field, fact, type(value), value)
-            out = self._memo.get(key)
-            if out is None:
-                out = self._memo[key] = self._word(field, value, fact)
-            return out
+            return self._remember(("w", field, fact, type(value), value), self._word, field, value, fact)
         return self._word(field, value, fact)
+
+    def _remember(self, key: tuple, make: Any, *args: Any) -> Any:
+        """``make(*args)``, remembered under ``key`` across reports of this knowledge base and language."""
+        out = self._memo.get(key)
+        if out is None:
+            out = self._memo[key] = make(*args)
+        return out
 
     def _word(self, field: str, value: Any, fact: str) -> str:
         L = self.L
@@ -141,11 +145,7 @@ class Ctx:
         return str(value)
 
     def field_label(self, fact: str, field: str) -> str:
-        key = ("f", fact, field)
-        out = self._memo.get(key)
-        if out is None:
-            out = self._memo[key] = self._field_label(fact, field)
-        return out
+        return self._remember(("f", fact, field), self._field_label, fact, field)
 
     def _field_label(self, fact: str, field: str) -> str:
         spec = self.kb.specs.get(fact, {}).get(field)
@@ -296,11 +296,7 @@ class Ctx:
 
     def missing_label(self, m: str) -> tuple[str, str]:
         """'<fact>.<field>' -> (what to collect, the object it is about)."""
-        key = ("m", m)
-        out = self._memo.get(key)
-        if out is None:
-            out = self._memo[key] = self._missing_label(m)
-        return out
+        return self._remember(("m", m), self._missing_label, m)
 
     def _missing_label(self, m: str) -> tuple[str, str]:
         if m.startswith("verify.") and ":" in m:  # verify.<measure>:<ground>: a legal text read only as restated

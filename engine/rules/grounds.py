@@ -3,9 +3,9 @@
 
 A ground reads yes/no facts of the profile's ``emissions``: any true, it applies; all false, it does not; else it
 is to verify, naming the facts missing. A ground that applies and names kinds (``categories``) lists the kinds'
-field as missing while the profile names none: the consultant is asked which (e.g. which toxic substances). ``computed: energy_quota`` also grades the products' unit energy against
-the quota standard's limit: worse than a limit that is unverified, draft or suspect makes the ground "to verify"
-(never "applies"), and a declaration of "within the quota" against it is a conflict (``rules.conflicts``).
+field as missing while the profile names none: the consultant is asked which (e.g. which toxic substances).
+``computed: energy_quota`` also grades the products' unit energy against the quota standard's limit: worse than
+a limit that is unverified, draft or suspect makes the ground "to verify" (never "applies"), and a declaration of "within the quota" against it is a conflict (``rules.conflicts``).
 Only an operating enterprise has grounds: a new project is for the admission gate.
 """
 from __future__ import annotations
