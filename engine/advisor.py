@@ -15,6 +15,7 @@ from cpadvisor.errors import InputError, did_you_mean
 from cpadvisor.economics.plans import evaluate_plans
 from cpadvisor.rules.duties import duties_of
 from cpadvisor.rules.grounds import grounds_of
+from cpadvisor.rules.laws import china_date
 from cpadvisor.intake.profiles import AnyProfile, coerce_profile
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge
 from cpadvisor.models.results import Assessment, Explanation, RuleTrace, Text
@@ -100,14 +101,16 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
     apply_conflicts(findings, conflicts)
     findings.sort(key=lambda f: ({"applies": 0, "to_verify": 1, "superseded": 2, "in_place": 3}.get(f.status, 4),
                                  f.optional, f.ranked_below is not None, PRIORITY_RANK[f.priority], f.measure_id))
-    duties_of(kb, p, findings)
+    at = assessed_at()
+    on = china_date(at)  # whether the cited legal texts are in force
+    duties_of(kb, p, findings, on)
     plans, to_collect = evaluate_plans(kb, p, findings)
     a = Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
                    knowledge_version=kb.version, engine_version=__version__,
-                   assessed_at=assessed_at(), profile=p.model_dump(mode="json"),
+                   assessed_at=at, profile=p.model_dump(mode="json"),
                    derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
                    benchmarks=gaps, warnings=warnings, conflicts=conflicts,
-                   plans=plans, to_collect=to_collect, grounds=grounds_of(kb, p, standing))
+                   plans=plans, to_collect=to_collect, grounds=grounds_of(kb, p, standing, on))
     a._facts = (kb, facts)
     return a
 

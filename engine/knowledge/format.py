@@ -11,13 +11,17 @@ import re
 from datetime import date
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from typing_extensions import Annotated
 
 from cpadvisor.models.results import Text as _Text
 
 # a space YAML folding (`>-`) leaves after Chinese punctuation, where no Chinese text has one: "部门、 环境" -> "部门、环境"
 _FOLDED = re.compile(r"(?<=[、，。；：！？》）」』”])[ ](?=[\u4e00-\u9fff《（「『“])")
+
+
+# a plain string of a pack folded the same way (the working papers' ``basis`` of duties, grounds and laws)
+Folded = Annotated[str, AfterValidator(lambda v: _FOLDED.sub("", v))]
 
 
 class Text(_Text):
@@ -240,6 +244,24 @@ class Interactions(_Strict):
     after: list[MeasureId] = Field(default_factory=list)  # comes after (needs) the other
 
 
+class LegalText(_Strict):
+    """A law, regulation or rule the knowledge cites, with its edition and whether it is still in force.
+
+    ``repealed``: the date from which it is no longer in force (``replaced_by``: what took its place);
+    ``under``: the id of the law it implements (a 办法 under a 法). ``basis``: where its status was read;
+    ``verified: false`` = read only as restated (news, a reprint), not in the official text.
+    """
+
+    title: Text
+    edition: Optional[str] = None  # e.g. 2012年修正
+    effective: Optional[date] = None
+    repealed: Optional[date] = None
+    replaced_by: Optional[Text] = None
+    under: Optional[Key] = None
+    basis: Folded
+    verified: bool = False
+
+
 class Duty(_Strict):
     """What an obligation entails once it applies, with its deadline and the article it rests on.
 
@@ -256,7 +278,8 @@ class Duty(_Strict):
     only_if: list[Literal["environment_list", "toxic"]] = Field(default_factory=list)
     cite: str  # the article named plainly for the client's text
     cite_en: str
-    basis: str  # where and how it was read (the working papers)
+    law: Optional[Key] = None  # the cited text (a ``laws`` id of a pack): a repealed one is flagged by date
+    basis: Folded  # where and how it was read (the working papers)
     verified: bool = False
 
 
@@ -279,7 +302,8 @@ class Ground(_Strict):
     duties: list[Key] = Field(default_factory=list)
     cite: str
     cite_en: str
-    basis: str
+    law: Optional[Key] = None  # the cited text (a ``laws`` id of a pack)
+    basis: Folded
     verified: bool = False
 
 
@@ -339,6 +363,7 @@ class PackFile(_Strict):
     pack: PackMeta
     vocabulary: Vocabulary = Field(default_factory=Vocabulary)
     thresholds: dict[ThresholdId, Threshold] = Field(default_factory=dict)
+    laws: dict[Key, LegalText] = Field(default_factory=dict)  # the legal texts the pack's measures cite
     derivations: list[Rule] = Field(default_factory=list)
     cases: list[Case] = Field(default_factory=list)
 

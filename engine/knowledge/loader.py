@@ -76,6 +76,7 @@ class KnowledgeBase:
         self.cases: list[CaseInfo] = []
         self.thresholds: dict[str, Threshold] = {}
         self.threshold_pack: dict[str, str] = {}
+        self.laws: dict[str, Any] = {}  # the legal texts cited (``laws`` of the packs), by id
         self.vocab = Vocabulary()
         self.specs: dict[str, dict[str, C.FieldSpec]] = {}
         self.catalog: dict[str, CatalogEntry] = {}
@@ -198,6 +199,7 @@ class _Loader:
         self.kb.catalog = catalog
         self.problems: list[InputError] = []
         self.docs: dict[str, Any] = {}
+        self.law_files: dict[str, str] = {}
 
     def err(self, msg: str, file: str, line: Optional[int] = None, fld: Optional[str] = None) -> None:
         self.problems.append(InputError(msg, file, line, fld))
@@ -240,6 +242,12 @@ class _Loader:
             for tid, t in pf.thresholds.items():  # products are checked once every pack is read
                 kb.thresholds[tid] = t
                 kb.threshold_pack[tid] = d.name
+            for lid, law in pf.laws.items():
+                if lid in kb.laws:
+                    self.err(f"legal text '{lid}' is declared twice", str(pf_path),
+                             line_of(self.docs[str(pf_path)], ("laws", lid)), f"laws.{lid}")
+                kb.laws[lid] = law
+                self.law_files[lid] = str(pf_path)
             for f in sorted(d.glob("*.yaml")):
                 if f.name == "pack.yaml":
                     continue
@@ -499,6 +507,7 @@ class _Loader:
                     if d not in duties:
                         self.err(f"ground '{g.id}' of {mid} names unknown duty '{d}'{did_you_mean(d, duties)}",
                                  info.file, None, where)
+        self._check_laws()
         for cr in self.kb.rules:  # a rule resting on a ground whose text was not read may not decide alone
             if not cr.rule.rests_on:
                 continue
@@ -510,6 +519,23 @@ class _Loader:
                              f"{did_you_mean(gid, grounds)}", cr.file, cr.line, "rests_on")
             cr.texts = [f"{cr.measure_id}:{gid}" for gid in cr.rule.rests_on
                         if gid in grounds and not grounds[gid].verified]
+
+    def _check_laws(self) -> None:
+        """Duties and grounds cite legal texts the packs declare; a text is under a declared law."""
+        laws = self.kb.laws
+        for lid, law in laws.items():
+            if law.under is not None and law.under not in laws:
+                f = self.law_files[lid]
+                self.err(f"legal text '{lid}' is under unknown law '{law.under}'{did_you_mean(law.under, laws)}",
+                         f, line_of(self.docs.get(f), ("laws", lid, "under")), f"laws.{lid}.under")
+        for mid, info in self.kb.measures.items():
+            doc = self.docs.get(info.file)
+            for part in ("duties", "grounds"):
+                for i, item in enumerate(getattr(info.measure, part)):
+                    if item.law is not None and item.law not in laws:
+                        self.err(f"{part[:-1] if part == 'grounds' else 'duty'} '{item.id}' of {mid} cites unknown "
+                                 f"legal text '{item.law}'{did_you_mean(item.law, laws)}", info.file,
+                                 line_of(doc, ("measure", part, i, "law")), f"measure.{part}.{i}.law")
 
     def _check_cases(self) -> None:
         kb = self.kb

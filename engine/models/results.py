@@ -6,6 +6,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+LawStatus = Literal["in_force", "repealed", "to_verify"]  # a cited text on the assessment's date
 Status = Literal["applies", "to_verify", "not_applicable", "in_place", "superseded"]
 Priority = Literal["high", "medium", "low"]
 
@@ -76,6 +77,9 @@ class DutyResult(BaseModel):
     verified: bool = False
     note: Optional[Text] = None  # e.g. why no date: the list publication date is not given
     needs: list[str] = Field(default_factory=list)  # the profile fields its date runs from, where not given
+    law: Optional[str] = None  # the cited legal text's id (``laws`` of the knowledge)
+    law_status: Optional[LawStatus] = None  # on the assessment's date
+    law_note: Optional[Text] = None  # what to check where the text is repealed or its upper law is
 
 
 class GroundResult(BaseModel):
@@ -95,6 +99,9 @@ class GroundResult(BaseModel):
     basis: str = ""
     verified: bool = False
     note: Optional[Text] = None
+    law: Optional[str] = None
+    law_status: Optional[LawStatus] = None
+    law_note: Optional[Text] = None
 
 
 class Finding(BaseModel):

@@ -374,7 +374,10 @@ class Ctx:
         """A duty in the client's words: what, by when, the article; the reading in the working papers."""
         en = self.lang == "en"
         when = (self.L["du_due"].format(d=d.due) if d.due else self.t(d.note) if d.note else "")
-        return {"text": self.t(d.text), "when": when, "cite": d.cite_en if en else d.cite,
+        cite = d.cite_en if en else d.cite
+        if d.law_note is not None:  # the cited text is repealed, or the law it implements is
+            cite += (". " if en else "。") + self.L["du_law"].format(note=self.t(d.law_note))
+        return {"text": self.t(d.text), "when": when, "cite": cite,
                 "mark": "" if d.verified else self.L["du_unverified"]}
 
     def interactions(self, m: Any) -> list[str]:
@@ -519,8 +522,11 @@ class Ctx:
         if parts:
             text += sep + sep.join(parts)
         cite = g.cite_en if en else g.cite
-        return text + stop + L["g_cite"].format(cite=cite) + ("" if g.verified else f" ({L['du_unverified']})" if en
+        line = text + stop + L["g_cite"].format(cite=cite) + ("" if g.verified else f" ({L['du_unverified']})" if en
                                                               else f"（{L['du_unverified']}）")
+        if g.law_note is not None:
+            line += stop + L["du_law"].format(note=self.t(g.law_note))
+        return line
 
     def benchmarks(self) -> dict:
         L = self.L

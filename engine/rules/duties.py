@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, Optional
 
 from cpadvisor.models.results import DutyResult, Finding, Text
+from cpadvisor.rules.laws import law_standing
 
 
 def add_months(d: date, months: int) -> date:
@@ -37,8 +38,10 @@ def _met(only_if: list[str], em: Any) -> Optional[bool]:
     return out
 
 
-def duties_of(kb: Any, profile: Any, findings: list[Finding]) -> None:
-    """Fill ``Finding.duties`` of obligations that apply or are to verify."""
+def duties_of(kb: Any, profile: Any, findings: list[Finding], on: Optional[date] = None) -> None:
+    """Fill ``Finding.duties`` of obligations that apply or are to verify (``on``: the assessment's date, for
+    whether the texts they cite are in force; default today)."""
+    on = on or date.today()
     em = getattr(profile, "emissions", None)
     if em is None:
         return
@@ -75,7 +78,8 @@ def duties_of(kb: Any, profile: Any, findings: list[Finding]) -> None:
             if met is None:  # whether it applies comes first: no date is asked for yet
                 note, needs = Text(zh="适用条件待核实（名单发布部门或有毒有害物质）",
                                    en="whether it applies is to verify (the listing department, or toxic substances)"), []
+            law_status, law_note = law_standing(kb, d.law, on)
             out.append(DutyResult(id=d.id, text=Text(zh=d.text.zh, en=d.text.en), due=due, basis=d.basis,
-                                  cite=d.cite, cite_en=d.cite_en,
-                                  verified=d.verified, note=note, needs=needs))
+                                  cite=d.cite, cite_en=d.cite_en, verified=d.verified, note=note, needs=needs,
+                                  law=d.law, law_status=law_status, law_note=law_note))
         f.duties = out

@@ -10,29 +10,35 @@ Only an operating enterprise has grounds: a new project is for the admission gat
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Optional
 
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.results import GroundResult, Text
 from cpadvisor.rules.conflicts import QuotaStanding, hazardous_wastes, quota_standing
+from cpadvisor.rules.laws import law_standing
 
 
 def _value(v: Any) -> Any:
     return v.isoformat() if hasattr(v, "isoformat") else v
 
 
-def grounds_of(kb: KnowledgeBase, profile: Any, standing: Optional[list[QuotaStanding]] = None) -> list[GroundResult]:
+def grounds_of(kb: KnowledgeBase, profile: Any, standing: Optional[list[QuotaStanding]] = None,
+               on: Optional[date] = None) -> list[GroundResult]:
     """The grounds of every measure that declares them, whether or not the measure applies (``standing``: the
-    products' :func:`quota_standing`, when the caller has it already)."""
+    products' :func:`quota_standing`, when the caller has it already; ``on``: the assessment's date, for
+    whether the cited texts are in force; default today)."""
     em = getattr(profile, "emissions", None)
     if em is None or getattr(profile, "project_type", None) == "new":
         return []
     if standing is None:
         standing = quota_standing(kb, profile)
-    return [_ground(kb, profile, em, mid, g, standing) for mid, g in kb.grounds()]
+    on = on or date.today()
+    return [_ground(kb, profile, em, mid, g, standing, on) for mid, g in kb.grounds()]
 
 
-def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any, standing: list[QuotaStanding]) -> GroundResult:
+def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any, standing: list[QuotaStanding],
+            on: date) -> GroundResult:
     values = {f"emissions.{n}": getattr(em, n) for n in g.facts}
     known = [v for v in values.values() if v is not None]
     missing = [k for k, v in values.items() if v is None]
@@ -76,10 +82,11 @@ def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any, standing
         for extra in ("list_department", "list_published"):
             if getattr(em, extra, None) is not None:
                 values[f"emissions.{extra}"] = _value(getattr(em, extra))
+    law_status, law_note = law_standing(kb, g.law, on)
     department = g.list_department
     if department is None and "on_mandatory_list" in g.facts:
         department = em.list_department
     return GroundResult(measure_id=mid, id=g.id, text=Text(zh=g.text.zh, en=g.text.en), status=status, values=values,
                         missing=missing, categories=categories, list_department=department,
                         duties=list(g.duties), cite=g.cite, cite_en=g.cite_en, basis=g.basis,
-                        verified=g.verified, note=note)
+                        verified=g.verified, note=note, law=g.law, law_status=law_status, law_note=law_note)

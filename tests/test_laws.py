@@ -1,0 +1,122 @@
+"""Issue 12: a legal text the obligations cite is checked for being in force on the assessment's date.
+
+《清洁生产促进法》 was replaced by 《生态环境法典》 on 2026-08-15 (read as restated: news of 2026-03). An assessment
+after that date may not cite its 第三十九条 as the penalty without saying so, and the 办法 made under it (第八条,
+the deadlines) is to be checked for revision. Before that date nothing is flagged.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from cpadvisor import assess, render_report
+from cpadvisor.errors import KnowledgeError
+from cpadvisor.rules.laws import china_date, law_standing
+
+LISTED = {"name": "某冶炼厂", "sectors": ["nonferrous"],
+          "emissions": {"over_standard": False, "over_total_quota": False, "toxic_hazardous": True,
+                        "energy_over_quota": False, "on_mandatory_list": True, "list_published": "2026-03-01"}}
+
+
+def epoch(y: int, m: int, d: int, h: int = 12) -> str:
+    return str(int(datetime(y, m, d, h, tzinfo=timezone.utc).timestamp()))
+
+
+def at(monkeypatch, kb, when: str, profile=LISTED):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", when)
+    return assess(profile, kb=kb)
+
+
+def duty(a, did: str):
+    return next(d for d in a.finding("policy.mandatory_audit").duties if d.id == did)
+
+
+def test_the_penalty_cites_a_law_replaced_since_2026_08_15(monkeypatch, kb):
+    a = at(monkeypatch, kb, epoch(2026, 12, 1))
+    d = duty(a, "penalties")
+    assert (d.law, d.law_status) == ("cp_promotion_law", "repealed")
+    assert "生态环境法典" in d.law_note.zh and "2026-08-15" in d.law_note.zh and "据转述" in d.law_note.zh
+    assert "Ecological Environment Code" in d.law_note.en and "as restated" in d.law_note.en
+    # the duties and grounds under the 办法: whether it was revised is to check, not a repeal
+    start = duty(a, "start_audit")
+    assert (start.law, start.law_status) == ("cp_audit_measures", "to_verify")
+    assert "是否修订须核对" in start.law_note.zh
+    g = {g.id: g for g in a.grounds_of("policy.mandatory_audit")}
+    assert [g[i].law_status for i in ("art8_1", "art8_2", "art8_3")] == ["to_verify"] * 3
+    assert g["listed"].law is None and g["listed"].law_note is None  # 194号 四(一): a policy read in full
+    # the verdict itself does not change: the list applies (194号 四(一), read)
+    assert a.finding("policy.mandatory_audit").status == "applies"
+
+
+def test_before_the_code_took_effect_nothing_is_flagged(monkeypatch, kb):
+    a = at(monkeypatch, kb, epoch(2026, 8, 14, 12))  # 20:00 in Beijing, 14 August
+    d = duty(a, "penalties")
+    assert (d.law_status, d.law_note) == ("in_force", None)
+    assert all(x.law_note is None for x in a.finding("policy.mandatory_audit").duties)
+    assert all(g.law_note is None for g in a.grounds)
+
+
+def test_the_date_is_china_s(monkeypatch, kb):
+    """16:30 UTC on 14 August is 00:30 on 15 August in Beijing: the law no longer applies."""
+    assert china_date(datetime(2026, 8, 14, 16, 30, tzinfo=timezone.utc)) == date(2026, 8, 15)
+    a = at(monkeypatch, kb, str(int(datetime(2026, 8, 14, 16, 30, tzinfo=timezone.utc).timestamp())))
+    assert duty(a, "penalties").law_status == "repealed"
+    assert law_standing(kb, "cp_promotion_law", date(2026, 8, 14)) == ("in_force", None)
+    assert law_standing(kb, None, date(2026, 8, 14)) == (None, None)
+
+
+def test_the_funds_of_the_hunan_implementing_measures_are_to_check(monkeypatch, kb):
+    a = at(monkeypatch, kb, epoch(2026, 12, 1), {**LISTED, "cp_audit_passed": True})
+    f = a.finding("policy.incentive_priority")
+    assert f is not None and f.status == "applies"
+    funds = next(d for d in f.duties if d.id == "government_funds")
+    assert funds.law_status == "to_verify" and "湖南省实施" in funds.law_note.zh
+    assert all(d.law is None for d in f.duties if d.id != "government_funds")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_report_says_so_where_the_duty_is_cited(monkeypatch, kb, fmt):
+    a = at(monkeypatch, kb, epoch(2026, 12, 1))
+    zh = render_report(a, format=fmt, kb=kb)
+    assert "注意：《中华人民共和国清洁生产促进法》已自2026-08-15起由《中华人民共和国生态环境法典》取代（据转述）" in zh
+    en = render_report(a, format=fmt, lang="en", kb=kb)
+    assert "Note: The Cleaner Production Promotion Law of the PRC was replaced by the Ecological Environment Code" in en
+    before = render_report(at(monkeypatch, kb, epoch(2026, 8, 1)), format=fmt, kb=kb)
+    assert "注意：" not in before and "生态环境法典》取代（据转述），所引" not in before
+
+
+def test_the_word_report_says_so(monkeypatch, kb, tmp_path):
+    from docx import Document
+
+    a = at(monkeypatch, kb, epoch(2026, 12, 1))
+    out = tmp_path / "r.docx"
+    out.write_bytes(render_report(a, format="docx", kb=kb))
+    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    text += "\n".join(c.text for t in Document(str(out)).tables for r in t.rows for c in r.cells)
+    assert "已自2026-08-15起由《中华人民共和国生态环境法典》取代" in text
+
+
+def test_an_unknown_legal_text_fails_to_load(make_kb):
+    from tests.conftest import demo_measure, demo_pack
+
+    laws = ("laws:\n  some_law:\n    title: {zh: 《某法》, en: Some Law}\n    basis: 转述\n")
+    duty_yaml = ("  duties:\n    - id: d1\n      text: {zh: 义务, en: Duty}\n      cite: 某法第一条\n"
+                 "      cite_en: Art. 1\n      law: {law}\n      basis: 转述\n")
+    rules = "  - id: r\n    priority: high\n    when:\n      enterprise: [demo_flag == true]\n    because: {zh: 第一条, en: Art. 1}\n"
+
+    def kb_with(law: str, under: str = ""):
+        text = demo_measure("demo.m", rules, kind="obligation").replace(
+            "rules:\n", duty_yaml.replace("{law}", law) + "rules:\n", 1)
+        extra = laws + (f"    under: {under}\n" if under else "")
+        return make_kb({"demo/pack.yaml": demo_pack(extra=extra), "demo/m.yaml": text})
+
+    kb = kb_with("some_law")
+    assert kb.laws["some_law"].title.zh == "《某法》"
+    with pytest.raises(KnowledgeError) as exc:
+        kb_with("some_lawx")
+    assert "cites unknown legal text 'some_lawx'" in str(exc.value) and "did you mean 'some_law'" in str(exc.value)
+    assert "m.yaml:" in str(exc.value)  # file and line
+    with pytest.raises(KnowledgeError) as exc:
+        kb_with("some_law", under="other_law")
+    assert "under unknown law 'other_law'" in str(exc.value)
