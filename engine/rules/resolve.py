@@ -194,22 +194,25 @@ def finding_rows(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], deriv
                                     reason=rule.rule.because, note=rule.rule.yields_why))
         elif evs and evs["verify"]:
             missing: list[str] = []
-            best = evs["verify"][0]
-            for ev in evs["verify"]:
+            # where some open questions matter here (ask_if), those are the finding; the others stay unasked
+            asked = [e for e in evs["verify"] if _asked(kb, e)]
+            verify = asked or evs["verify"]
+            best = verify[0]
+            for ev in verify:
                 missing += unknowns(kb, ev.rule, ev.anchor, ev.join, derived)
                 missing += [f"verify.{t}" for t in demoted.get(id(ev), [])]
             for m in list(missing):  # a derived fact left unknown by unverified numbers: say which ones
                 if m.startswith("derived."):
                     missing += [f"verify.{t}" for t in unverified.get(m.split(".", 1)[1], [])]
             _, results = trace(kb, best.rule, best.anchor, best.join, derived)
-            units = list(dict.fromkeys(u for u in (uid(e) for e in evs["verify"]) if u))
+            units = list(dict.fromkeys(u for u in (uid(e) for e in verify) if u))
             below = yielded_questions.get(mid)
             findings.append(dict(**base, status="to_verify", priority=best.rule.rule.priority,
                                     rule_id=best.rule.key, units=units, reason=best.rule.rule.because,
                                     conditions=results, missing=list(dict.fromkeys(missing)),
                                     thresholds=_thresholds_for(kb, best.rule, best.join),
-                                    observed=_observed(kb, evs["verify"]),
-                                    optional=bool(below and below[0] in applied) or not any(_asked(kb, e) for e in evs["verify"]),
+                                    observed=_observed(kb, verify),
+                                    optional=bool(below and below[0] in applied) or not asked,
                                     ranked_below=below[0] if below else None,
                                     note=below[1].rule.yields_why if below else None))
         elif mid.replace(".", "__") in in_place:
