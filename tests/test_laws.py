@@ -120,3 +120,24 @@ def test_an_unknown_legal_text_fails_to_load(make_kb):
     with pytest.raises(KnowledgeError) as exc:
         kb_with("some_law", under="other_law")
     assert "under unknown law 'other_law'" in str(exc.value)
+
+
+def test_lint_flags_a_cited_law_with_no_standing(tmp_path):
+    """A duty citing 《…办法》 without `law:` is flagged (its standing could not be checked by date); a declared
+    text nothing cites is flagged too. The shipped knowledge has neither."""
+    import shutil
+    from pathlib import Path
+
+    from cpadvisor.authoring.lint import lint
+
+    repo = Path(__file__).resolve().parent.parent
+    assert not [x for x in lint(repo / "knowledge") if x.check == "legal-text"]
+    root = tmp_path / "knowledge"
+    shutil.copytree(repo / "knowledge", root)
+    f = root / "policy" / "mandatory_audit.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("      law: disclosure_measures\n", "", 1), encoding="utf-8")
+    found = [x for x in lint(root) if x.check == "legal-text"]
+    assert len(found) == 2, found
+    duty = next(x for x in found if "annual_disclosure" in x.message)
+    assert "《企业环境信息依法披露管理办法》" in duty.message and duty.line is not None and duty.file.endswith("mandatory_audit.yaml")
+    assert any("'disclosure_measures' is declared but no duty or ground cites it" in x.message for x in found)

@@ -33,6 +33,8 @@ from cpadvisor.knowledge.yamlio import line_of, load_file
 
 MAX_ALTERNATIVES = 512  # any-groups expanded per pattern before giving up (then: "may fire")
 _TODO = re.compile(r"\bTODO\b")
+# a law, regulation or rule named in a citation (the policy document itself is cited by its number)
+_LEGAL_TITLE = re.compile(r"《[^》]*(?:法|办法|条例|规定|决定)》")
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,34 @@ class _Lint:
                              f"measure '{mid}' effect {i + 1} ({e.basis.en[:60]}) gives a number without "
                              f"{' and '.join(bad)}: every number needs its source / 数值须注明出处")
 
+    def laws(self, kb: KnowledgeBase) -> None:
+        """A duty or ground citing a 《…法》/《…办法》 names it (`law:`), so its standing is checked by date; a
+        declared legal text is cited somewhere."""
+        used: set[str] = set()
+        for mid, info in kb.measures.items():
+            doc = None
+            for part in ("duties", "grounds"):
+                for i, item in enumerate(getattr(info.measure, part)):
+                    if item.law is not None:
+                        used.add(item.law)
+                        continue
+                    if not _LEGAL_TITLE.search(item.cite):
+                        continue
+                    if doc is None:
+                        try:
+                            doc = load_file(Path(info.file))
+                        except InputError:
+                            doc = False
+                    self.add(info.file, line_of(doc or None, ("measure", part, i)), "warning", "legal-text",
+                             f"{'duty' if part == 'duties' else 'ground'} '{item.id}' of {mid} cites "
+                             f"{_LEGAL_TITLE.search(item.cite).group(0)} but names no `law:`: declare the text under "
+                             "`laws:` of a pack.yaml so whether it is in force is checked / 引用的法规未登记")
+        under = {law.under for law in kb.laws.values()}
+        for lid in kb.laws:
+            if lid not in used and lid not in under:
+                self.add(kb.root, None, "warning", "legal-text", f"legal text '{lid}' is declared but no duty or "
+                         "ground cites it")
+
     def thresholds(self, kb: KnowledgeBase) -> None:
         docs = {}
         for tid, t in kb.thresholds.items():
@@ -347,6 +377,7 @@ def lint(root: Optional[Union[str, Path]] = None, catalog: Optional[Path] = None
         ln.catalog_encoded(kb)
         ln.rules(kb)
         ln.thresholds(kb)
+        ln.laws(kb)
         ln.cases(kb)
         ln.budget(kb)
         if run_cases:
