@@ -141,3 +141,24 @@ def test_lint_flags_a_cited_law_with_no_standing(tmp_path):
     duty = next(x for x in found if "annual_disclosure" in x.message)
     assert "《企业环境信息依法披露管理办法》" in duty.message and duty.line is not None and duty.file.endswith("mandatory_audit.yaml")
     assert any("'disclosure_measures' is declared but no duty or ground cites it" in x.message for x in found)
+
+
+def test_the_note_is_said_once_per_list(monkeypatch, kb):
+    """The three 第八条 items cite the same 办法: its note is printed on the first, 'the same below', not thrice;
+    so in the duties of the 办法 (the penalty under the replaced law keeps its own note)."""
+    from cpadvisor.report.context import Ctx
+
+    a = at(monkeypatch, kb, epoch(2026, 12, 1))
+    c = Ctx(a, "zh", kb)
+    grounds = c.audit()["grounds"]
+    assert ["注意：上位法" in g for g in grounds] == [True, False, False, False]
+    assert grounds[0].endswith("（以下各项同）")
+    duties = c.finding_item(a.finding("policy.mandatory_audit"))["duties"]
+    marks = [("上位法" in d["cite"], "所引条文须按现行规定核对" in d["cite"]) for d in duties]
+    ids = [d.id for d in a.finding("policy.mandatory_audit").duties]
+    assert ids[:3] == ["publish_information", "start_audit", "complete_audit"]
+    assert marks[0] == (True, False) and duties[0]["cite"].endswith("（以下各项同）")
+    assert marks[1] == marks[2] == (False, False)
+    assert marks[ids.index("penalties")] == (False, True)
+    en = Ctx(a, "en", kb).audit()["grounds"]
+    assert en[0].endswith("(the same for the items below)") and "Note:" not in en[1]

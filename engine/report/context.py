@@ -347,7 +347,7 @@ class Ctx:
             "missing": [asked.get(m) or self.missing_label(m)[0] for m in f.missing],
             "cost": f.cost, "categories": f.categories,
             "verdict": self.L.get(f"vd_{f.verdict}", f.verdict or "") if f.verdict else "",
-            "duties": [self.duty_line(d) for d in f.duties],
+            "duties": [self.duty_line(d, n) for d, n in zip(f.duties, self.law_notes(f.duties))],
             **self.measure_words(f.measure_id),
         }
 
@@ -370,13 +370,30 @@ class Ctx:
             }
         return words
 
-    def duty_line(self, d: Any) -> dict:
-        """A duty in the client's words: what, by when, the article; the reading in the working papers."""
+    def law_notes(self, items: list) -> list[str]:
+        """Per duty or ground of one list, the note on its cited text to print (``law_note``): said once, on the
+        first item of a run citing the same text, with 'the same for those below' when more follow."""
+        out, prev = [], None
+        notes = [self.t(x.law_note) if x.law_note is not None else "" for x in items]
+        for i, note in enumerate(notes):
+            if not note or note == prev:
+                out.append("")
+            else:
+                more = i + 1 < len(notes) and notes[i + 1] == note
+                out.append(self.L["du_law"].format(note=note) + (self.L["du_law_below"] if more else ""))
+            prev = note
+        return out
+
+    def duty_line(self, d: Any, law_note: Optional[str] = None) -> dict:
+        """A duty in the client's words: what, by when, the article; the reading in the working papers.
+        ``law_note``: what :meth:`law_notes` prints for it (default: its own note)."""
         en = self.lang == "en"
         when = (self.L["du_due"].format(d=d.due) if d.due else self.t(d.note) if d.note else "")
         cite = d.cite_en if en else d.cite
-        if d.law_note is not None:  # the cited text is repealed, or the law it implements is
-            cite += (". " if en else "。") + self.L["du_law"].format(note=self.t(d.law_note))
+        if law_note is None and d.law_note is not None:
+            law_note = self.L["du_law"].format(note=self.t(d.law_note))
+        if law_note:  # the cited text is repealed, or the law it implements is
+            cite += (". " if en else "。") + law_note
         return {"text": self.t(d.text), "when": when, "cite": cite,
                 "mark": "" if d.verified else self.L["du_unverified"]}
 
@@ -494,11 +511,12 @@ class Ctx:
         conflicts = [self.t(c.detail) for c in a.conflicts]
         if conflicts and kind in ("voluntary", None, "undetermined"):
             conclusion = L["audit_conflict"]
-        grounds = [self.ground_line(g) for g in a.grounds_of("policy.mandatory_audit")]
+        mine = a.grounds_of("policy.mandatory_audit")
+        grounds = [self.ground_line(g, n) for g, n in zip(mine, self.law_notes(mine))]
         return {"kind": kind or "undetermined", "conclusion": conclusion, "items": items, "conflicts": conflicts,
                 "grounds": grounds}
 
-    def ground_line(self, g: Any) -> str:
+    def ground_line(self, g: Any, law_note: Optional[str] = None) -> str:
         """One legal ground in words: the item, its verdict, the kinds named, whose list, and the article."""
         L, en = self.L, self.lang == "en"
         sep, stop = ("; ", ". ") if en else ("；", "。")
@@ -524,8 +542,10 @@ class Ctx:
         cite = g.cite_en if en else g.cite
         line = text + stop + L["g_cite"].format(cite=cite) + ("" if g.verified else f" ({L['du_unverified']})" if en
                                                               else f"（{L['du_unverified']}）")
-        if g.law_note is not None:
-            line += stop + L["du_law"].format(note=self.t(g.law_note))
+        if law_note is None and g.law_note is not None:
+            law_note = L["du_law"].format(note=self.t(g.law_note))
+        if law_note:
+            line += stop + law_note
         return line
 
     def benchmarks(self) -> dict:

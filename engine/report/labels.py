@@ -123,6 +123,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "g_dept": ("名单发布部门：{who}", "listed by the {who}"), "g_published": ("名单公布日期：{d}", "list published {d}"),
     "g_cite": ("依据：{cite}", "Basis: {cite}"),
     "du_law": ("注意：{note}", "Note: {note}"),
+    "du_law_below": ("（以下各项同）", " (the same for the items below)"),
     "e_scope": ("适用范围", "scope"), "du_title": ("相关义务与期限", "Duties and deadlines"),
     "du_due": ("期限：{d}", "due: {d}"), "du_what": ("相关义务或政策支持", "Duty or support"), "du_unverified": ("条文据转述，未核对原文", "article read as restated, not in the official text"), "m_interactions": ("与其他措施的关系", "Relation to other options"),
     "ix_after": ("宜在“{m}”之后实施", "comes after “{m}”"), "ix_replaces": ("可替代“{m}”", "replaces “{m}”"),
