@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, Optional
 
 from cpadvisor.models.results import DutyResult, Finding, Text
-from cpadvisor.rules.laws import law_standing
+from cpadvisor.rules.laws import china_today, law_standing
 
 
 def add_months(d: date, months: int) -> date:
@@ -40,8 +40,8 @@ def _met(only_if: list[str], em: Any) -> Optional[bool]:
 
 def duties_of(kb: Any, profile: Any, findings: list[Finding], on: Optional[date] = None) -> None:
     """Fill ``Finding.duties`` of obligations that apply or are to verify (``on``: the assessment's date, for
-    whether the texts they cite are in force; default today)."""
-    on = on or date.today()
+    whether the texts they cite are in force; default today in China)."""
+    on = on or china_today()
     em = getattr(profile, "emissions", None)
     if em is None:
         return

@@ -16,7 +16,7 @@ from typing import Any, Optional
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.results import GroundResult, Text
 from cpadvisor.rules.conflicts import QuotaStanding, hazardous_wastes, quota_standing
-from cpadvisor.rules.laws import law_standing
+from cpadvisor.rules.laws import china_today, law_standing
 
 
 def _value(v: Any) -> Any:
@@ -27,13 +27,13 @@ def grounds_of(kb: KnowledgeBase, profile: Any, standing: Optional[list[QuotaSta
                on: Optional[date] = None) -> list[GroundResult]:
     """The grounds of every measure that declares them, whether or not the measure applies (``standing``: the
     products' :func:`quota_standing`, when the caller has it already; ``on``: the assessment's date, for
-    whether the cited texts are in force; default today)."""
+    whether the cited texts are in force; default today in China)."""
     em = getattr(profile, "emissions", None)
     if em is None or getattr(profile, "project_type", None) == "new":
         return []
     if standing is None:
         standing = quota_standing(kb, profile)
-    on = on or date.today()
+    on = on or china_today()
     return [_ground(kb, profile, em, mid, g, standing, on) for mid, g in kb.grounds()]
 
 

@@ -19,6 +19,10 @@ def china_date(at: datetime) -> date:
     return at.astimezone(CHINA).date()
 
 
+def china_today() -> date:
+    return china_date(datetime.now(timezone.utc))
+
+
 def _gone(law: Any) -> tuple[str, str]:
     """'X was replaced by Y on D' in both languages, the English without its subject ('was replaced ...');
     据转述 where the standing was read only as restated."""
