@@ -276,22 +276,21 @@ class _Lint:
         used: set[str] = set()
         for mid, info in kb.measures.items():
             doc = None
-            for part in ("duties", "grounds"):
-                for i, item in enumerate(getattr(info.measure, part)):
-                    if item.law is not None:
-                        used.add(item.law)
-                        continue
-                    if not _LEGAL_TITLE.search(item.cite):
-                        continue
-                    if doc is None:
-                        try:
-                            doc = load_file(Path(info.file))
-                        except InputError:
-                            doc = False
-                    self.add(info.file, line_of(doc or None, ("measure", part, i)), "warning", "legal-text",
-                             f"{'duty' if part == 'duties' else 'ground'} '{item.id}' of {mid} cites "
-                             f"{_LEGAL_TITLE.search(item.cite).group(0)} but names no `law:`: declare the text under "
-                             "`laws:` of a pack.yaml so whether it is in force is checked / 引用的法规未登记")
+            for what, where, item in info.measure.citations():
+                if item.law is not None:
+                    used.add(item.law)
+                    continue
+                title = _LEGAL_TITLE.search(item.cite)
+                if title is None:
+                    continue
+                if doc is None:
+                    try:
+                        doc = load_file(Path(info.file))
+                    except InputError:
+                        doc = False
+                self.add(info.file, line_of(doc or None, where), "warning", "legal-text",
+                         f"{what} '{item.id}' of {mid} cites {title.group(0)} but names no `law:`: declare the text "
+                         "under `laws:` of a pack.yaml so whether it is in force is checked / 引用的法规未登记")
         under = {law.under for law in kb.laws.values()}
         for lid in kb.laws:
             if lid not in used and lid not in under:

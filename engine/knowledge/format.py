@@ -324,6 +324,12 @@ class Measure(_Strict):
     duties: list[Duty] = Field(default_factory=list)  # obligations: what follows once it applies
     grounds: list[Ground] = Field(default_factory=list)  # obligations: each legal ground with its own verdict
 
+    def citations(self) -> list[tuple[str, tuple, Union[Duty, Ground]]]:
+        """(what it is: duty / ground, its place in the measure file, the item) of every duty and ground: the
+        items that cite a legal text."""
+        return ([("duty", ("measure", "duties", i), d) for i, d in enumerate(self.duties)]
+                + [("ground", ("measure", "grounds", i), g) for i, g in enumerate(self.grounds)])
+
 
 class CaseExpect(_Strict):
     applies: list[MeasureId] = Field(default_factory=list)

@@ -529,13 +529,12 @@ class _Loader:
                 self.err(f"legal text '{lid}' is under unknown law '{law.under}'{did_you_mean(law.under, laws)}",
                          f, line_of(self.docs.get(f), ("laws", lid, "under")), f"laws.{lid}.under")
         for mid, info in self.kb.measures.items():
-            doc = self.docs.get(info.file)
-            for part in ("duties", "grounds"):
-                for i, item in enumerate(getattr(info.measure, part)):
-                    if item.law is not None and item.law not in laws:
-                        self.err(f"{part[:-1] if part == 'grounds' else 'duty'} '{item.id}' of {mid} cites unknown "
-                                 f"legal text '{item.law}'{did_you_mean(item.law, laws)}", info.file,
-                                 line_of(doc, ("measure", part, i, "law")), f"measure.{part}.{i}.law")
+            for what, where, item in info.measure.citations():
+                if item.law is not None and item.law not in laws:
+                    at = where + ("law",)
+                    self.err(f"{what} '{item.id}' of {mid} cites unknown legal text '{item.law}'"
+                             f"{did_you_mean(item.law, laws)}", info.file, line_of(self.docs.get(info.file), at),
+                             ".".join(map(str, at)))
 
     def _check_cases(self) -> None:
         kb = self.kb

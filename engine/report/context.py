@@ -390,8 +390,8 @@ class Ctx:
         en = self.lang == "en"
         when = (self.L["du_due"].format(d=d.due) if d.due else self.t(d.note) if d.note else "")
         cite = d.cite_en if en else d.cite
-        if law_note is None and d.law_note is not None:
-            law_note = self.L["du_law"].format(note=self.t(d.law_note))
+        if law_note is None:
+            law_note = self.law_notes([d])[0]
         if law_note:  # the cited text is repealed, or the law it implements is
             cite += (". " if en else "。") + law_note
         return {"text": self.t(d.text), "when": when, "cite": cite,
@@ -542,8 +542,8 @@ class Ctx:
         cite = g.cite_en if en else g.cite
         line = text + stop + L["g_cite"].format(cite=cite) + ("" if g.verified else f" ({L['du_unverified']})" if en
                                                               else f"（{L['du_unverified']}）")
-        if law_note is None and g.law_note is not None:
-            law_note = L["du_law"].format(note=self.t(g.law_note))
+        if law_note is None:
+            law_note = self.law_notes([g])[0]
         if law_note:
             line += stop + law_note
         return line

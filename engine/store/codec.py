@@ -44,10 +44,11 @@ def dictionary_bytes(kb: Any) -> bytes:
                              "cite_en": g.cite_en, "basis": g.basis, "verified": g.verified}))
     from cpadvisor.rules.laws import law_standing
     ends = [law.repealed for law in kb.laws.values() if law.repealed is not None]
-    for lid in kb.laws if ends else ():  # the notes on texts no longer in force, as duties and grounds write them
-        status, note = law_standing(kb, lid, max(ends))
-        if note is not None:
-            parts.append(_j({"law": lid, "law_status": status, "law_note": note.model_dump()}))
+    if ends:  # the notes on texts no longer in force, as duties and grounds write them (once all have ended)
+        for lid in kb.laws:
+            status, note = law_standing(kb, lid, max(ends))
+            if note is not None:
+                parts.append(_j({"law": lid, "law_status": status, "law_note": note.model_dump()}))
     for tid in kb.thresholds:
         parts.append(_j(threshold_row(kb, tid)))
     data = "".join(parts).encode()
