@@ -91,8 +91,9 @@ def bench_rates(kb, profiles) -> dict:
     return {"durable": durable_r, "bound": bound_r}
 
 
-def bench_render(kb, profiles, rev: str = BASELINE) -> None:
-    """Renders/s now and at the baseline revision, alternated in subprocesses on the same profiles."""
+def bench_render(kb, profiles, rev: str = BASELINE, instructions: bool = True) -> None:
+    """Renders/s now and at the baseline revision, alternated in subprocesses on the same profiles; then the
+    instructions per report of both (callgrind), which do not move with the machine's load."""
     import json as _json
     from bench.baseline import Baseline, render_rates
     tmp = Path(tempfile.mkdtemp(prefix="cpadvisor-render-"))
@@ -121,9 +122,33 @@ def bench_render(kb, profiles, rev: str = BASELINE) -> None:
             if fmt == "docx":
                 line += f"   target >= {TARGETS['docx']:.0f}/s: {verdict(cur >= TARGETS['docx'])}"
             print(line)
+        if instructions:
+            render_instructions(tmp, profiles, base, rev)
     finally:
         base.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def render_instructions(tmp: Path, profiles, base, rev: str, n: int = 40) -> None:
+    """Instructions per report (md, html) now and at ``rev``, each the difference of two callgrind runs."""
+    import json as _json
+    from bench import instructions as ins
+    from bench.render_count import WARM
+    why = ins.available() or (base.error and f"baseline {rev} not available ({base.error})")
+    if why:
+        print(f"report renders, instructions: not measured: {why}")
+        return
+    pf = tmp / "profiles_small.json"  # n counted, then the warm-up's
+    pf.write_text(_json.dumps(profiles[:n + WARM], ensure_ascii=False, default=str), encoding="utf-8")
+    t = time.perf_counter()
+    got = ins.per_report(pf, n, {"now": None, rev: base.env()})
+    for fmt in ("md", "html"):
+        cur, old = got[("now", fmt)], got[(rev, fmt)]
+        x = old / cur
+        print(f"report renders ({fmt}, zh), instructions (callgrind, {n} reports): {cur / 1e6:6.2f} M/report   "
+              f"{rev}: {old / 1e6:.2f} M/report, {x:.2f}x   target >= {TARGETS['render_x']:.0f}x: "
+              f"{verdict(x >= TARGETS['render_x'])}")
+    print(f"  (counted in {time.perf_counter() - t:.0f} s)")
 
 
 def bench_stages(kb, gen: Generator, n: int = 1000) -> None:
@@ -372,6 +397,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="n=500, memory-n=3000, batch-n=3000")
     ap.add_argument("--profile", action="store_true", help="print the hot spots of kb.assess (cProfile)")
     ap.add_argument("--keep", action="store_true", help="keep the batch folder and database")
+    ap.add_argument("--no-instructions", action="store_true", help="skip counting render instructions (callgrind)")
     args = ap.parse_args()
     if args.quick:
         args.n, args.memory_n, args.batch_n = 500, 3000, 3000
@@ -387,7 +413,7 @@ def main() -> None:
           f"{sum(len(p.get('products', [])) for p in profiles) / len(profiles):.1f} products per profile")
     bench_startup(kb)
     bench_rates(kb, profiles)
-    bench_render(kb, profiles, args.baseline)
+    bench_render(kb, profiles, args.baseline, not args.no_instructions)
     bench_stages(kb, gen, min(1000, max(args.n, 200)))
     if args.profile:
         hot_spots(kb, profiles[: min(len(profiles), 1000)])

@@ -60,8 +60,12 @@ def test_html_values_go_through_the_remembering_escape():
     env = environment("html")
     src = env.compile(env.loader.get_source(env, "report.html.j2")[0], raw=True)
     assert "environment.escape_text(" in src
+    assert "environment.memo[_cp_e]" in src and "_cp_o['name'] if (_cp_o := " in src  # both inlined
+    assert "environment.getattr(" in src  # and the general case kept beside them
     assert R.html_escape("<a & b>") == "&lt;a &amp; b&gt;" and R.html_escape("<a & b>") is R.html_escape("<a & b>")
-    assert str(R.html_escape(R.Markup("<b>"))) == "<b>"  # already safe: as is
+    safe = R.Markup("<b>")
+    assert R.html_escape(safe) is safe and str(R.html_escape(safe)) == "<b>"  # already safe: as is, not copied
+    assert R.html_escape(3) == "3" and R.html_escape(None) == "None"  # as markupsafe.escape
 
 
 def test_escape_memos_are_bounded():
@@ -98,3 +102,48 @@ def test_request_reads_the_assessment_facts_or_rebuilds_them(kb, sample):
         assert requests(kb, a) == requests(kb, again), a.profile_name
     other = load_knowledge(use_cache=False)
     assert sample[0].facts_for(other) is None  # built with another knowledge base: not used
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_inlined_reads_and_escapes_keep_jinjas_meaning(fmt):
+    """Attribute reads on objects and missing keys, Markup and non-text values, Markdown's own escaping."""
+    class Obj:
+        name = "<o_b>"
+
+    env, ref = environment(fmt), stock(fmt)
+    src = ("{{ d.name }}|{{ o.name }}|{{ d.n }}|{{ d.safe }}|{{ d.nested.name }}|{{ d.none }}|"
+           "{% if d.missing is undefined %}undef{% endif %}|{{ d.items | join(', ') }}|{{ d.mixed | join('; ') }}")
+    src += ("{% macro mac(x, full=True) %}[{{ x }}{% if full %}+{% endif %}]{% endmacro %}"
+            "{% for i in d.items %}{{ mac(i) }}{{ mac(i, full=False) }}{{ f(i) }}{% endfor %}{{ f(d.n, k='<k>') }}")
+    ctx = {"d": {"name": "a_b <c>", "n": 3, "safe": R.Markup("<i>x</i>"), "nested": {"name": "*n*"}, "none": None,
+                 "items": ["x_1", "<y>"], "mixed": [R.Markup("<b>"), "<u>", 2]}, "o": Obj(),
+           "f": lambda v, k="": f"<{v}{k}>"}
+    assert env.from_string(src).render(**ctx) == ref.from_string(src).render(**ctx)
+    assert "_cp_m(context.eval_ctx" in env.compile(src, raw=True)  # the macro called directly
+
+
+def test_labels_are_template_text_per_language():
+    from cpadvisor.report.labels import labels
+    for fmt in ("md", "html"):
+        env = environment(fmt)
+        plain = env.loader.get_source(env, f"report.{fmt}.j2")[0]
+        for lang in ("zh", "en"):
+            src = env.loader.get_source(env, f"report.{fmt}.j2@{lang}")[0]
+            assert "{{ L.m_units }}" in plain and "{{ L.m_units }}" not in src
+            assert labels(lang)["m_units"] in src
+            # a label holding template syntax ('%' here) stays a lookup
+            assert "%" in labels(lang)["f_sensitivity"] and "{{ L.f_sensitivity }}" in src
+    env = environment("html")
+    assert env.loader.get_source(env, "report.html.j2@xx")[0] == env.loader.get_source(env, "report.html.j2")[0]
+    assert labels("zh") is labels("zh") and labels("zh") is not labels("en")  # one table per language, shared
+
+
+def test_number_words_are_remembered_apart_by_type_and_unit():
+    from cpadvisor.report import context as C
+    for _ in range(2):  # second time: from the memo
+        assert C.fmt_num(True) == "True" and C.fmt_num(1) == "1" and C.fmt_num(1.0, "t") == "1 t"
+        assert C.fmt_num(1234567.25, "tce") == "1,234,567.25 tce" and C.fmt_num(1.5) == "1.5"
+        assert C.fmt_num([1, 2]) == "[1, 2]" and C.fmt_num(None) == "None"
+    for i in range(C._NUMS_MAX + 10):
+        C.fmt_num(i + 0.5)
+    assert len(C._NUMS) <= C._NUMS_MAX and C.fmt_num(0.25) == "0.25"

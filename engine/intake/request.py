@@ -90,6 +90,15 @@ def _describe_once(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, s
     return f"{zh} / {en}", unit, allowed, typ
 
 
+def _field(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, str, str]:
+    """(profile path, words, unit, allowed values, type) of a fact field, made once per knowledge base."""
+    cache = kb.runtime.setdefault("request_fields", {})
+    got = cache.get((fact, name))
+    if got is None:
+        got = cache[(fact, name)] = (_profile_path(kb, fact, name), *_describe(kb, fact, name))
+    return got
+
+
 def _profile_path(kb: KnowledgeBase, fact: str, name: str) -> str:
     top = name.split(".")[0]
     if top in _core(fact) or name.startswith(("emissions.", "energy_mix.")):
@@ -148,8 +157,7 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
 
     def add(fact: str, name: str, target: Optional[str], mid: Optional[str], decided: bool = False) -> None:
         """``decided``: the caller has found the fact missing itself (a ground's kinds: an empty list)."""
-        path = _profile_path(kb, fact, name)
-        words, unit, allowed, typ = _describe(kb, fact, name)
+        path, words, unit, allowed, typ = _field(kb, fact, name)
         if fact in LIST_OF:
             if target is None or target not in items[fact]:
                 return
@@ -158,15 +166,16 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
                 return
             lst, sheet = LIST_OF[fact]
             key = f"{lst}[{target}].{path}"
-            where = f"{sheet}表 {target} 行「{words.split(' / ')[0]}」列 · YAML: {key}"
         else:
             if not decided and _has(p, path):
                 return
             key = path
-            sheet = "园区" if fact == "park" else "企业"
-            where = f"{sheet}表「{words.split(' / ')[0]}」行 · YAML: {path}"
         r = rows.get(key)
         if r is None:
+            if fact in LIST_OF:
+                where = f"{sheet}表 {target} 行「{words.split(' / ')[0]}」列 · YAML: {key}"
+            else:
+                where = f"{'园区' if fact == 'park' else '企业'}表「{words.split(' / ')[0]}」行 · YAML: {path}"
             r = rows[key] = Request(key, words, target or "", unit, allowed, where, [], typ, f"{fact}.{name}")
         if mid and mid not in r.waiting:
             r.waiting.append(mid)
@@ -183,8 +192,9 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
                     add(fact, name, t, f.measure_id)
             else:
                 add(fact, name, None, f.measure_id)
+    present = {f.measure_id for f in a.findings}
     for g in a.grounds:  # an obligation's grounds still open (or met, its kinds unnamed): the facts each needs
-        if g.missing and a.finding(g.measure_id) is not None:
+        if g.missing and g.measure_id in present:
             for m in g.missing:
                 if m.startswith("emissions."):
                     add("enterprise", m, None, g.measure_id, decided=True)

@@ -13,8 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from jinja2.compiler import CodeGenerator
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, pass_eval_context
+from jinja2.compiler import CodeGenerator, optimizeconst
+from jinja2.filters import sync_do_join
 from markupsafe import Markup, escape
 
 from cpadvisor.errors import InputError
@@ -62,25 +63,67 @@ def md_escape(value: Any) -> Any:
 
 
 def html_escape(value: Any) -> Markup:
-    """markupsafe.escape, remembering the result for plain text (bounded like md_escape)."""
+    """markupsafe.escape, remembering the result for plain text (bounded like md_escape); Markup (a macro's
+    output) as it is, where escape would copy it."""
     if type(value) is str:
         out = _HTML.get(value)
         return out if out is not None else _keep(_HTML, value, escape(value))
+    if type(value) is Markup:
+        return value
     return escape(value)
 
 
-class _HtmlCode(CodeGenerator):
-    """Compiles ``{{ value }}`` in an autoescaping template to ``environment.escape_text(value)`` instead of
-    ``escape(value)``: the same Markup, remembered. (tests/test_report_speed.py checks the compiled code
-    calls it and that the output equals a stock environment's.)"""
+class _Code(CodeGenerator):
+    """The packaged templates' compiler: what a report repeats a thousand times is inlined.
+
+    - ``item.field`` on a dict that has the key reads it (``(o["field"] if (o := item).__class__ is dict and
+      "field" in o else environment.getattr(o, "field"))``); anything else goes through ``environment.getattr``
+      as before;
+    - a call of one of the template's macros calls it directly, as ``context.call`` would (the eval context
+      first); any other callable goes through ``context.call``;
+    - ``{{ value }}`` of plain text takes its remembered escaped form when there is one (``environment.memo``),
+      else goes through ``environment.escape_text`` (HTML: markupsafe.escape, remembered) or the finalize
+      (Markdown: md_escape) as before.
+
+    Same output as a stock environment (tests/test_report_speed.py renders both and checks the compiled code).
+    """
+
+    @optimizeconst
+    def visit_Getattr(self, node: Any, frame: Any) -> None:
+        if self.environment.is_async or self.environment.sandboxed:
+            return super().visit_Getattr(node, frame)
+        attr = repr(node.attr)
+        self.write(f"(_cp_o[{attr}] if (_cp_o := ")
+        self.visit(node.node, frame)
+        self.write(f").__class__ is dict and {attr} in _cp_o else environment.getattr(_cp_o, {attr}))")
+
+    @optimizeconst
+    def visit_Call(self, node: Any, frame: Any, forward_caller: bool = False) -> None:
+        if forward_caller or self.environment.is_async or self.environment.sandboxed or \
+                not isinstance(node.node, nodes.Name):
+            return super().visit_Call(node, frame, forward_caller=forward_caller)
+        # one of the template's macros: called as context.call would call it (the eval context first), directly
+        self.write("(_cp_m(context.eval_ctx")
+        self.signature(node, frame)
+        self.write(") if (_cp_m := ")
+        self.visit(node.node, frame)
+        self.write(").__class__ is Macro else ")
+        super().visit_Call(node, frame)
+        self.write(")")
 
     def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
-        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
-            self.write("environment.escape_text(")
-            if finalize.src is not None:
-                self.write(finalize.src)
-            return
-        super()._output_child_pre(node, frame, finalize)
+        if frame.eval_ctx.volatile:
+            return super()._output_child_pre(node, frame, finalize)
+        self.write("(environment.memo[_cp_e] if (_cp_e := ")
+
+    def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.volatile:
+            return super()._output_child_post(node, frame, finalize)
+        self.write(").__class__ is str and _cp_e in environment.memo else ")
+        if frame.eval_ctx.autoescape:
+            self.write("environment.escape_text(_cp_e))")
+        else:
+            self.write(f"str({finalize.src or ''}_cp_e){')' if finalize.src else ''})")
 
 
 class _Env(Environment):
@@ -96,19 +139,65 @@ class _Env(Environment):
         return super().getattr(obj, attribute)
 
 
+class _Labelled(FileSystemLoader):
+    """The packaged templates, and per language (``report.md.j2@zh``) the same source with each ``{{ L.key }}``
+    replaced by that label as the template would print it (escaped for the format): a label is the same in
+    every report of a language, so it is template text, compiled once, not a lookup and an escape each time.
+    Labels whose escaped text holds ``{ } % #`` stay lookups."""
+
+    _LABEL = re.compile(r"\{\{ L\.([A-Za-z_][A-Za-z0-9_]*) \}\}")
+
+    def __init__(self, kind: str):
+        super().__init__(str(TEMPLATES))
+        self.kind = kind
+
+    def get_source(self, environment: Environment, template: str) -> tuple:
+        name, _, lang = template.partition("@")
+        source, filename, uptodate = super().get_source(environment, name)
+        if lang not in LANGS:
+            return source, filename, uptodate
+        from cpadvisor.report.labels import labels
+        table = labels(lang)
+        esc = (lambda x: str(escape(x))) if self.kind == "html" else md_escape
+
+        def fill(m: re.Match) -> str:
+            text = table.get(m.group(1))
+            if not isinstance(text, str):
+                return m.group(0)
+            out = esc(text)
+            return m.group(0) if any(c in out for c in "{}%#") else out
+
+        return self._LABEL.sub(fill, source), filename, uptodate
+
+
+@pass_eval_context
+def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
+    """Jinja's join filter, at once for a list of plain text (what the templates join); else Jinja's own."""
+    if attribute is None and value.__class__ is list and d.__class__ is str:
+        for x in value:
+            if x.__class__ is not str:
+                break
+        else:
+            return d.join(value)
+    return sync_do_join(eval_ctx, value, d, attribute)
+
+
 @lru_cache(maxsize=None)
 def environment(kind: str) -> Environment:
     """Jinja2 environment of the packaged templates: HTML autoescapes every value; Markdown escapes its own
     specials. (A user's Word template gets a sandboxed environment: report.word.)"""
-    common: dict[str, Any] = dict(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+    common: dict[str, Any] = dict(loader=_Labelled(kind), undefined=StrictUndefined,
                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     if kind == "html":
         env = _Env(autoescape=True, **common)
-        env.code_generator_class = _HtmlCode
         env.escape_text = html_escape  # type: ignore[attr-defined]
-        return env
-    env = _Env(autoescape=False, finalize=md_escape, **common)
-    env.filters["raw"] = Raw
+        env.memo = _HTML  # type: ignore[attr-defined]
+    else:
+        env = _Env(autoescape=False, finalize=md_escape, **common)
+        env.filters["raw"] = Raw
+        env.memo = _ESCAPED  # type: ignore[attr-defined]
+    env.code_generator_class = _Code
+    env.filters["join"] = _join
     return env
 
 
@@ -150,7 +239,7 @@ def render_report(assessment: Union[Assessment, dict], format: str = "md", lang:
     if format == "docx":
         from cpadvisor.report.word import render_docx
         return render_docx(ctx, template)
-    return environment(format).get_template(f"report.{format}.j2").render(**ctx)
+    return environment(format).get_template(f"report.{format}.j2@{lang}").render(**ctx)
 
 
 __all__ = ["FORMATS", "LANGS", "build_context", "md_escape", "render_report"]

@@ -1,12 +1,13 @@
 """The report's content as plain data: one context shared by the Markdown, HTML and Word renderers."""
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Any, Optional
 
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.targets import TARGET_SOURCE, TARGETS
-from cpadvisor.models.results import Assessment, BenchmarkGap, ConditionResult, Finding, ThresholdUse
+from cpadvisor.models.results import Assessment, BenchmarkGap, ConditionResult, Finding, Text, ThresholdUse
 from cpadvisor.report.translate import cite_en, clause_en, clauses_en, place_en, units_en
 from cpadvisor.report.labels import (CITY_EN, FIELD_LABELS, LIST_DEPARTMENT, PARK_LEVEL, PROJECT_TYPE, SIZE, TOXIC_CATEGORY,
                                      VS_BENCHMARK, labels, pick)
@@ -42,15 +43,29 @@ CORE_LABEL_KEYS = {  # core fields shown with an overview label
 }
 
 
+_ITEM_ID = re.compile(r"\[[^\]]+\]")  # units[SJ1].x -> units[].x
+_NUMS: dict[tuple, str] = {}  # (type, value, unit) -> its words: thresholds and levels recur in every report
+_NUMS_MAX = 20_000
+
+
 def fmt_num(v: Any, unit: Optional[str] = None) -> str:
     """1234567.0 -> '1,234,567'; 0.25 -> '0.25' (no invented precision)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    key = (v.__class__, v, unit)
+    try:
+        return _NUMS[key]
+    except KeyError:
+        pass
+    except TypeError:  # not hashable: not a number
         return str(v)
-    if float(v).is_integer():
-        s = f"{int(v):,}"
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        out = str(v)
     else:
-        s = f"{v:,.6f}".rstrip("0").rstrip(".")
-    return f"{s} {unit}" if unit else s
+        s = f"{int(v):,}" if float(v).is_integer() else f"{v:,.6f}".rstrip("0").rstrip(".")
+        out = f"{s} {unit}" if unit else s
+    if len(_NUMS) >= _NUMS_MAX:
+        _NUMS.clear()
+    _NUMS[key] = out
+    return out
 
 
 def short_source(source: str) -> str:
@@ -79,10 +94,22 @@ class Ctx:
         self._order: Optional[dict[str, int]] = None  # the profile's order of units, wastes and VOC operations
         # a finding's evidence, read by its item and by the working papers
         self._evidence: dict[int, tuple[list, list[dict]]] = {}
+        self._items: dict[int, tuple[Finding, dict]] = {}  # a finding's item, shown in more than one section
+        self._by_id: Optional[dict[str, Finding]] = None
+
+    def finding(self, measure_id: str) -> Optional[Finding]:
+        """``Assessment.finding`` from an index made once per report (the first finding of a measure)."""
+        if self._by_id is None:
+            self._by_id = {}
+            for f in self.a.findings:
+                self._by_id.setdefault(f.measure_id, f)
+        return self._by_id.get(measure_id)
 
     # ---------------------------------------------------------------- words
     def t(self, pair) -> str:
         """A Text model or a (zh, en) pair in the report language."""
+        if pair.__class__ is Text:  # the usual case first
+            return clauses_en(pair.en) if self.lang == "en" else pair.zh
         if pair is None:
             return ""
         if isinstance(pair, tuple):
@@ -325,8 +352,16 @@ class Ctx:
         return label, ""
 
     def finding_item(self, f: Finding) -> dict:
+        """A finding in the client's words (the same dict wherever the report shows it: read only)."""
+        hit = self._items.get(id(f))
+        if hit is None or hit[0] is not f:
+            hit = self._items[id(f)] = (f, self._finding_item(f))
+        return hit[1]
+
+    def _finding_item(self, f: Finding) -> dict:
         en = self.lang == "en"
-        asked = {o.fact: self.t(o.question) for o in f.observed if o.threshold is None}  # numbers awaiting judgement
+        asked = {o.fact: self.t(o.question) for o in f.observed  # numbers awaiting judgement
+                 if o.threshold is None} if f.observed else {}
         reason = self.t(f.reason) if f.reason else ""
         if reason and f.status == "to_verify":  # the rule's reason holds once the missing facts are confirmed
             reason = self.L["m_if_confirmed"] + reason
@@ -343,11 +378,11 @@ class Ctx:
             "status_key": f.status, "priority": self.L.get(f"pr_{f.priority}", "") if f.priority else "",
             "units": self.units(f), "reason": reason,
             "evidence": self.evidence(f.conditions),
-            "thresholds": [self.threshold_line(t) for t in f.thresholds],
-            "missing": [asked.get(m) or self.missing_label(m)[0] for m in f.missing],
+            "thresholds": [self.threshold_line(t) for t in f.thresholds] if f.thresholds else [],
+            "missing": [asked.get(m) or self.missing_label(m)[0] for m in f.missing] if f.missing else [],
             "cost": f.cost, "categories": f.categories,
             "verdict": self.L.get(f"vd_{f.verdict}", f.verdict or "") if f.verdict else "",
-            "duties": [self.duty_line(d, n) for d, n in zip(f.duties, self.law_notes(f.duties))],
+            "duties": [self.duty_line(d, n) for d, n in zip(f.duties, self.law_notes(f.duties))] if f.duties else [],
             **self.measure_words(f.measure_id),
         }
 
@@ -492,10 +527,10 @@ class Ctx:
 
     def audit(self) -> dict:
         a, L = self.a, self.L
-        items = [self.finding_item(f) for mid in AUDIT_IDS if (f := a.finding(mid)) is not None]
+        items = [self.finding_item(f) for mid in AUDIT_IDS if (f := self.finding(mid)) is not None]
         kind = a.audit_type()
-        simplified = a.finding("policy.simplified_audit")
-        mandatory = a.finding("policy.mandatory_audit")
+        simplified = self.finding("policy.simplified_audit")
+        mandatory = self.finding("policy.mandatory_audit")
         if kind:
             conclusion = L[f"audit_{kind}"]
             if kind == "voluntary" and simplified is not None and simplified.status == "applies":
@@ -625,8 +660,6 @@ class Ctx:
     def to_verify(self) -> dict:
         """What the consultant should collect, grouped as the data request (资料清单) groups it: one row per
         fact, with the items it is about and the findings waiting for it; then the measures waiting."""
-        import re
-
         from cpadvisor.intake.request import requests
         collect: "OrderedDict[str, dict]" = OrderedDict()
         names = self.kb.runtime.setdefault("report_names", {}).get(self.lang)
@@ -634,7 +667,7 @@ class Ctx:
             names = self.kb.runtime["report_names"][self.lang] = {
                 mid: self.t(info.measure.name) for mid, info in self.kb.measures.items()}
         for r in requests(self.kb, self.a):
-            generic = re.sub(r"\[[^\]]+\]", "[]", r.path)
+            generic = _ITEM_ID.sub("[]", r.path) if "[" in r.path else r.path
             label, _ = self.missing_label(r.fact_key)
             row = collect.setdefault(generic, {"fact": label, "where": [], "for": []})
             if r.item:
@@ -667,7 +700,7 @@ class Ctx:
             clauses.setdefault(f.clause, []).append(self.t(f.name))
 
         def pick_items(ids):
-            return [self.finding_item(f) for mid in ids if (f := a.finding(mid)) is not None]
+            return [self.finding_item(f) for mid in ids if (f := self.finding(mid)) is not None]
 
         return {"clauses": [{"clause": self.clause(c), "measures": names} for c, names in sorted(clauses.items())],
                 "incentives": pick_items(INCENTIVE_IDS), "consequences": pick_items(CONSEQUENCE_IDS),
@@ -700,24 +733,37 @@ class Ctx:
         return out
 
     def facts(self) -> list[tuple[str, str, str]]:
+        """The appendix's table of every profile value: its path, what it means and the value in words."""
         rows: list[tuple[str, str, str]] = []
+        memo, sub = self._memo, {"units": "unit", "products": "product", "solid_wastes": "waste", "voc_operations": "voc"}
+
+        def leaf(prefix: str, v: Any, field: str, fact: str) -> None:
+            key = ("fact_row", fact, field, v.__class__, v) if v.__class__ in (str, int, float, bool) else None
+            got = memo.get(key) if key is not None else None
+            if got is None:  # (meaning, value in words): the same for the same field and value in any report
+                label = self.field_label(fact, field)
+                got = ("" if label == field else label,
+                       self.word(field, v, fact) if not isinstance(v, str) or field in TERM_OF_FIELD
+                       or field in WORDS_OF_FIELD or field in ("sectors", "kind") else v)
+                if key is not None:
+                    memo[key] = got
+            rows.append((prefix, *got))
 
         def walk(prefix: str, v: Any, field: str, fact: str) -> None:
-            if v is None or v == [] or v == {}:
+            if v is None:
                 return
             if isinstance(v, dict):
                 for k, x in v.items():
                     walk(f"{prefix}.{k}" if prefix else k, x, f"{field}.{k}" if field in ("emissions", "energy_mix")
                          else k, fact)
-            elif isinstance(v, list) and v and isinstance(v[0], dict):
-                sub = {"units": "unit", "products": "product", "solid_wastes": "waste", "voc_operations": "voc"}
-                for i, x in enumerate(v):
-                    walk(f"{prefix}[{i}]", x, field, sub.get(field, fact))
+            elif isinstance(v, list):
+                if v and isinstance(v[0], dict):
+                    for i, x in enumerate(v):
+                        walk(f"{prefix}[{i}]", x, field, sub.get(field, fact))
+                elif v:
+                    leaf(prefix, v, field, fact)
             else:
-                label = self.field_label(fact, field)
-                rows.append((prefix, "" if label == field else label,
-                             self.word(field, v, fact) if not isinstance(v, str) or field in TERM_OF_FIELD
-                             or field in WORDS_OF_FIELD or field in ("sectors", "kind") else v))
+                leaf(prefix, v, field, fact)
 
         for k, v in self.p.items():
             if k == "kind":
@@ -729,9 +775,14 @@ class Ctx:
 
     def chapters(self, structure: str) -> list[dict]:
         """The report's chapters: a Chinese audit report's seven (audit) or the short recommendation report
-        (screening); each a numbered title and its sections (a block of content, a placeholder for the team)."""
-        L = self.L
+        (screening); each a numbered title and its sections (a block of content, a placeholder for the team).
+        The same for the same structure, kind and counts of measures in any report of a language (read only)."""
         park = self.a.profile_kind == "park"
+        key = ("chapters", structure, park, self._measures["n_low"], self._measures["n_high"])
+        return self._remember(key, self._chapters, structure, park)
+
+    def _chapters(self, structure: str, park: bool) -> list[dict]:
+        L = self.L
         S = lambda title, block=None, key=None, ph=None: {"t": title, "block": block, "key": key, "ph": ph}  # noqa: E731
         low = S("t_low_cost", "measures", "low")
         high = S("t_high_cost", "measures", "high")
@@ -776,7 +827,7 @@ class Ctx:
         otherwise, unless chosen."""
         if structure in ("audit", "screening"):
             return structure
-        simplified = self.a.finding("policy.simplified_audit")
+        simplified = self.finding("policy.simplified_audit")
         kind = self.a.audit_type() or (simplified and simplified.status == "applies" and "simplified") or (
             self.a.mandatory_on_unread_text() and "mandatory")  # meets 第八条 as restated: an audit is ahead
         return "audit" if kind and self.a.profile_kind == "enterprise" else "screening"

@@ -1,6 +1,8 @@
 """Every label the report templates print, in Chinese and English (templates hold no text of their own)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from cpadvisor.intake.labels import PARK_LEVEL, PROJECT_TYPE, SIZE  # noqa: F401 - the profile's enum words
 
 TOXIC_CATEGORY = {
@@ -343,8 +345,9 @@ CITY_EN = {
 }
 
 
+@lru_cache(maxsize=None)
 def labels(lang: str) -> dict[str, str]:
-    """The label table of one language."""
+    """The label table of one language (one dict per language, shared by every report: read only)."""
     i = 1 if lang == "en" else 0
     return {k: v[i] for k, v in LABELS.items()}
 
