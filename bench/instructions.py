@@ -42,9 +42,12 @@ def per_report(profiles_file: Path, n: int, sides: dict[str, Optional[dict]],
     for env in sides.values():  # a first run outside valgrind fills the knowledge cache of each side
         subprocess.run([sys.executable, str(SCRIPT), str(profiles_file), "md", "0"], env=env,
                        capture_output=True, cwd=str(profiles_file.parent), check=True)
-    jobs = [(side, fmt, k) for side in sides for fmt in ("none",) + formats for k in ((0,) if fmt == "none" else (n,))]
+    jobs = [(side, fmt) for side in sides for fmt in (None,) + formats]  # None: the run rendering nothing
+
+    def run(job: tuple[str, Optional[str]]) -> int:
+        side, fmt = job
+        return _count(profiles_file, fmt or "md", n if fmt else 0, sides[side])
+
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        counts = dict(zip(jobs, pool.map(lambda j: _count(profiles_file, "md" if j[1] == "none" else j[1], j[2],
-                                                          sides[j[0]]), jobs)))
-    return {(side, fmt): (counts[(side, fmt, n)] - counts[(side, "none", 0)]) / n
-            for side in sides for fmt in formats}
+        counts = dict(zip(jobs, pool.map(run, jobs)))
+    return {(side, fmt): (counts[(side, fmt)] - counts[(side, None)]) / n for side in sides for fmt in formats}

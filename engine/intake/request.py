@@ -52,12 +52,13 @@ def _core(fact: str) -> frozenset[str]:
                       "voc": {"material", "method", "enclosed", "annual_solvent_t"}}.get(fact, set()))
 
 
-def _describe(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, str]:
-    """(words, unit, allowed values, type) of a fact field (made once per knowledge base and field)."""
+def _describe(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, str, str]:
+    """(profile path, words, unit, allowed values, type) of a fact field (made once per knowledge base and
+    field)."""
     cache = kb.runtime.setdefault("request_words", {})
     got = cache.get((fact, name))
     if got is None:
-        got = cache[(fact, name)] = _describe_once(kb, fact, name)
+        got = cache[(fact, name)] = (_profile_path(kb, fact, name), *_describe_once(kb, fact, name))
     return got
 
 
@@ -88,15 +89,6 @@ def _describe_once(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, s
     else:
         allowed = _ALLOWED.get(typ, "")
     return f"{zh} / {en}", unit, allowed, typ
-
-
-def _field(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, str, str, str]:
-    """(profile path, words, unit, allowed values, type) of a fact field, made once per knowledge base."""
-    cache = kb.runtime.setdefault("request_fields", {})
-    got = cache.get((fact, name))
-    if got is None:
-        got = cache[(fact, name)] = (_profile_path(kb, fact, name), *_describe(kb, fact, name))
-    return got
 
 
 def _profile_path(kb: KnowledgeBase, fact: str, name: str) -> str:
@@ -157,7 +149,7 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
 
     def add(fact: str, name: str, target: Optional[str], mid: Optional[str], decided: bool = False) -> None:
         """``decided``: the caller has found the fact missing itself (a ground's kinds: an empty list)."""
-        path, words, unit, allowed, typ = _field(kb, fact, name)
+        path, words, unit, allowed, typ = _describe(kb, fact, name)
         if fact in LIST_OF:
             if target is None or target not in items[fact]:
                 return
@@ -166,16 +158,15 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
                 return
             lst, sheet = LIST_OF[fact]
             key = f"{lst}[{target}].{path}"
+            where = f"{sheet}表 {target} 行「{words.split(' / ')[0]}」列 · YAML: {key}"
         else:
             if not decided and _has(p, path):
                 return
             key = path
+            sheet = "园区" if fact == "park" else "企业"
+            where = f"{sheet}表「{words.split(' / ')[0]}」行 · YAML: {path}"
         r = rows.get(key)
         if r is None:
-            if fact in LIST_OF:
-                where = f"{sheet}表 {target} 行「{words.split(' / ')[0]}」列 · YAML: {key}"
-            else:
-                where = f"{'园区' if fact == 'park' else '企业'}表「{words.split(' / ')[0]}」行 · YAML: {path}"
             r = rows[key] = Request(key, words, target or "", unit, allowed, where, [], typ, f"{fact}.{name}")
         if mid and mid not in r.waiting:
             r.waiting.append(mid)

@@ -21,6 +21,8 @@ from markupsafe import Markup, escape
 from cpadvisor.errors import InputError
 from cpadvisor.models.results import Assessment
 from cpadvisor.report.context import build_context
+from cpadvisor.report.labels import labels
+from cpadvisor.report.memo import keep
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMATS = ("md", "html", "docx")
@@ -38,14 +40,6 @@ _HTML: dict[str, Markup] = {}  # the labels and measure words every report repea
 _ESCAPED_MAX = 20_000          # texts kept in each; bounded, since profile text passes through too
 
 
-def _keep(memo: dict, text: str, escaped: Any) -> Any:
-    """Remember ``escaped`` for ``text`` in ``memo`` (emptied first once full); return it."""
-    if len(memo) >= _ESCAPED_MAX:
-        memo.clear()
-    memo[text] = escaped
-    return escaped
-
-
 def _md_text(text: str) -> str:
     return text.translate(_MD_TABLE) if _MD_NEED.search(text) else text
 
@@ -54,7 +48,7 @@ def md_escape(value: Any) -> Any:
     """Markdown-safe text: special characters backslash-escaped (no raw HTML), one line."""
     if value.__class__ is str:  # the usual case first (not Raw: a macro's output is Markdown already)
         out = _ESCAPED.get(value)
-        return out if out is not None else _keep(_ESCAPED, value, _md_text(value))
+        return out if out is not None else keep(_ESCAPED, value, _md_text(value), _ESCAPED_MAX)
     if value is None:
         return ""
     if isinstance(value, Raw) or not isinstance(value, str):
@@ -67,7 +61,7 @@ def html_escape(value: Any) -> Markup:
     output) as it is, where escape would copy it."""
     if type(value) is str:
         out = _HTML.get(value)
-        return out if out is not None else _keep(_HTML, value, escape(value))
+        return out if out is not None else keep(_HTML, value, escape(value), _ESCAPED_MAX)
     if type(value) is Markup:
         return value
     return escape(value)
@@ -156,7 +150,6 @@ class _Labelled(FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, name)
         if lang not in LANGS:
             return source, filename, uptodate
-        from cpadvisor.report.labels import labels
         table = labels(lang)
         esc = (lambda x: str(escape(x))) if self.kind == "html" else md_escape
 

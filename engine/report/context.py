@@ -8,6 +8,7 @@ from typing import Any, Optional
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.targets import TARGET_SOURCE, TARGETS
 from cpadvisor.models.results import Assessment, BenchmarkGap, ConditionResult, Finding, Text, ThresholdUse
+from cpadvisor.report.memo import keep
 from cpadvisor.report.translate import cite_en, clause_en, clauses_en, place_en, units_en
 from cpadvisor.report.labels import (CITY_EN, FIELD_LABELS, LIST_DEPARTMENT, PARK_LEVEL, PROJECT_TYPE, SIZE, TOXIC_CATEGORY,
                                      VS_BENCHMARK, labels, pick)
@@ -62,10 +63,7 @@ def fmt_num(v: Any, unit: Optional[str] = None) -> str:
     else:
         s = f"{int(v):,}" if float(v).is_integer() else f"{v:,.6f}".rstrip("0").rstrip(".")
         out = f"{s} {unit}" if unit else s
-    if len(_NUMS) >= _NUMS_MAX:
-        _NUMS.clear()
-    _NUMS[key] = out
-    return out
+    return keep(_NUMS, key, out, _NUMS_MAX)
 
 
 def short_source(source: str) -> str:
@@ -128,6 +126,14 @@ class Ctx:
         if isinstance(value, (str, int, float)):  # a scalar's words depend on the knowledge and language only
             return self._remember(("w", field, fact, type(value), value), self._word, field, value, fact)
         return self._word(field, value, fact)
+
+    @staticmethod
+    def _once(store: dict, obj: Any, make: Any) -> Any:
+        """``make(obj)``, made once per object of this report (kept with the object: its id cannot be reused)."""
+        hit = store.get(id(obj))
+        if hit is None or hit[0] is not obj:
+            hit = store[id(obj)] = (obj, make(obj))
+        return hit[1]
 
     def _remember(self, key: tuple, make: Any, *args: Any) -> Any:
         """``make(*args)``, remembered under ``key`` across reports of this knowledge base and language."""
@@ -289,10 +295,7 @@ class Ctx:
 
     def evidence(self, conds: list[ConditionResult]) -> list[dict]:
         """The profile values a finding rests on: label, value in words, the condition as written."""
-        hit = self._evidence.get(id(conds))
-        if hit is None or hit[0] is not conds:  # the list is kept with it: its id cannot be reused meanwhile
-            hit = self._evidence[id(conds)] = (conds, self._evidence_of(conds))
-        return hit[1]
+        return self._once(self._evidence, conds, self._evidence_of)
 
     def _evidence_of(self, conds: list[ConditionResult]) -> list[dict]:
         out = []
@@ -353,10 +356,7 @@ class Ctx:
 
     def finding_item(self, f: Finding) -> dict:
         """A finding in the client's words (the same dict wherever the report shows it: read only)."""
-        hit = self._items.get(id(f))
-        if hit is None or hit[0] is not f:
-            hit = self._items[id(f)] = (f, self._finding_item(f))
-        return hit[1]
+        return self._once(self._items, f, self._finding_item)
 
     def _finding_item(self, f: Finding) -> dict:
         en = self.lang == "en"
@@ -739,7 +739,7 @@ class Ctx:
 
         def leaf(prefix: str, v: Any, field: str, fact: str) -> None:
             key = ("fact_row", fact, field, v.__class__, v) if v.__class__ in (str, int, float, bool) else None
-            got = memo.get(key) if key is not None else None
+            got = memo.get(key) if key is not None else None  # _remember, inline: the appendix's hot loop
             if got is None:  # (meaning, value in words): the same for the same field and value in any report
                 label = self.field_label(fact, field)
                 got = ("" if label == field else label,
