@@ -27,6 +27,12 @@ def _lang(value: str) -> str:
     return value
 
 
+def say_notices(a, source) -> None:
+    """The intake's notices (a deprecated form upgraded, a retired attribute kept), one line each on stderr."""
+    for w in getattr(a, "warnings", ()):
+        err.print(f"{source}: {w}", highlight=False, soft_wrap=True)
+
+
 def lang_option():
     return typer.Option("zh", "--lang", help="zh (default) or en", callback=_lang)
 
@@ -154,6 +160,7 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or 
         a = advisor.assess(with_plans(kb, p, plans), kb=kb)
     else:
         a = advisor.assess(with_plans(kb, profile_source(profile), plans), kb=kb)
+    say_notices(a, profile)
     if save or db:
         from cpadvisor.store.db import Store
         store = Store(db)

@@ -159,9 +159,9 @@ def register(app: typer.Typer) -> None:
         """Rewrite the deprecated forms of a profile in today's vocabulary (comments and order kept)."""
         from cpadvisor.intake.migrate import migrate_text
         kb = get_kb(knowledge)
-        text, notes = migrate_text(source.read_text(encoding="utf-8"), str(source), kb)
-        for n in notes:
-            err.print(n, highlight=False, soft_wrap=True)
+        text, notes, standing = migrate_text(source.read_text(encoding="utf-8"), str(source), kb)
+        for n in notes + standing:
+            err.print(f"{source}: {n}", highlight=False, soft_wrap=True)
         if in_place:
             source.write_text(text, encoding="utf-8")
         elif output:

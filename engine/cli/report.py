@@ -59,7 +59,7 @@ def load_assessment(path: Path, kb):
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import lang_option, get_kb, guarded, kb_option, plans_option, with_plans
+    from cpadvisor.cli.app import get_kb, guarded, kb_option, lang_option, plans_option, say_notices, with_plans
 
     @app.command()
     @guarded
@@ -107,6 +107,7 @@ def register(app: typer.Typer) -> None:
             a = assess(with_plans(kb, profile, plans), kb=kb)
         else:
             a = load_assessment(profile, kb)
+        say_notices(a, profile)
         if output is not None and output.parent and not output.parent.exists():
             raise InputError("output folder does not exist / 输出目录不存在", str(output), field="-o")
         if fmt == "pdf":

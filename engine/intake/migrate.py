@@ -32,6 +32,35 @@ UPGRADES: tuple[UnitUpgrade, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Retired:
+    """An enterprise attribute that decides nothing any more: still accepted (and kept), named in a notice."""
+
+    since: str
+    instead: tuple[str, ...]  # the attributes that decide now
+    why_zh: str
+    why_en: str
+
+
+RETIRED: dict[str, Retired] = {
+    "small_env_impact": Retired(
+        since="0.3", instead=("permit_category", "key_pollutant_discharger", "heavy_metals"),
+        why_zh="“环境影响较小”是四(三)原话，不作判断依据；简化审核按排污许可管理类别、是否列入重点排污单位名录、是否涉重金属判断，"
+               "请填写 permit_category、key_pollutant_discharger、heavy_metals",
+        why_en="the policy's own words (四(三)) are not a fact to decide on; the simplified audit is decided on the "
+               "permit's management category, the key dischargers list and heavy metals"),
+}
+
+
+def retired_notices(data: dict) -> list[str]:
+    """One line per retired attribute the profile gives (the value is kept and shown, it decides nothing)."""
+    attrs = data.get("attributes")
+    if not isinstance(attrs, dict):
+        return []
+    return [f"attributes.{k}: decides nothing since {r.since} ({r.why_en}); give {', '.join(r.instead)} / "
+            f"该字段已不作判断依据：{r.why_zh}" for k, r in RETIRED.items() if k in attrs]
+
+
 def unit_upgrades(units: Any) -> list[tuple[int, UnitUpgrade]]:
     """(index, upgrade) for each unit of a raw, label-normalised ``units`` list written in an old form."""
     out = []
@@ -72,12 +101,13 @@ def upgrade(data: dict) -> list[str]:
     for i, up in unit_upgrades(units):
         apply_unit_upgrade(units[i], up)
         notes.append(notice(i, units[i], up))
-    return notes
+    return notes + retired_notices(data)
 
 
-def migrate_text(text: str, file: str, kb: Any) -> tuple[str, list[str]]:
+def migrate_text(text: str, file: str, kb: Any) -> tuple[str, list[str], list[str]]:
     """A YAML or JSON profile with its deprecated forms rewritten (ruamel round trip: comments and key order kept);
-    the notices. The result is validated like any profile."""
+    the notices of what was rewritten; the notices that still stand (a retired attribute: nothing to rewrite, it
+    is kept and decides nothing). The result is validated like any profile."""
     import copy
     import io
 
@@ -103,6 +133,6 @@ def migrate_text(text: str, file: str, kb: Any) -> tuple[str, list[str]]:
         notes.append(notice(i, unit, up))
     buf = io.StringIO()
     rt.dump(doc, buf)
-    out = buf.getvalue()
-    profile_from_text(out, file, kb)  # still a valid profile
-    return out, notes
+    out = buf.getvalue() if notes else text  # nothing rewritten: the file stays as it was, byte for byte
+    standing = profile_from_text(out, file, kb)._notices  # still a valid profile
+    return out, notes, list(standing)

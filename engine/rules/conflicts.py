@@ -96,6 +96,7 @@ def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGa
                         en=f"The profile declares no toxic substances, but lists hazardous waste ({', '.join(wastes)}), "
                            "one of the kinds Audit Measures Art. 8(3) names (as restated): check the hazardous-waste "
                            "records before the type of audit is settled.")))
+    out += _small_impact_conflicts(getattr(profile, "attributes", None) or {})
     if em.on_mandatory_list is True and all(getattr(em, g) is False for g in GROUNDS):
         out.append(Conflict(
             fact="emissions.on_mandatory_list", declared=True, computed=False,
@@ -105,6 +106,32 @@ def find_conflicts(kb: KnowledgeBase, profile: Any, benchmarks: list[BenchmarkGa
                            "grounds (over the standard or quota, toxic substances, energy over the quota): check "
                            "the list (issuing department, year) against the emission and energy data.")))
     return out
+
+
+def _small_impact_conflicts(attrs: dict) -> list[Conflict]:
+    """A declared 环境影响较小 (四(三)'s words, which decide nothing) against what the authority has classified: a
+    key-management permit (《固定污染源排污许可分类管理名录（2019年版）》第二条, read in a third-party copy), the key
+    dischargers list, heavy metals."""
+    if attrs.get("small_env_impact") is not True:
+        return []
+    against_zh, against_en = [], []
+    if attrs.get("permit_category") == "key":
+        against_zh.append("排污许可实行重点管理")
+        against_en.append("its pollutant permit is under key management")
+    if attrs.get("key_pollutant_discharger") is True:
+        against_zh.append("列入重点排污单位名录")
+        against_en.append("it is on the key dischargers list")
+    if attrs.get("heavy_metals") is True:
+        against_zh.append("涉重金属排放")
+        against_en.append("it emits heavy metals")
+    if not against_zh:
+        return []
+    return [Conflict(
+        fact="attributes.small_env_impact", declared=True, computed=False,
+        detail=Text(zh=f"画像申明环境影响较小，但企业{'、'.join(against_zh)}：不符合简化审核流程的条件（四(三)），"
+                       "请核对排污许可证与重点排污单位名录。",
+                    en=f"The profile declares a small environmental impact, but {', '.join(against_en)}: the "
+                       "simplified audit (四(三)) does not apply; check the permit and the key dischargers list."))]
 
 
 def apply_conflicts(findings: list[Finding], conflicts: list[Conflict]) -> None:
