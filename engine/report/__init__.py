@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, pass_eval_context
-from jinja2.compiler import CodeGenerator, optimizeconst
+from jinja2.compiler import CodeGenerator, find_undeclared, optimizeconst
 from jinja2.filters import sync_do_join
 from markupsafe import Markup, escape
 
@@ -36,7 +36,7 @@ class Raw(str):
 
 
 _ESCAPED: dict[str, str] = {}  # text -> its escaped form: a report prints about a thousand values, most of them
-_HTML: dict[str, Markup] = {}  # the labels and measure words every report repeats (md and HTML apart)
+_HTML: dict[str, str] = {}  # the labels and measure words every report repeats (md and HTML apart)
 _ESCAPED_MAX = 20_000          # texts kept in each; bounded, since profile text passes through too
 
 
@@ -56,13 +56,25 @@ def md_escape(value: Any) -> Any:
     return _md_text(value)  # another str subclass
 
 
-def html_escape(value: Any) -> Markup:
-    """markupsafe.escape, remembering the result for plain text (bounded like md_escape); Markup (a macro's
-    output) as it is, where escape would copy it."""
-    if type(value) is str:
+try:  # markupsafe >= 3: the function escape() wraps in Markup, giving the escaped text as str
+    from markupsafe import _escape_inner as _escaped_str
+except ImportError:  # pragma: no cover - older markupsafe
+    def _escaped_str(text: str) -> str:
+        return str(escape(text))
+
+
+def html_escape(value: Any) -> str:
+    """markupsafe.escape as the text it prints, remembering it for plain text (bounded like md_escape); Markup
+    (a macro's output) as it is, where escape would copy it. Only what a template prints passes through here,
+    so plain text needs no Markup around it."""
+    if value.__class__ is str:
         out = _HTML.get(value)
-        return out if out is not None else keep(_HTML, value, escape(value), _ESCAPED_MAX)
-    if type(value) is Markup:
+        if out is None:
+            if len(_HTML) >= _ESCAPED_MAX:  # keep(), inline: this is the report's hottest call
+                _HTML.clear()
+            out = _HTML[value] = _escaped_str(value)
+        return out
+    if value.__class__ is Markup:
         return value
     return escape(value)
 
@@ -96,6 +108,22 @@ class _Code(CodeGenerator):
         if forward_caller or self.environment.is_async or self.environment.sandboxed or \
                 not isinstance(node.node, nodes.Name):
             return super().visit_Call(node, frame, forward_caller=forward_caller)
+        n = getattr(self, "_cp_plain", {}).get(node.node.name)
+        if n is not None and not (node.kwargs or node.dyn_args or node.dyn_kwargs) and len(node.args) <= n and \
+                not frame.eval_ctx.volatile:
+            # a macro of this template, called with positional arguments: its function, as Macro._invoke calls it
+            self.write(f"({'Markup(' if frame.eval_ctx.autoescape else '('}_cp_m._func(")
+            for arg in node.args:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write("missing, " * (n - len(node.args)))
+            self.write(f")) if (_cp_m := ")
+            self.visit(node.node, frame)
+            self.write(f").__class__ is Macro and _cp_m.name == {node.node.name!r} and _cp_m._func.__globals__ is _cp_g "
+                       "else ")  # this template's own macro of that name (not one imported or set under it)
+            super().visit_Call(node, frame)
+            self.write(")")
+            return
         # one of the template's macros: called as context.call would call it (the eval context first), directly
         self.write("(_cp_m(context.eval_ctx")
         self.signature(node, frame)
@@ -105,15 +133,27 @@ class _Code(CodeGenerator):
         super().visit_Call(node, frame)
         self.write(")")
 
+    def visit_Template(self, node: Any, frame: Any = None) -> None:
+        # the template's macros that its calls may call directly, with their number of arguments: defined once, at
+        # the top level, reading no caller, kwargs or varargs (what Macro.__call__ would do is then to call the
+        # function with the positional arguments, `missing` for the others)
+        names = [m.name for m in node.find_all(nodes.Macro)]
+        self._cp_plain = {m.name: len(m.args) for m in node.body if isinstance(m, nodes.Macro) and
+                          names.count(m.name) == 1 and not ({"caller", "kwargs", "varargs"} & {a.name for a in m.args}
+                                                            or find_undeclared(m.body, ("caller", "kwargs", "varargs")))}
+        self.writeline("_cp_memo = environment.memo")  # the escapes' memo, one name of the module
+        self.writeline("_cp_g = globals()")  # the module's namespace: its macros' functions have it
+        super().visit_Template(node, frame)
+
     def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
         if frame.eval_ctx.volatile:
             return super()._output_child_pre(node, frame, finalize)
-        self.write("(environment.memo[_cp_e] if (_cp_e := ")
+        self.write("(_cp_memo[_cp_e] if (_cp_e := ")
 
     def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
         if frame.eval_ctx.volatile:
             return super()._output_child_post(node, frame, finalize)
-        self.write(").__class__ is str and _cp_e in environment.memo else ")
+        self.write(").__class__ is str and _cp_e in _cp_memo else ")
         if frame.eval_ctx.autoescape:
             self.write("environment.escape_text(_cp_e))")
         else:

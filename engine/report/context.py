@@ -737,8 +737,10 @@ class Ctx:
         rows: list[tuple[str, str, str]] = []
         memo, sub = self._memo, {"units": "unit", "products": "product", "solid_wastes": "waste", "voc_operations": "voc"}
 
+        scalar = (str, int, float, bool)
+
         def leaf(prefix: str, v: Any, field: str, fact: str) -> None:
-            key = ("fact_row", fact, field, v.__class__, v) if v.__class__ in (str, int, float, bool) else None
+            key = ("fact_row", fact, field, v.__class__, v) if v.__class__ in scalar else None
             got = memo.get(key) if key is not None else None  # _remember, inline: the appendix's hot loop
             if got is None:  # (meaning, value in words): the same for the same field and value in any report
                 label = self.field_label(fact, field)
@@ -753,9 +755,19 @@ class Ctx:
             if v is None:
                 return
             if isinstance(v, dict):
+                nested = field in ("emissions", "energy_mix")
                 for k, x in v.items():
-                    walk(f"{prefix}.{k}" if prefix else k, x, f"{field}.{k}" if field in ("emissions", "energy_mix")
-                         else k, fact)
+                    if x is None:
+                        continue
+                    path, name = f"{prefix}.{k}" if prefix else k, f"{field}.{k}" if nested else k
+                    if x.__class__ in scalar:  # a remembered row without a call: most of a profile's values
+                        got = memo.get(("fact_row", fact, name, x.__class__, x))
+                        if got is not None:
+                            rows.append((path, *got))
+                            continue
+                        leaf(path, x, name, fact)
+                    else:
+                        walk(path, x, name, fact)
             elif isinstance(v, list):
                 if v and isinstance(v[0], dict):
                     for i, x in enumerate(v):
@@ -765,10 +777,7 @@ class Ctx:
             else:
                 leaf(prefix, v, field, fact)
 
-        for k, v in self.p.items():
-            if k == "kind":
-                continue
-            walk(k, v, k, self.p.get("kind", "enterprise"))
+        walk("", {k: v for k, v in self.p.items() if k != "kind"}, "", self.p.get("kind", "enterprise"))
         return rows
 
     ZH_NUM = "一二三四五六七八九十"
