@@ -29,7 +29,7 @@ def _lang(value: str) -> str:
 
 def say_notices(a, source) -> None:
     """The intake's notices (a deprecated form upgraded, a retired attribute kept), one line each on stderr."""
-    for w in getattr(a, "warnings", ()):
+    for w in a.warnings:
         err.print(f"{source}: {w}", highlight=False, soft_wrap=True)
 
 

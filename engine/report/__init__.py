@@ -86,13 +86,17 @@ class _Code(CodeGenerator):
       "field" in o else environment.getattr(o, "field"))``); anything else goes through ``environment.getattr``
       as before;
     - a call of one of the template's macros calls it directly, as ``context.call`` would (the eval context
-      first); any other callable goes through ``context.call``;
-    - ``{{ value }}`` of plain text takes its remembered escaped form when there is one (``environment.memo``),
+      first), or, for a macro defined once at the top level and called with positional arguments, calls its
+      function as ``Macro.__call__`` would; any other callable goes through ``context.call``;
+    - ``{{ value }}`` of plain text takes its remembered escaped form when there is one (``_cp_memo``, the
+      module's name for ``environment.memo``),
       else goes through ``environment.escape_text`` (HTML: markupsafe.escape, remembered) or the finalize
       (Markdown: md_escape) as before.
 
     Same output as a stock environment (tests/test_report_speed.py renders both and checks the compiled code).
     """
+
+    _cp_plain: dict[str, int] = {}  # the macros called through their function (visit_Template), by name
 
     @optimizeconst
     def visit_Getattr(self, node: Any, frame: Any) -> None:
@@ -108,29 +112,25 @@ class _Code(CodeGenerator):
         if forward_caller or self.environment.is_async or self.environment.sandboxed or \
                 not isinstance(node.node, nodes.Name):
             return super().visit_Call(node, frame, forward_caller=forward_caller)
-        n = getattr(self, "_cp_plain", {}).get(node.node.name)
+        n = self._cp_plain.get(node.node.name)
         if n is not None and not (node.kwargs or node.dyn_args or node.dyn_kwargs) and len(node.args) <= n and \
                 not frame.eval_ctx.volatile:
-            # a macro of this template, called with positional arguments: its function, as Macro._invoke calls it
+            # this template's own macro (not one imported or set under its name), called with positional
+            # arguments: its function, as Macro._invoke calls it
             self.write(f"({'Markup(' if frame.eval_ctx.autoescape else '('}_cp_m._func(")
             for arg in node.args:
                 self.visit(arg, frame)
                 self.write(", ")
-            self.write("missing, " * (n - len(node.args)))
-            self.write(f")) if (_cp_m := ")
-            self.visit(node.node, frame)
-            self.write(f").__class__ is Macro and _cp_m.name == {node.node.name!r} and _cp_m._func.__globals__ is _cp_g "
-                       "else ")  # this template's own macro of that name (not one imported or set under it)
-            super().visit_Call(node, frame)
-            self.write(")")
-            return
-        # one of the template's macros: called as context.call would call it (the eval context first), directly
-        self.write("(_cp_m(context.eval_ctx")
-        self.signature(node, frame)
+            self.write("missing, " * (n - len(node.args)) + ")")
+            guard = f" and _cp_m.name == {node.node.name!r} and _cp_m._func.__globals__ is _cp_g"
+        else:  # another macro: called as context.call would call it (the eval context first), directly
+            self.write("(_cp_m(context.eval_ctx")
+            self.signature(node, frame)
+            guard = ""
         self.write(") if (_cp_m := ")
         self.visit(node.node, frame)
-        self.write(").__class__ is Macro else ")
-        super().visit_Call(node, frame)
+        self.write(f").__class__ is Macro{guard} else ")
+        super().visit_Call(node, frame)  # anything else: Jinja's own call
         self.write(")")
 
     def visit_Template(self, node: Any, frame: Any = None) -> None:
@@ -191,7 +191,7 @@ class _Labelled(FileSystemLoader):
         if lang not in LANGS:
             return source, filename, uptodate
         table = labels(lang)
-        esc = (lambda x: str(escape(x))) if self.kind == "html" else md_escape
+        esc = _escaped_str if self.kind == "html" else md_escape
 
         def fill(m: re.Match) -> str:
             text = table.get(m.group(1))

@@ -739,17 +739,25 @@ class Ctx:
 
         scalar = (str, int, float, bool)
 
-        def leaf(prefix: str, v: Any, field: str, fact: str) -> None:
-            key = ("fact_row", fact, field, v.__class__, v) if v.__class__ in scalar else None
-            got = memo.get(key) if key is not None else None  # _remember, inline: the appendix's hot loop
-            if got is None:  # (meaning, value in words): the same for the same field and value in any report
-                label = self.field_label(fact, field)
-                got = ("" if label == field else label,
-                       self.word(field, v, fact) if not isinstance(v, str) or field in TERM_OF_FIELD
-                       or field in WORDS_OF_FIELD or field in ("sectors", "kind") else v)
-                if key is not None:
-                    memo[key] = got
+        def row(prefix: str, v: Any, field: str, fact: str, key: Optional[tuple]) -> None:
+            """A row not remembered: (meaning, value in words), the same for the same field and value in any
+            report, so remembered under ``key`` (a scalar's; None for a list)."""
+            label = self.field_label(fact, field)
+            got = ("" if label == field else label,
+                   self.word(field, v, fact) if not isinstance(v, str) or field in TERM_OF_FIELD
+                   or field in WORDS_OF_FIELD or field in ("sectors", "kind") else v)
+            if key is not None:
+                memo[key] = got
             rows.append((prefix, *got))
+
+        def value(prefix: str, v: Any, field: str, fact: str) -> None:
+            """One value's row, remembered where it can be (_remember, inline: the appendix's hot loop)."""
+            key = ("fact_row", fact, field, v.__class__, v) if v.__class__ in scalar else None
+            got = memo.get(key) if key is not None else None
+            if got is None:
+                row(prefix, v, field, fact, key)
+            else:
+                rows.append((prefix, *got))
 
         def walk(prefix: str, v: Any, field: str, fact: str) -> None:
             if v is None:
@@ -760,12 +768,13 @@ class Ctx:
                     if x is None:
                         continue
                     path, name = f"{prefix}.{k}" if prefix else k, f"{field}.{k}" if nested else k
-                    if x.__class__ in scalar:  # a remembered row without a call: most of a profile's values
-                        got = memo.get(("fact_row", fact, name, x.__class__, x))
-                        if got is not None:
+                    if x.__class__ in scalar:  # value(), inline: most of a profile's values, without a call
+                        key = ("fact_row", fact, name, x.__class__, x)
+                        got = memo.get(key)
+                        if got is None:
+                            row(path, x, name, fact, key)
+                        else:
                             rows.append((path, *got))
-                            continue
-                        leaf(path, x, name, fact)
                     else:
                         walk(path, x, name, fact)
             elif isinstance(v, list):
@@ -773,9 +782,9 @@ class Ctx:
                     for i, x in enumerate(v):
                         walk(f"{prefix}[{i}]", x, field, sub.get(field, fact))
                 elif v:
-                    leaf(prefix, v, field, fact)
+                    value(prefix, v, field, fact)
             else:
-                leaf(prefix, v, field, fact)
+                value(prefix, v, field, fact)
 
         walk("", {k: v for k, v in self.p.items() if k != "kind"}, "", self.p.get("kind", "enterprise"))
         return rows
