@@ -28,10 +28,13 @@ def test_credit_code_check_digit():
 def test_steel_example_end_to_end(kb):
     a = assess(EXAMPLES / "steel_plant.yaml", kb=kb)
     rec = {f.measure_id: f for f in a.recommended}
-    # toxic substances (双有): 第八条第（三）项, read only as restated; the list is not stated: to verify
-    assert a.audit_type() is None
-    assert a.finding("policy.mandatory_audit").missing == ["verify.policy.mandatory_audit:art8_3",
-                                                           "enterprise.emissions.on_mandatory_list"]
+    # toxic substances (双有): 促进法 第二十七条第二款第（三）项, read: the mandatory audit applies on the facts; the
+    # list is not stated, so its deadlines run "from the list's publication (date to fill)" and the list is asked
+    assert a.audit_type() == "mandatory"
+    assert a.finding("policy.voluntary_audit") is None
+    duties = {d.id: d for d in a.finding("policy.mandatory_audit").duties}
+    assert "emissions.on_mandatory_list" in duties["complete_audit"].needs
+    assert "（公布日期待填）" in duties["complete_audit"].note.zh
     assert rec["steel.sinter_flue_gas_recirculation"].units == ["SJ1"]
     assert rec["steel.bf_top_gas_equalizing_recovery"].units == ["GL1"]
     assert "common.wastewater_recycling" not in rec  # in place
@@ -58,7 +61,7 @@ def test_multi_sector_enterprise_gets_each_sectors_measures(kb):
     a = assess(EXAMPLES / "steel_plant.yaml", kb=kb)
     packs = {f.pack for f in a.recommended}
     assert {"steel", "vocs", "common"} <= packs
-    assert "policy" in {f.pack for f in a.to_verify}  # the audit type: 第八条 met as restated, the list not stated
+    assert "policy.mandatory_audit" in {f.measure_id for f in a.recommended}  # 第二十七条第二款 met on the facts
 
 
 def test_to_verify_lists_missing_facts(kb):

@@ -199,9 +199,15 @@ def test_mandatory_and_voluntary_audit_exclusive(kb):
     over = assess({"name": "x", "emissions": {"over_standard": True, "on_mandatory_list": True}}, kb=kb)
     assert over.finding("policy.mandatory_audit").status == "applies"
     assert over.finding("policy.voluntary_audit") is None
-    # 第八条 alone (read only as restated): the mandatory audit is to verify, and so the voluntary one: never both
-    art8 = assess({"name": "x", "emissions": {"over_standard": True}}, kb=kb)
-    assert {art8.finding(m).status for m in ("policy.mandatory_audit", "policy.voluntary_audit")} == {"to_verify"}
+    # 促进法 第二十七条第二款 met on the facts (text read), no list: the mandatory audit applies, no voluntary one
+    art27 = assess({"name": "x", "emissions": {"over_standard": True}}, kb=kb)
+    assert art27.finding("policy.mandatory_audit").status == "applies"
+    assert art27.finding("policy.voluntary_audit") is None
+    # a case met only on unverified quota levels: the mandatory audit is to verify, and so the voluntary one
+    quota = assess({"name": "x", "sectors": ["building_materials"], "emissions": {
+        "over_standard": False, "over_total_quota": False, "toxic_hazardous": False, "on_mandatory_list": False},
+        "products": [{"name": "熟料", "key": "cement_clinker", "annual_output": 1000000, "unit_energy": 125}]}, kb=kb)
+    assert {quota.finding(m).status for m in ("policy.mandatory_audit", "policy.voluntary_audit")} == {"to_verify"}
     clean = assess({"name": "y", "emissions": {k: False for k in (
         "over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota", "on_mandatory_list")}}, kb=kb)
     assert clean.finding("policy.voluntary_audit").status == "applies"
@@ -315,7 +321,7 @@ def test_any_of_group_true_with_a_missing_item_is_not_also_to_verify(kb):
     from cpadvisor.advisor import engine_of, facts_of
     from cpadvisor.intake.profiles import coerce_profile
     from cpadvisor.knowledge import conditions as C
-    p = {"name": "generated", "project_type": "new", "emissions": {},
+    p = {"name": "generated", "project_type": "new", "sectors": ["nonferrous"], "emissions": {},
          "products": [{"name": "P1", "key": "alumina_bayer", "unit_energy": 340.0, "cp_advanced_energy": 0.0},
                       {"name": "P2", "key": "alumina_bayer", "unit_energy": 460.0}]}
     facts = facts_of(kb, coerce_profile(p, kb))

@@ -43,18 +43,30 @@ def test_listed_enterprise_gets_dated_deadlines(kb, engine):
     assert d["publish_information"].due == "2026-04-30"
     assert d["start_audit"].due == "2026-05-31" and d["complete_audit"].due == "2027-03-31"
     assert d["toxic_audit_interval"].due == "2026-11-30"  # five years after the last audit
-    assert "第十四条" in d["annual_disclosure"].cite and "清洁生产促进法" in d["penalties"].cite
-    assert not any(x.verified for x in d.values())  # read as restated: marked, never an unmarked legal claim
+    assert "第十四条" in d["annual_disclosure"].cite and "第十九条" in d["annual_disclosure"].cite
+    assert "清洁生产促进法" in d["penalties"].cite and "第三十九条" in d["penalties"].cite
+    assert "第二十七条第四款" in d["report_results"].cite and "第十条第二款" in d["disclosure_period"].cite
+    assert "第十七条、第二十条" in d["temporary_disclosure"].cite and "第二十八条" in d["disclosure_penalties"].cite
+    # the 办法's deadlines are read as restated: marked; the statutes and 24号令 were read
+    assert {k for k, x in d.items() if not x.verified} == {"publish_information", "start_audit", "complete_audit",
+                                                           "toxic_audit_interval"}
+    assert "over_standard_penalty" not in d and "energy_quota_penalty" not in d  # no offence stated
 
 
 def test_duties_follow_the_facts(kb):
     energy_list = duties(assess(steel(kb, on_mandatory_list=True, list_department="energy", toxic_hazardous=False,
                                       energy_over_quota=True), kb=kb))
-    assert "publish_information" not in energy_list  # only the environment department's lists (超标, 有毒有害)
+    assert "publish_information" in energy_list  # every enterprise under mandatory audit (as restated)
+    assert "start_audit" not in energy_list  # the two-month start: restated for the environment department's lists
     assert "toxic_audit_interval" not in energy_list  # no toxic substances
-    assert energy_list["start_audit"].due is None and "not given" in energy_list["start_audit"].note.en
+    assert energy_list["complete_audit"].due is None and "not given" in energy_list["complete_audit"].note.en
+    assert "第十六条第二款" in energy_list["energy_quota_penalty"].cite  # 节约能源法: over the quota
+    assert "over_standard_penalty" not in energy_list
+    over = duties(assess(steel(kb, over_standard=True), kb=kb))
+    assert "第九十九条" in over["over_standard_penalty"].cite and "第八十三条" in over["over_standard_penalty_water"].cite
     not_listed = duties(assess(STEEL, kb=kb))
-    assert not_listed["start_audit"].note.zh == "自列入名单之日起2个月内"
+    assert not_listed["start_audit"].note.zh == "自名单公布之日起2个月内（公布日期待填）"
+    assert not_listed["start_audit"].needs == ["emissions.on_mandatory_list"]
     assert "上一轮审核完成日期" in not_listed["toxic_audit_interval"].note.zh
     clean = assess(steel(kb, toxic_hazardous=False, on_mandatory_list=False), kb=kb).finding("policy.mandatory_audit")
     assert clean is None or not clean.duties  # no obligation, no duties
@@ -69,7 +81,7 @@ def test_report_shows_duties_with_dates_and_articles(kb):
     assert "Start the cleaner-production audit (due: 2026-05-31). Cleaner Production Audit Measures" in en
     doc = Document(io.BytesIO(render_report(a, "docx", "zh", kb=kb)))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "每年3月15日前依法披露上一年度环境信息" in text and "第七条、第十四条" in text
+    assert "每年3月15日前披露上一年度1月1日至12月31日的环境信息" in text and "第十四条、第十九条" in text
     work = md[md.index("### （三）工作底稿"):]
     assert "宁夏" in work and "中国环境报2022-04-13" in work  # where the deadlines were read: the working papers
 
@@ -83,8 +95,8 @@ def test_toxic_categories_name_the_ground_and_contradictions_are_refused(kb, tmp
     assert a.profile["emissions"]["toxic_hazardous"] is True  # a category named is the fact itself
     assert a.finding("policy.mandatory_audit").status == "applies"
     md = render_report(a, "md", "zh", kb=kb)
-    assert "第八条第（三）项：使用有毒有害原料进行生产或在生产中排放有毒有害物质：符合（含铅、汞、镉、铬等重金属和类金属砷的物质）" in md
-    assert "“双超双有”重点企业名单：符合；名单发布部门：生态环境部门" in md  # the list is a separate ground (四(一))
+    assert "第二十七条第二款第（三）项：使用有毒、有害原料进行生产或在生产中排放有毒、有害物质：符合（含铅、汞、镉、铬等重金属和类金属砷的物质）" in md
+    assert "“双超双有”重点企业名单（确定企业并起算期限）：符合；名单发布部门：生态环境部门" in md  # the list is a separate ground (四(一))
     bad = tmp_path / "bad.yaml"
     text = STEEL.read_text(encoding="utf-8").replace("  toxic_hazardous: true", "  toxic_hazardous: false\n  toxic_categories: [pops]")
     assert "toxic_categories: [pops]" in text
@@ -125,7 +137,8 @@ def test_incentives_list_what_4_2_offers_read_in_the_policy_itself(kb):
 
 
 def test_admission_gate_verdicts_and_the_conditions_it_could_not_check(kb):
-    base = {"name": "x", "project_type": "new", "energy": [{"fuel": "coal", "annual": 50000, "unit": "tce"}]}
+    base = {"name": "x", "project_type": "new", "sectors": ["power"],
+            "energy": [{"fuel": "coal", "annual": 50000, "unit": "tce"}]}
     ok = {"coal_reduction_substitution": True, "emission_offset_secured": True, "regional_energy_carbon_compliant": True}
     for engine in ("durable", "plain"):
         g = assess({**base, "attributes": ok}, kb=kb, engine=engine).finding("policy.project_admission_gate")
@@ -140,14 +153,31 @@ def test_admission_gate_verdicts_and_the_conditions_it_could_not_check(kb):
     assert "enterprise.coal_reduction_substitution" not in gas.finding("policy.project_admission_gate").missing
 
 
-def test_benchmark_is_advisory_for_new_projects(kb):
+def test_benchmark_is_a_gate_condition_for_new_projects(kb):
+    """《产业结构调整指导目录（2024年本）》限制类说明: a new project below the 标杆 level is managed as 限制类 and may not
+    be approved. The note is a third-party copy and the levels transcriptions: blocked-to-verify, never blocked."""
     ok = {"emission_offset_secured": True, "regional_energy_carbon_compliant": True}
-    a = assess({"name": "x", "project_type": "new", "attributes": ok}, kb=kb)
+    a = assess({"name": "x", "project_type": "new", "sectors": ["steel"], "attributes": ok}, kb=kb)
     g = a.finding("policy.project_admission_gate")
-    assert g.verdict == "required" and [d.id for d in g.duties] == ["benchmark_advisory"] and g.duties[0].verified
+    assert g.verdict == "required" and [d.id for d in g.duties] == ["benchmark_restricted"]
+    assert not g.duties[0].verified and "限制类" in g.duties[0].cite
     md = render_report(a, "md", "zh", kb=kb, workings=False)
-    assert "能效标杆水平可作为新改扩建项目争取达到的目标，但不是准入条件" in md
+    assert "能效标杆水平可作为" not in md and "参照限制类管理" in md
     assert "可核查的准入条件均已满足" in md  # 'required' reads as a pass of what can be checked
+    clinker = {"name": "熟料", "key": "cement_clinker", "annual_output": 1e6}
+    for engine in ("durable", "plain"):
+        below = assess({"name": "x", "project_type": "new", "sectors": ["building_materials"], "attributes": ok,
+                        "products": [dict(clinker, unit_energy=105)]}, kb=kb, engine=engine)
+        f = below.finding("policy.project_admission_gate")
+        assert f.status == "to_verify" and f.units == ["熟料"], engine
+        assert "verify.law:industrial_structure_catalogue_2024" in f.missing, engine
+        md = render_report(below, "md", "zh", kb=kb, workings=False)
+        assert "《产业结构调整指导目录（2024年本）》原文中的相应条目" in md
+    # not a 两高 sector: no gate at all (electronics, 300 tce)
+    chips = assess({"name": "x", "project_type": "new", "sectors": ["electronics"],
+                    "energy": [{"fuel": "electricity", "annual": 300, "unit": "tce"}]}, kb=kb)
+    assert chips.finding("policy.project_admission_gate") is None or \
+        chips.finding("policy.project_admission_gate").status == "not_applies"
 
 
 def test_phase_out_below_the_baseline_is_a_question_never_an_obligation(kb):

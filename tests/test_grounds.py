@@ -32,18 +32,19 @@ def profile(sectors=("nonferrous",), products=(), **emissions) -> dict:
 def test_article_8_item_1_met_but_not_listed(kb, engine):
     a = assess(profile(over_standard=True), kb=kb, engine=engine)
     g = grounds(a)
-    # 第八条 is read only as restated: met on the facts, the obligation is to verify, naming the text to check
+    # 促进法 第二十七条第二款 (read) met on the facts: the audit applies without the list, no voluntary audit
     f = a.finding("policy.mandatory_audit")
-    assert f.status == "to_verify" and f.missing == ["verify.policy.mandatory_audit:art8_1"]
-    assert a.finding("policy.voluntary_audit").status == "to_verify"  # exclusive: never both, never neither
+    assert f.status == "applies" and not [m for m in f.missing if m.startswith("verify.")]
+    assert a.finding("policy.voluntary_audit") is None  # exclusive: never both, never neither
     assert list(g) == ["art8_1", "art8_2", "art8_3", "listed"]
     assert g["art8_1"].status == "applies" and g["art8_1"].values == {"emissions.over_standard": True,
                                                                        "emissions.over_total_quota": False}
-    assert g["art8_1"].list_department == "environment" and "第八条第（一）项" in g["art8_1"].cite
+    assert g["art8_1"].list_department == "environment" and "第二十七条第二款第（一）项" in g["art8_1"].cite
+    assert "第八条第（一）项（据转述）" in g["art8_1"].cite and g["art8_1"].verified
     assert g["art8_2"].status == g["art8_3"].status == "not_applies"
     assert g["listed"].status == "not_applies"
-    # the deadlines run from a list publication: they follow from being listed, not from meeting 第八条
-    assert {"publish_information", "start_audit", "complete_audit"} <= set(g["listed"].duties)
+    # the deadlines run from a list publication: the list starts them; the duty itself is the law's
+    assert {"start_audit", "complete_audit"} <= set(g["listed"].duties)
     assert not set(g["art8_1"].duties) & {"start_audit", "complete_audit"}
 
 
@@ -74,13 +75,13 @@ def test_toxic_ground_met_without_its_kinds_asks_which(kb):
     asked = [r.path for r in requests(kb, a)]
     assert "emissions.toxic_categories" in asked
     md = render_report(a, "md", "zh", kb=kb)
-    line = next(x for x in md.splitlines() if x.startswith("- 第八条第（三）项"))
+    line = next(x for x in md.splitlines() if x.startswith("- 第二十七条第二款第（三）项"))
     assert "符合" in line and "须注明：" in line
     named = assess(profile(toxic_hazardous=True, toxic_categories=["heavy_metals"]), kb=kb)
     g = grounds(named)["art8_3"]
     assert g.status == "applies" and g.categories == ["heavy_metals"] and g.missing == []
     assert "emissions.toxic_categories" not in [r.path for r in requests(kb, named)]
-    line = next(x for x in render_report(named, "md", "zh", kb=kb).splitlines() if x.startswith("- 第八条第（三）项"))
+    line = next(x for x in render_report(named, "md", "zh", kb=kb).splitlines() if x.startswith("- 第二十七条第二款第（三）项"))
     assert "须注明" not in line
 
 
@@ -134,7 +135,7 @@ def test_a_new_project_has_no_grounds(kb):
 def test_report_lists_each_ground_with_its_verdict(kb):
     a = assess(profile(over_standard=True, toxic_categories=["heavy_metals"], toxic_hazardous=None), kb=kb)
     md = render_report(a, "md", kb=kb)
-    section = md.split("强制性审核的情形")[1].split("\n\n")[0]
+    section = md.split("强制性审核的法定情形")[1].split("\n\n")[0]
     lines = [ln for ln in section.splitlines() if ln.startswith("- ")]
     assert len(lines) == 4, section
     assert "第八条第（一）项" in lines[0] and "符合" in lines[0] and "生态环境" in lines[0]
@@ -216,7 +217,7 @@ def test_explain_shows_each_ground(kb):
                                                     "art8_3": "applies", "listed": "to_verify"}
     assert explain(steel, "common.coal_boiler_substitution", kb=kb).grounds == []
     r = CliRunner().invoke(app, ["explain", str(steel), "policy.mandatory_audit"], env={"COLUMNS": "200"})
-    assert r.exit_code == 0 and "art8_3" in r.output and "第八条第（三）项" in r.output and "listed" in r.output
+    assert r.exit_code == 0 and "art8_3" in r.output and "第二十七条第二款第（三）项" in r.output and "listed" in r.output
 
 
 def test_a_hazardous_waste_is_a_sign_of_the_toxic_ground(kb):
@@ -267,10 +268,10 @@ def test_a_rule_resting_on_an_unread_text_is_at_most_to_verify(make_kb):
 
 
 @pytest.mark.parametrize("engine", ["durable", "plain"])
-def test_the_mandatory_audit_applies_only_through_the_published_list(kb, engine):
-    """No legal "applies" on a text read only as restated: over every combination of the five yes/no facts, the
-    mandatory audit applies exactly when the enterprise is on the list (194号 四(一), read); a 第八条 item alone
-    makes it to verify, and the voluntary audit with it: never both, never neither."""
+def test_the_mandatory_audit_applies_on_the_statutory_grounds_or_the_list(kb, engine):
+    """Over every combination of the five yes/no facts, the mandatory audit applies exactly when a case of
+    促进法 第二十七条第二款 (read) is met on the facts or the enterprise is on the list (194号 四(一), read); the
+    voluntary audit applies exactly when it does not: never both, never neither."""
     import itertools
     names = ("over_standard", "over_total_quota", "toxic_hazardous", "energy_over_quota", "on_mandatory_list")
     for values in itertools.product((True, False), repeat=5):
@@ -278,14 +279,12 @@ def test_the_mandatory_audit_applies_only_through_the_published_list(kb, engine)
         a = assess({"name": "x", "sectors": ["food"], "emissions": em}, kb=kb, engine=engine)
         mand, vol = a.finding("policy.mandatory_audit"), a.finding("policy.voluntary_audit")
         status = (mand.status if mand else "not_applies", vol.status if vol else "not_applies")
-        if em["on_mandatory_list"]:
+        if any(values):
             assert status == ("applies", "not_applies"), em
-        elif any(values[:4]):
-            assert status == ("to_verify", "to_verify"), em
-            met = [g for g, on in (("art8_1", em["over_standard"] or em["over_total_quota"]),
-                                   ("art8_2", em["energy_over_quota"]), ("art8_3", em["toxic_hazardous"])) if on]
-            assert [m for m in mand.missing if m.startswith("verify.")] == \
-                [f"verify.policy.mandatory_audit:{g}" for g in met], em
+            assert not [m for m in mand.missing if m.startswith("verify.")], em
+            met = {g.id for g in a.grounds_of("policy.mandatory_audit") if g.status == "applies"}
+            assert ("art8_1" in met) == (em["over_standard"] or em["over_total_quota"]), em
+            assert ("art8_3" in met) == em["toxic_hazardous"] and ("listed" in met) == em["on_mandatory_list"], em
         else:
             assert status == ("not_applies", "applies"), em
 
@@ -294,15 +293,16 @@ def test_explain_says_which_unread_text_a_true_rule_rests_on(kb):
     from cpadvisor.advisor import explain
     e = explain(REPO / "examples" / "steel_plant.yaml", "policy.mandatory_audit", kb=kb)
     by_rule = {t.rule_id.split("/")[1]: t for t in e.traces}
+    # 第二十七条第二款 is read: the rule's firing rests on no unread text and decides
     assert (by_rule["double_over_double_hazard"].outcome, by_rule["double_over_double_hazard"].unverified) == (
-        "true", ["policy.mandatory_audit:art8_3"])  # toxic substances: 第（三）项 only, not the other items
+        "true", [])
     assert by_rule["on_published_list"].outcome == "unknown" and by_rule["on_published_list"].unverified == []
-    assert e.status == "to_verify" and "未经核实" in e.summary.zh
-    listed = explain(profile(on_mandatory_list=True, toxic_hazardous=True), "policy.mandatory_audit", kb=kb)
-    assert listed.status == "applies" and {t.rule_id.split("/")[1]: t.unverified for t in listed.traces if
-                                           t.outcome == "true"} == {"on_published_list": [],
-                                                                     "double_over_double_hazard": [
-                                                                         "policy.mandatory_audit:art8_3"]}
+    assert e.status == "applies"
+    # a ground met only through unverified quota levels still names what to check
+    quota = explain(profile(sectors=("building_materials",), energy_over_quota=None, products=[
+        {"name": "熟料", "key": "cement_clinker", "annual_output": 1e6, "unit_energy": 125}]),
+        "policy.mandatory_audit", kb=kb)
+    assert quota.status == "to_verify" and "未经核实" in quota.summary.zh
 
 
 def test_no_pack_text_keeps_the_space_yaml_folding_leaves_after_chinese_punctuation(kb):
@@ -320,7 +320,7 @@ def test_no_pack_text_keeps_the_space_yaml_folding_leaves_after_chinese_punctuat
 def test_a_finding_waiting_on_the_mandatory_audit_says_so(kb):
     """The voluntary and simplified audits wait on whether the mandatory one applies: the report asks that
     question and points to the section that settles it, not a bare 'missing: mandatory audit'."""
-    a = assess(profile(toxic_hazardous=True), kb=kb)
+    a = assess(profile(toxic_hazardous=None), kb=kb)  # whether toxic substances are used is not known
     assert "derived.mandatory_audit" in a.finding("policy.voluntary_audit").missing
     for lang, asked, bare in (("zh", "是否须开展强制性清洁生产审核（见审核类型一节）", "缺少: 强制性清洁生产审核"),
                               ("en", "whether a mandatory audit is required", "Missing: Mandatory cleaner-production audit")):

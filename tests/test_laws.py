@@ -43,16 +43,25 @@ def test_the_penalty_cites_a_law_replaced_since_2026_08_15(monkeypatch, kb):
     assert (start.law, start.law_status) == ("cp_audit_measures", "to_verify")
     assert "是否修订须核对" in start.law_note.zh
     g = {g.id: g for g in a.grounds_of("policy.mandatory_audit")}
-    assert [g[i].law_status for i in ("art8_1", "art8_2", "art8_3")] == ["to_verify"] * 3
+    # the three cases are 促进法 第二十七条第二款: cited as the former law, the Code's article not read
+    assert [g[i].law_status for i in ("art8_1", "art8_2", "art8_3")] == ["repealed"] * 3
+    assert all(g[i].cite.startswith("原《中华人民共和国清洁生产促进法》") for i in ("art8_1", "art8_2", "art8_3"))
+    assert g["art8_1"].cite_en.startswith("Former ") and "第八条第（一）项（据转述）" in g["art8_1"].cite
+    assert "其中对应条文未读到" in g["art8_3"].law_note.zh and "not read" in g["art8_3"].law_note.en
+    assert d.cite.startswith("原《中华人民共和国清洁生产促进法》")
     assert g["listed"].law is None and g["listed"].law_note is None  # 194号 四(一): a policy read in full
-    # the verdict itself does not change: the list applies (194号 四(一), read)
+    # the verdict itself does not change: the duty was taken over by the Code (as restated) and the 办法 stands
     assert a.finding("policy.mandatory_audit").status == "applies"
+    not_listed = {**LISTED, "emissions": {**LISTED["emissions"], "on_mandatory_list": False}}
+    for when in (epoch(2026, 12, 1), epoch(2026, 8, 1)):  # on either side of the Code's entry into force
+        assert at(monkeypatch, kb, when, not_listed).finding("policy.mandatory_audit").status == "applies"
 
 
 def test_before_the_code_took_effect_nothing_is_flagged(monkeypatch, kb):
     a = at(monkeypatch, kb, epoch(2026, 8, 14, 12))  # 20:00 in Beijing, 14 August
     d = duty(a, "penalties")
     assert (d.law_status, d.law_note) == ("in_force", None)
+    assert d.cite.startswith("《中华人民共和国清洁生产促进法》")  # the law in force, not the former law
     assert all(x.law_note is None for x in a.finding("policy.mandatory_audit").duties)
     assert all(g.law_note is None for g in a.grounds)
 
@@ -135,9 +144,9 @@ def test_lint_flags_a_cited_law_with_no_standing(tmp_path):
     root = tmp_path / "knowledge"
     shutil.copytree(repo / "knowledge", root)
     f = root / "policy" / "mandatory_audit.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("      law: disclosure_measures\n", "", 1), encoding="utf-8")
+    f.write_text(f.read_text(encoding="utf-8").replace("      law: disclosure_measures\n", ""), encoding="utf-8")
     found = [x for x in lint(root) if x.check == "legal-text"]
-    assert len(found) == 2, found
+    assert len(found) == 5, found  # four duties citing 24号令 without `law:`, and the text nothing cites now
     duty = next(x for x in found if "annual_disclosure" in x.message)
     assert "《企业环境信息依法披露管理办法》" in duty.message and duty.line is not None and duty.file.endswith("mandatory_audit.yaml")
     assert any("'disclosure_measures' is declared but no duty or ground cites it" in x.message for x in found)
@@ -151,8 +160,8 @@ def test_the_note_is_said_once_per_list(monkeypatch, kb):
     a = at(monkeypatch, kb, epoch(2026, 12, 1))
     c = Ctx(a, "zh", kb)
     grounds = c.audit()["grounds"]
-    assert ["注意：上位法" in g for g in grounds] == [True, False, False, False]
-    assert grounds[0].endswith("（以下各项同）")
+    assert ["注意：" in g for g in grounds] == [True, False, False, False]
+    assert "法典" in grounds[0] and grounds[0].endswith("（以下各项同）")
     duties = c.finding_item(a.finding("policy.mandatory_audit"))["duties"]
     marks = [("上位法" in d["cite"], "所引条文须按现行规定核对" in d["cite"]) for d in duties]
     ids = [d.id for d in a.finding("policy.mandatory_audit").duties]

@@ -37,8 +37,10 @@ def test_reference_data_is_the_shared_reference():
     shared = REPO.parent / "shared" / "reference"
     if not shared.exists():
         pytest.skip("../shared/reference is not beside this checkout")
-    for f in shared.iterdir():
-        assert (REPO / "knowledge" / "reference" / f.name).read_bytes() == f.read_bytes(), f.name
+    for f in shared.rglob("*"):
+        if f.is_file():
+            rel = f.relative_to(shared)
+            assert (REPO / "knowledge" / "reference" / rel).read_bytes() == f.read_bytes(), rel
 
 
 def test_nothing_at_run_time_reads_shared():

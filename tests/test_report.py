@@ -204,9 +204,13 @@ def test_measures_split_by_cost_and_grouped_by_category(kb, assessments):
 
 def test_audit_type_section(kb, assessments):
     steel = render_report(assessments["steel_plant.yaml"], "md", "zh", kb=kb)
-    assert assessments["steel_plant.yaml"].audit_type() is None  # 第八条 met as restated, the list not stated
-    assert "**结论: 审核类型待核实：企业符合《清洁生产审核办法》第八条所列情形（条文据转述，未核对原文）" in steel
-    assert "核对《清洁生产审核办法》（2016年第38号令）第八条第（三）项原文（本工具仅读到转述）" in steel
+    # 促进法 第二十七条第二款第（三）项 met on the facts (text read), the list not stated: mandatory, on the facts
+    assert assessments["steel_plant.yaml"].audit_type() == "mandatory"
+    assert "**结论: 强制性清洁生产审核：企业自身情形符合法定情形（《清洁生产促进法》第二十七条第二款，原文已读" in steel
+    assert "公布的名单确定企业并起算各项期限（日期待填）" in steel and "自愿性清洁生产审核" not in steel.split("## 二")[0]
+    steel_en = render_report(assessments["steel_plant.yaml"], "md", "en", kb=kb)
+    assert "**Conclusion: Mandatory cleaner-production audit: the enterprise's own facts meet a statutory case" in steel_en
+    assert "Former Cleaner Production Promotion Law (2012), Art. 27(2)(3)" in steel_en
     listed = assess(REPO / "examples" / "lead_zinc_smelter.yaml", kb=kb)  # on the published list
     assert listed.audit_type() == "mandatory"
     assert "**结论: 强制性清洁生产审核**" in render_report(listed, "md", "zh", kb=kb)

@@ -291,7 +291,8 @@ class _Lint:
                 self.add(info.file, line_of(doc or None, where), "warning", "legal-text",
                          f"{what} '{item.id}' of {mid} cites {title.group(0)} but names no `law:`: declare the text "
                          "under `laws:` of a pack.yaml so whether it is in force is checked / 引用的法规未登记")
-        under = {law.under for law in kb.laws.values()}
+        under = {law.under for law in kb.laws.values()} | {law.successor for law in kb.laws.values()}
+        used |= {t[4:] for cr in kb.rules for t in cr.rule.rests_on if t.startswith("law:")}
         for lid in kb.laws:
             if lid not in used and lid not in under:
                 self.add(kb.root, None, "warning", "legal-text", f"legal text '{lid}' is declared but no duty or "

@@ -187,9 +187,10 @@ class Rule(_Strict):
     yields_why: Optional[Text] = None
     exclusive: bool = False  # yields_to means 'instead of' (dropped), not 'after' (ranked below)
     ask_if: Optional[AskIf] = None
-    # the measure's legal grounds (``measure.grounds``) whose text this rule applies: one read only as restated
-    # (``verified: false``) makes a firing at most "to verify" and a fact it derives unknown, never "applies"
-    rests_on: list[Key] = Field(default_factory=list)
+    # the measure's legal grounds (``measure.grounds``), or legal texts (``law:<id>`` of a pack's ``laws``), whose
+    # text this rule applies: one read only as restated (``verified: false``) makes a firing at most "to verify"
+    # and a fact it derives unknown, never "applies"
+    rests_on: list[Annotated[str, StringConstraints(pattern=r"^(law:)?[a-z][a-z0-9_]*$")]] = Field(default_factory=list)
     because: Text
 
     @model_validator(mode="after")
@@ -248,15 +249,22 @@ class LegalText(_Strict):
     """A law, regulation or rule the knowledge cites, with its edition and whether it is still in force.
 
     ``repealed``: the date from which it is no longer in force (``replaced_by``: what took its place);
-    ``under``: the id of the law it implements (a 办法 under a 法). ``basis``: where its status was read;
-    ``verified: false`` = read only as restated (news, a reprint), not in the official text.
+    ``under``: the id of the law it implements (a 办法 under a 法). ``basis``: where its text and status were read;
+    ``verified: false`` = the text was read only as restated (news, a reprint), not in the official text or a copy
+    of it. ``repeal_verified``: the repeal itself was read in an official text (else it is news: 据转述);
+    ``successor_read``: the article of the replacing text that took over was read (else the note says it was not).
     """
 
     title: Text
     edition: Optional[str] = None  # e.g. 2012年修正
-    effective: Optional[date] = None
+    adopted: Optional[date] = None  # 通过
+    amended: list[date] = Field(default_factory=list)  # 修正 / 修订, oldest first
+    effective: Optional[date] = None  # 施行
     repealed: Optional[date] = None
     replaced_by: Optional[Text] = None
+    successor: Optional[Key] = None  # the id of the replacing text where a pack declares it
+    repeal_verified: bool = False
+    successor_read: bool = False
     under: Optional[Key] = None
     basis: Folded
     verified: bool = False
@@ -275,7 +283,9 @@ class Duty(_Strict):
     text: Text
     due_months: Optional[int] = Field(default=None, ge=0, le=120)
     interval_years: Optional[int] = Field(default=None, ge=1, le=20)
-    only_if: list[Literal["environment_list", "toxic"]] = Field(default_factory=list)
+    # environment_list: on the environment department's list; toxic: uses or emits toxic substances; over_standard,
+    # energy_quota: the profile states the offence (over a standard or total quota; over the energy quota)
+    only_if: list[Literal["environment_list", "toxic", "over_standard", "energy_quota"]] = Field(default_factory=list)
     cite: str  # the article named plainly for the client's text
     cite_en: str
     law: Optional[Key] = None  # the cited text (a ``laws`` id of a pack): a repealed one is flagged by date

@@ -513,17 +513,28 @@ class _Loader:
                 continue
             info = self.kb.measures.get(cr.measure_id or "")
             grounds = {g.id: g for g in info.measure.grounds} if info else {}
+            laws = self.kb.laws
             for gid in cr.rule.rests_on:
-                if gid not in grounds:
+                if gid.startswith("law:"):
+                    if gid[4:] not in laws:
+                        self.err(f"rule '{cr.key}' rests on unknown legal text '{gid[4:]}'"
+                                 f"{did_you_mean(gid[4:], laws)}", cr.file, cr.line, "rests_on")
+                elif gid not in grounds:
                     self.err(f"rule '{cr.key}' rests on unknown ground '{gid}' (known: {', '.join(grounds) or 'none'})"
                              f"{did_you_mean(gid, grounds)}", cr.file, cr.line, "rests_on")
-            cr.texts = [f"{cr.measure_id}:{gid}" for gid in cr.rule.rests_on
-                        if gid in grounds and not grounds[gid].verified]
+            cr.texts = [gid if gid.startswith("law:") else f"{cr.measure_id}:{gid}" for gid in cr.rule.rests_on
+                        if (gid.startswith("law:") and gid[4:] in laws and not laws[gid[4:]].verified)
+                        or (gid in grounds and not grounds[gid].verified)]
 
     def _check_laws(self) -> None:
         """Duties and grounds cite legal texts the packs declare; a text is under a declared law."""
         laws = self.kb.laws
         for lid, law in laws.items():
+            if law.successor is not None and law.successor not in laws:
+                f = self.law_files[lid]
+                self.err(f"legal text '{lid}' is replaced by unknown text '{law.successor}'"
+                         f"{did_you_mean(law.successor, laws)}", f,
+                         line_of(self.docs.get(f), ("laws", lid, "successor")), f"laws.{lid}.successor")
             if law.under is not None and law.under not in laws:
                 f = self.law_files[lid]
                 self.err(f"legal text '{lid}' is under unknown law '{law.under}'{did_you_mean(law.under, laws)}",

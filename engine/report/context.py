@@ -329,6 +329,9 @@ class Ctx:
         return self._remember(("m", m), self._missing_label, m)
 
     def _missing_label(self, m: str) -> tuple[str, str]:
+        if m.startswith("verify.law:"):  # verify.law:<id>: a legal text the rule rests on, read only as restated
+            law = self.kb.laws.get(m.split(":", 1)[1])
+            return self.L["v_check_law"].format(t=self.t(law.title) if law else m.split(":", 1)[1]), ""
         if m.startswith("verify.") and ":" in m:  # verify.<measure>:<ground>: a legal text read only as restated
             g = self.kb.ground(m.split(".", 1)[1])
             cite = (g.cite_en if self.lang == "en" else g.cite) if g else m.split(".", 1)[1]
@@ -533,6 +536,9 @@ class Ctx:
         mandatory = self.finding("policy.mandatory_audit")
         if kind:
             conclusion = L[f"audit_{kind}"]
+            if kind == "mandatory" and not any(g.id == "listed" and g.status == "applies"
+                                               for g in a.grounds_of("policy.mandatory_audit")):
+                conclusion = L["audit_mandatory_facts"]  # owed on the enterprise's own facts; the list starts the clock
             if kind == "voluntary" and simplified is not None and simplified.status == "applies":
                 conclusion += ("；" if self.lang != "en" else "; ") + L["audit_simplified"]
         elif a.profile_kind == "park":

@@ -116,8 +116,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "fig_life_years": ("寿命期（年）", "life (years)"), "fig_discount_rate": ("折现率", "discount rate"),
     "m_effects": ("典型效果（来源）", "Typical effects (source)"), "m_applicability": ("适用条件", "Where it fits"),
     "m_prerequisites": ("前提条件", "Prerequisites"), "m_cross_media": ("跨介质影响", "Cross-media effects"),
-    "g_title": ("强制性审核的情形（《清洁生产审核办法》第八条；列入名单另计）",
-                "Grounds for a mandatory audit (Audit Measures Art. 8; being listed is a separate fact)"),
+    "g_title": ("强制性审核的法定情形（《清洁生产促进法》第二十七条第二款，《清洁生产审核办法》第八条同；名单确定企业并起算期限）",
+                "Statutory grounds for a mandatory audit (Promotion Law Art. 27(2); Audit Measures Art. 8 says the "
+                "same; the list names the enterprise and starts the deadlines)"),
     "g_applies": ("符合", "met"), "g_not_applies": ("不符合", "not met"), "g_to_verify": ("待核实", "to verify"),
     "g_open": ("待补充：{facts}", "still open: {facts}"),
     "g_name_kinds": ("须注明：{facts}", "to name: {facts}"),
@@ -176,12 +177,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "v_derived": ("先确定：{x}", "to settle first: {x}"),
     "m_if_confirmed": ("经核实成立时：", "If confirmed: "),
     "audit_voluntary": ("自愿性清洁生产审核", "Voluntary cleaner-production audit"),
-    "audit_simplified": ("可按简化流程开展审核", "A simplified audit procedure may be used"),
+    "audit_simplified": ("可向主管部门申请按简化流程开展审核", "The enterprise may apply to the competent department for a simplified audit procedure"),
     "audit_conflict": ("审核类型待核实：画像中的事实相互矛盾（见下），须核实后确定。",
                        "Type of audit to verify: facts of the profile contradict each other (below); settle them first."),
     "audit_conflicts": ("事实冲突", "Conflicting facts"),
     "v_check_threshold": ("核实所用数值：{t}", "Check the number used: {t}"),
     "v_check_conflict": ("核实相互矛盾的事实：{f}", "Settle the conflicting fact: {f}"),
+    "v_check_law": ("核对{t}原文中的相应条目（本工具仅读到第三方转录或转述）",
+                    "Check the entry in the official text of the {t} (read here only in a third-party copy or as "
+                    "restated)"),
+    "audit_mandatory_facts": ("强制性清洁生产审核：企业自身情形符合法定情形（《清洁生产促进法》第二十七条第二款，原文已读；"
+                              "所引条文的效力见下），应当实施强制性清洁生产审核；公布的名单确定企业并起算各项期限（日期待填）。",
+                              "Mandatory cleaner-production audit: the enterprise's own facts meet a statutory case "
+                              "(Cleaner Production Promotion Law Art. 27(2), text read; the standing of the cited texts "
+                              "is below), so it must carry out a mandatory audit; the published list names the "
+                              "enterprise and starts the deadlines (date to fill)."),
     "v_check_text": ("核对{t}原文（本工具仅读到转述），或确认企业是否已列入公布的名单",
                      "Check the official text of {t} (read here only as restated), or whether the enterprise is on the "
                      "published list"),

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, Optional
 
 from cpadvisor.models.results import DutyResult, Finding, Text
-from cpadvisor.rules.laws import china_today, law_standing
+from cpadvisor.rules.laws import china_today, dated_cite, law_standing
 
 
 def add_months(d: date, months: int) -> date:
@@ -27,6 +27,10 @@ def _met(only_if: list[str], em: Any) -> Optional[bool]:
     for cond in only_if:
         if cond == "toxic":
             v = em.toxic_hazardous
+        elif cond == "over_standard":  # a penalty for the offence itself: listed only where the fact is stated
+            v = bool(em.over_standard or em.over_total_quota)
+        elif cond == "energy_quota":
+            v = bool(em.energy_over_quota)
         else:  # environment_list: the environment department's list (超标/超总量, 有毒有害), 办法 第九条
             v = None if em.list_department is None else em.list_department == "environment"
             if em.list_department is None and (em.over_standard or em.over_total_quota or em.toxic_hazardous):
@@ -64,9 +68,12 @@ def duties_of(kb: Any, profile: Any, findings: list[Finding], on: Optional[date]
                     note = Text(zh="画像未给出名单公布日期，无法计算期限",
                                 en="the date the list was published is not given: no date")
                     needs = ["emissions.list_published"]
-                else:
-                    note = Text(zh=f"自列入名单之日起{d.due_months}个月内",
-                                en=f"within {d.due_months} month{'' if d.due_months == 1 else 's'} of being listed")
+                else:  # the duty is owed on the facts (促进法 第二十七条); the list starts the clock
+                    note = Text(zh=f"自名单公布之日起{d.due_months}个月内（公布日期待填）",
+                                en=f"within {d.due_months} month{'' if d.due_months == 1 else 's'} of the list's "
+                                   f"publication (date to fill)")
+                    if em.on_mandatory_list is None:
+                        needs = ["emissions.on_mandatory_list"]
             if d.interval_years is not None:
                 if em.last_audit_completed is not None:
                     last = em.last_audit_completed
@@ -79,7 +86,8 @@ def duties_of(kb: Any, profile: Any, findings: list[Finding], on: Optional[date]
                 note, needs = Text(zh="适用条件待核实（名单发布部门或有毒有害物质）",
                                    en="whether it applies is to verify (the listing department, or toxic substances)"), []
             law_status, law_note = law_standing(kb, d.law, on)
+            cite, cite_en = dated_cite(d.cite, d.cite_en, law_status)
             out.append(DutyResult(id=d.id, text=Text(zh=d.text.zh, en=d.text.en), due=due, basis=d.basis,
-                                  cite=d.cite, cite_en=d.cite_en, verified=d.verified, note=note, needs=needs,
+                                  cite=cite, cite_en=cite_en, verified=d.verified, note=note, needs=needs,
                                   law=d.law, law_status=law_status, law_note=law_note))
         f.duties = out

@@ -16,7 +16,7 @@ from typing import Any, Optional
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.results import GroundResult, Text
 from cpadvisor.rules.conflicts import QuotaStanding, hazardous_wastes, quota_standing
-from cpadvisor.rules.laws import china_today, law_standing
+from cpadvisor.rules.laws import china_today, dated_cite, law_standing
 
 
 def _value(v: Any) -> Any:
@@ -83,10 +83,11 @@ def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any, standing
             if getattr(em, extra, None) is not None:
                 values[f"emissions.{extra}"] = _value(getattr(em, extra))
     law_status, law_note = law_standing(kb, g.law, on)
+    cite, cite_en = dated_cite(g.cite, g.cite_en, law_status)
     department = g.list_department
     if department is None and "on_mandatory_list" in g.facts:
         department = em.list_department
     return GroundResult(measure_id=mid, id=g.id, text=Text(zh=g.text.zh, en=g.text.en), status=status, values=values,
                         missing=missing, categories=categories, list_department=department,
-                        duties=list(g.duties), cite=g.cite, cite_en=g.cite_en, basis=g.basis,
+                        duties=list(g.duties), cite=cite, cite_en=cite_en, basis=g.basis,
                         verified=g.verified, note=note, law=g.law, law_status=law_status, law_note=law_note)

@@ -29,7 +29,12 @@ def _gone(law: Any) -> tuple[str, str]:
     d, by = law.repealed.isoformat(), law.replaced_by
     zh = f"{law.title.zh}已自{d}起由{by.zh}取代" if by else f"{law.title.zh}自{d}起不再施行"
     en = f"was replaced by the {by.en} on {d}" if by else f"ceased to apply on {d}"
-    return (zh, en) if law.verified else (zh + "（据转述）", en + " (as restated)")
+    if not law.repeal_verified:
+        zh, en = zh + "（据转述）", en + " (as restated)"
+    if by and not law.successor_read:
+        zh += "，其中对应条文未读到"
+        en += " (its corresponding article was not read)"
+    return zh, en
 
 
 def law_standing(kb: Any, law_id: Optional[str], on: date) -> tuple[Optional[str], Optional[Text]]:
@@ -49,3 +54,12 @@ def law_standing(kb: Any, law_id: Optional[str], on: date) -> tuple[Optional[str
                                  en=f"The law it implements, the {up.title.en}, {en}: check whether the "
                                     f"{law.title.en} has been revised")
     return "in_force", None
+
+
+def dated_cite(cite: str, cite_en: str, status: Optional[str]) -> tuple[str, str]:
+    """A citation as of the assessment's date: a text no longer in force is cited as the former text
+    (原《…》 / former …), so the client reads which text the article was read in."""
+    if status != "repealed":
+        return cite, cite_en
+    return ("原" + cite if not cite.startswith("原") else cite,
+            cite_en if cite_en.lower().startswith("former") else "Former " + cite_en)
