@@ -95,16 +95,16 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
     else:
         events, derived = plain_events(kb, facts)
     findings = resolve(kb, facts, events, derived)
-    gaps = benchmarks(kb, p)
+    at = assessed_at()
+    on = china_date(at)  # whether the cited legal texts are in force; the emission factors published by then
+    gaps = benchmarks(kb, p, on)
     standing = quota_standing(kb, p)  # read by the conflicts and the grounds alike
     conflicts = find_conflicts(kb, p, gaps, standing)
     apply_conflicts(findings, conflicts)
     findings.sort(key=lambda f: ({"applies": 0, "to_verify": 1, "superseded": 2, "in_place": 3}.get(f.status, 4),
                                  f.optional, f.ranked_below is not None, PRIORITY_RANK[f.priority], f.measure_id))
-    at = assessed_at()
-    on = china_date(at)  # whether the cited legal texts are in force
     duties_of(kb, p, findings, on)
-    plans, to_collect = evaluate_plans(kb, p, findings)
+    plans, to_collect = evaluate_plans(kb, p, findings, on)
     a = Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
                    knowledge_version=kb.version, engine_version=__version__,
                    assessed_at=at, profile=p.model_dump(mode="json"),

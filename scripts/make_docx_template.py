@@ -403,6 +403,14 @@ def content(b: Builder) -> None:
             [("tr", "for r in feasibility.rows"),
              ["{{ r[0] }}", "{{ r[1] }} ({{ r[2] }}; {{ L.f_rate_life }} {{ r[9] }})", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}", "{{ r[6] }}",
               "{{ r[7] }}", "{{ r[8] }}"], ("tr", "endfor")], [1.1, 3.9, 1.8, 1.9, 1.8, 2.0, 1.6, 1.9])
+    b.tag("if feasibility.after")
+    b.p("{{ L.f_after_title }}", style=TABLE_TITLE)
+    b.table(["{{ L.f_plan }}", "{{ L.f_cash_flow }}", "{{ L.f_payback }}", "{{ L.f_quota_period }}", "{{ L.f_npvr }}",
+             "{{ L.f_verdict }}"],
+            [("tr", "for r in feasibility.after"),
+             ["{{ r[0] }} ({{ r[1] }})", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}", "{{ r[6] }}", "{{ r[8] }}"],
+             ("tr", "endfor")], [3.2, 2.0, 1.8, 2.4, 1.6, 5.0])
+    b.tag("endif")
     b.p("{{ L.f_sensitivity }}", style=TABLE_TITLE)
     b.table(["{{ L.f_plan }}", "{{ L.f_npv }}", "{{ L.f_irr }}", "{{ L.f_savings }}", "{{ L.f_co2 }}"],
             [("tr", "for r in feasibility.sensitivity"),

@@ -111,7 +111,10 @@ def test_co2_of_savings_only_from_sourced_factors(steel, kb):
     assert f1.co2_t_per_year == pytest.approx(7800 * coal.value, abs=0.01)
     assert f1.savings[0].factor.id == "common.ef_coal_tce" and f1.savings[0].factor.verified is False
     f2 = next(r for r in steel.plans if r.plan_id == "f2_cdq")
-    grid = kb.thresholds["common.ef_electricity_grid"].value
+    # purchased electricity: the MEE/NBS 电力平均 factor, latest data year published by the assessment, national
+    grid = kb.thresholds["common.ef_electricity_cn_2023"].value
+    assert grid == 0.5306 and f2.savings[0].factor.id == "common.ef_electricity_cn_2023"
+    assert (f2.savings[0].factor.data_year, f2.savings[0].factor.region) == (2023, "全国")
     assert f2.co2_t_per_year == pytest.approx(150000 * grid, abs=0.01)  # the water saving adds no CO2
     assert [s.co2_t for s in f2.savings] == [pytest.approx(150000 * grid), None]
 
@@ -268,7 +271,7 @@ def test_history_and_summary_track_plan_status(kb, tmp_path):
     pl = s["plans"]
     assert pl["total"] == 4 and pl["by_status"] == {"accepted": 1, "proposed": 2, "implemented": 1}
     assert pl["implementation_rate_pct"] == 25.0
-    assert pl["realised"]["mwh"] == 2400 and pl["realised"]["tco2"] == pytest.approx(2400 * 0.5703, abs=0.01)
+    assert pl["realised"]["mwh"] == 2400 and pl["realised"]["tco2"] == pytest.approx(2400 * 0.5306, abs=0.01)
     r = CliRunner().invoke(app, ["history", data["name"], "--db", db, "--json"])
     assert r.exit_code == 0, r.output
     changes = json.loads(r.output)[0]["assessments"][-1]["changes"]["plans"]

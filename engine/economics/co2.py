@@ -5,6 +5,7 @@ A factor's unit is ``tCO2/<unit>``; an amount in another unit of the same dimens
 """
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -12,27 +13,47 @@ from cpadvisor.economics.units import UNITS, convert
 from cpadvisor.models.results import ThresholdUse
 
 
-def factor_for(thresholds: dict, carrier: str, unit: str) -> Optional[tuple[str, Any, str]]:
-    """(threshold id, threshold, per-unit) of the factor for ``carrier`` whose per-unit shares ``unit``'s dimension."""
+# the regions a Hunan plant's purchased-electricity factor can be read for, by the consultant's scope
+SCOPE_REGIONS = {"national": "全国", "regional": "华中", "provincial": "湖南"}
+
+
+def factor_for(thresholds: dict, carrier: str, unit: str, on: Optional[date] = None,
+               scope: Optional[str] = None) -> Optional[tuple[str, Any, str]]:
+    """(threshold id, threshold, per-unit) of the factor for ``carrier`` whose per-unit shares ``unit``'s dimension.
+
+    Dated factors (``data_year``): of those published by ``on``, the latest data year for the region of ``scope``
+    (national by default); where that region has none, the national one."""
     dim = UNITS.get(unit, (None,))[0]
+    hits = []
     for tid, t in thresholds.items():
         if t.level == "factor" and t.carrier == carrier and t.unit.startswith("tCO2/"):
             per = t.unit.split("/", 1)[1]
             if dim is not None and UNITS.get(per, (None,))[0] == dim:
-                return tid, t, per
+                hits.append((tid, t, per))
+    dated = [h for h in hits if h[1].data_year is not None and (on is None or h[1].published is None
+                                                                 or h[1].published <= on)]
+    if not dated:
+        return next(iter(hits), None) if not any(h[1].data_year is not None for h in hits) else None
+    for region in dict.fromkeys((SCOPE_REGIONS.get(scope or "national", "全国"), "全国")):
+        mine = [h for h in dated if h[1].region == region]
+        if mine:
+            return max(mine, key=lambda h: h[1].data_year)
     return None
 
 
-def co2_of(thresholds: dict, carrier: str, amount: float, unit: str) -> Optional[tuple[Decimal, ThresholdUse]]:
-    """tCO2 of ``amount`` ``unit`` of ``carrier`` (None without a sourced factor)."""
-    hit = factor_for(thresholds, carrier, unit)
+def co2_of(thresholds: dict, carrier: str, amount: float, unit: str, on: Optional[date] = None,
+           scope: Optional[str] = None) -> Optional[tuple[Decimal, ThresholdUse]]:
+    """tCO2 of ``amount`` ``unit`` of ``carrier`` (None without a sourced factor); ``on`` and ``scope`` choose a
+    dated factor (:func:`factor_for`)."""
+    hit = factor_for(thresholds, carrier, unit, on, scope)
     if hit is None:
         return None
     tid, t, per = hit
     return convert(amount, unit, per) * Decimal(str(t.value)), ThresholdUse.of(tid, t)
 
 
-def mix_intensity(thresholds: dict, energy: list) -> tuple[Optional[Decimal], list[ThresholdUse], list[str]]:
+def mix_intensity(thresholds: dict, energy: list, on: Optional[date] = None,
+                  scope: Optional[str] = None) -> tuple[Optional[Decimal], list[ThresholdUse], list[str]]:
     """Average tCO2/tce of a declared energy mix (every entry in a tce-like unit with a factor), else None."""
     total_tce, total_co2, used, missing = Decimal(0), Decimal(0), [], []
     for e in energy:
@@ -40,7 +61,7 @@ def mix_intensity(thresholds: dict, energy: list) -> tuple[Optional[Decimal], li
             missing.append(f"energy.{e.fuel} in tce")
             continue
         tce = convert(e.annual, e.unit, "tce")
-        hit = co2_of(thresholds, e.fuel, float(tce), "tce")
+        hit = co2_of(thresholds, e.fuel, float(tce), "tce", on, scope)
         if hit is None:
             missing.append(f"emission factor (tCO2/tce) for {e.fuel}")
             continue

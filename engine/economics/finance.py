@@ -66,3 +66,14 @@ def irr(investment: Number, cashflows: Sequence[Number], tol: Decimal = Decimal(
         if hi - lo < tol:
             break
     return (lo + hi) / 2
+
+
+def after_tax_cash_flow(investment: Number, annual_net: Number, depreciation_years: int,
+                        income_tax_rate: Number) -> Decimal:
+    """The audit method's annual cash flow F (清洁生产可行性分析): D = I / Y, taxable increment T = P − D,
+    after-tax increment E = T × (1 − tax), F = E + D."""
+    i, p, tax = D(investment), D(annual_net), D(income_tax_rate)
+    if depreciation_years < 1:
+        raise ValueError("the depreciation period is at least one year")
+    dep = i / D(depreciation_years)
+    return (p - dep) * (1 - tax) + dep

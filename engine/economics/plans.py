@@ -5,15 +5,19 @@ A plan for a measure the engine does not recommend is kept and flagged.
 """
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any, Optional
 
 from cpadvisor.economics.co2 import co2_of
-from cpadvisor.economics.finance import annual_flows, irr, npv, npv_ratio, simple_payback
+from cpadvisor.economics.finance import after_tax_cash_flow, annual_flows, irr, npv, npv_ratio, simple_payback
 from cpadvisor.models.results import EffectUse, Finding, PlanResult, PlanSavingUse, Scenario, Text, ToCollect
 
 SENSITIVITY = Decimal("0.2")  # ±20 % on investment and on savings
-FIGURES = ("investment_wan", "annual_saving_wan", "savings", "operating_cost_change_wan", "life_years", "discount_rate")
+FIGURES = ("investment_wan", "annual_saving_wan", "savings", "operating_cost_change_wan", "life_years", "discount_rate",
+           "depreciation_years", "income_tax_rate", "cost_class")
+PAYBACK_QUOTA = {"medium": "common.payback_quota_medium", "higher": "common.payback_quota_higher",
+                 "high": "common.payback_quota_high"}  # 定额偿还期 by the consultant's cost class
 
 
 def _f(x: Optional[Decimal], nd: int) -> Optional[float]:
@@ -29,7 +33,7 @@ def _indicators(inv: Decimal, net: Decimal, life: Optional[int], rate: Optional[
 
 
 def evaluate_plan(plan: Any, thresholds: dict, finding: Optional[Finding], name: Text,
-                  cost: Optional[str]) -> PlanResult:
+                  cost: Optional[str], on: Optional[date] = None, scope: Optional[str] = None) -> PlanResult:
     """Indicators, sensitivity and CO2 of one plan."""
     missing = [f for f in ("investment_wan", "annual_saving_wan", "life_years", "discount_rate")
                if getattr(plan, f) is None]
@@ -37,7 +41,7 @@ def evaluate_plan(plan: Any, thresholds: dict, finding: Optional[Finding], name:
     savings: list[PlanSavingUse] = []
     co2, partial = Decimal(0), False
     for s in plan.savings:
-        hit = co2_of(thresholds, s.carrier, s.amount, s.unit)
+        hit = co2_of(thresholds, s.carrier, s.amount, s.unit, on, scope)
         if hit is None:
             partial |= s.carrier not in ("water",)
             savings.append(PlanSavingUse(carrier=s.carrier, amount=s.amount, unit=s.unit))
@@ -81,27 +85,95 @@ def evaluate_plan(plan: Any, thresholds: dict, finding: Optional[Finding], name:
             cases.append(Scenario(label=label, npv_wan=_f(i2["npv"], 2), irr=_f(i2["irr"], 4),
                                   payback_years=_f(i2["payback"], 2)))
         out["sensitivity"] = cases
+        if plan.depreciation_years is not None and plan.income_tax_rate is not None:
+            f = after_tax_cash_flow(inv, net, plan.depreciation_years, Decimal(str(plan.income_tax_rate)))
+            at = _indicators(inv, f, life, rate)
+            out.update(cash_flow_wan=_f(f, 3), after_tax_payback_years=_f(at["payback"], 2),
+                       after_tax_npv_wan=_f(at["npv"], 2), after_tax_npv_ratio=_f(at["npv_ratio"], 4),
+                       after_tax_irr=_f(at["irr"], 4), method="after_tax")
+    if plan.investment_wan is not None and plan.annual_saving_wan is not None:
+        _judge(out, plan, thresholds, missing)
     out["flags"] = flags
     return PlanResult(**out)
 
 
+def _judge(out: dict, plan: Any, thresholds: dict, missing: list[str]) -> None:
+    """The method's decision rules for a 中/高费 plan: NPV ≥ 0, IRR ≥ the benchmark rate given, N within the
+    定额偿还期 of its class. Feasible when every test that can be made passes and none is left open."""
+    after = out.get("method") == "after_tax"
+    if not after:
+        missing += [f for f in ("depreciation_years", "income_tax_rate") if getattr(plan, f) is None]
+    n = out.get("after_tax_payback_years" if after else "payback_years")
+    v = out.get("after_tax_npv_wan" if after else "npv_wan")
+    r = out.get("after_tax_irr" if after else "irr")
+    basis = ("税后" if after else "税前", "after tax" if after else "before tax")
+    tests: list[tuple[Optional[bool], Text]] = []
+    if v is None:
+        tests.append((None, Text(zh="净现值：缺折现率或寿命，未算", en="NPV: no rate or life, not computed")))
+    else:
+        tests.append((v >= 0, Text(zh=f"{basis[0]}净现值 {v:g} 万元 {'≥' if v >= 0 else '<'} 0",
+                                   en=f"NPV {basis[1]} {v:g} 10k yuan {'≥' if v >= 0 else '<'} 0")))
+    if plan.benchmark_irr is not None:
+        if r is None:
+            tests.append((None, Text(zh="内部收益率未算", en="IRR not computed")))
+        else:
+            ok = r >= plan.benchmark_irr
+            tests.append((ok, Text(zh=f"{basis[0]}内部收益率 {r * 100:.2f}% {'≥' if ok else '<'} 基准收益率 "
+                                      f"{plan.benchmark_irr * 100:.2f}%",
+                                   en=f"IRR {basis[1]} {r * 100:.2f}% {'≥' if ok else '<'} the benchmark "
+                                      f"{plan.benchmark_irr * 100:.2f}%")))
+    if plan.cost_class in PAYBACK_QUOTA:
+        tid = PAYBACK_QUOTA[plan.cost_class]
+        t = thresholds.get(tid)
+        if t is not None:
+            out.update(cost_class=plan.cost_class, payback_limit_years=t.value, payback_limit_id=tid)
+            if n is None:
+                tests.append((False, Text(zh="无投资偿还期（年现金流量不为正）", en="no payback (cash flow not positive)")))
+            else:
+                ok = n <= t.value
+                tests.append((ok, Text(zh=f"投资偿还期 {n:g} 年 {'≤' if ok else '>'} 定额偿还期 {t.value:g} 年（{t.cite}，未核实）",
+                                       en=f"payback {n:g} years {'≤' if ok else '>'} the quota payback period "
+                                          f"{t.value:g} years ({t.cite_en}, unverified)")))
+    elif plan.cost_class == "low":
+        out["cost_class"] = "low"
+    else:
+        missing.append("cost_class")
+        tests.append((None, Text(zh="费用类别未给出：未与定额偿还期比较", en="cost class not given: payback not "
+                                                                          "compared with the quota period")))
+    out["benchmark_irr"] = plan.benchmark_irr
+    out["feasibility"] = [t for _, t in tests]
+    results = [ok for ok, _ in tests]
+    out["feasible"] = False if False in results else None if None in results else True
+
+
 def _rank(results: list[PlanResult]) -> None:
-    """Rank plans with an NPV ratio (higher first), ties by shorter payback; rejected plans are not ranked."""
-    ranked = sorted((r for r in results if r.npv_ratio is not None and r.status != "rejected"),
-                    key=lambda r: (-r.npv_ratio, r.payback_years if r.payback_years is not None else 1e9))  # type: ignore[operator]
+    """Rank plans by NPV ratio (净现值率, after tax where computed; higher first), ties by shorter payback;
+    rejected plans are not ranked."""
+    def ratio(r: PlanResult) -> Optional[float]:
+        return r.after_tax_npv_ratio if r.method == "after_tax" else r.npv_ratio
+
+    def years(r: PlanResult) -> float:
+        n = r.after_tax_payback_years if r.method == "after_tax" else r.payback_years
+        return n if n is not None else 1e9
+
+    ranked = sorted((r for r in results if ratio(r) is not None and r.status != "rejected"),
+                    key=lambda r: (-ratio(r), years(r)))  # type: ignore[operator]
     for i, r in enumerate(ranked, 1):
         r.rank = i
 
 
-def evaluate_plans(kb: Any, profile: Any, findings: list[Finding]) -> tuple[list[PlanResult], list[ToCollect]]:
-    """The profile's plans evaluated and ranked; the recommended 中/高费 measures without a plan."""
+def evaluate_plans(kb: Any, profile: Any, findings: list[Finding],
+                   on: Optional[date] = None) -> tuple[list[PlanResult], list[ToCollect]]:
+    """The profile's plans evaluated and ranked; the recommended 中/高费 measures without a plan (``on``: the
+    assessment's date, for the emission factors published by then)."""
+    scope = (getattr(profile, "attributes", None) or {}).get("grid_factor_scope")
     by_id = {f.measure_id: f for f in findings}
     results = []
     for plan in getattr(profile, "plans", ()):
         info = kb.measures.get(plan.measure)
         name = info.measure.name if info else Text(zh=plan.measure, en=plan.measure)
         results.append(evaluate_plan(plan, kb.thresholds, by_id.get(plan.measure), Text(zh=name.zh, en=name.en),
-                                     info.measure.cost if info else None))
+                                     info.measure.cost if info else None, on, scope))
     _rank(results)
     planned = {p.measure for p in getattr(profile, "plans", ())}
     collect = []

@@ -126,6 +126,11 @@ class Threshold(_Strict):
     product: Optional[Key] = None
     level: Literal["benchmark", "baseline", "quota_1", "quota_2", "quota_3", "factor", "other"]
     carrier: Optional[Key] = None  # emission factors: the fuel (a vocabulary fuel) the factor is for
+    # dated factors (electricity): the data year, the region (全国, a regional grid, a province) and the date the
+    # figure was published (the notice, or the earliest report seen): the latest published by the assessment wins
+    data_year: Optional[int] = None
+    region: Optional[str] = None
+    published: Optional[date] = None
     quality: Literal["normal", "suspect", "draft"] = "normal"  # suspect/draft: shown, never a saving target
     cite: Optional[str] = None  # the source named plainly for the client's text, e.g. "GB 21256-2025 表3"
     cite_en: Optional[str] = None  # the same in English where no rule translates it (GB numbers are by rule)

@@ -196,6 +196,12 @@ class Plan(_Strict):
     savings: Many(PlanSaving) = Field(default_factory=list)  # 年节约量，按能源品种/水/物料
     life_years: Optional[Annotated[int, Field(ge=1, le=60)]] = None  # 方案寿命（计算期），年
     discount_rate: Optional[Annotated[float, Field(ge=0, le=1)]] = None  # 折现率（基准收益率），0..1，无默认值
+    # the after-tax method of the audit's 可行性分析: 折旧年限 Y and 所得税税率, the consultant's (no default)
+    depreciation_years: Optional[Annotated[int, Field(ge=1, le=60)]] = None
+    income_tax_rate: Optional[Annotated[float, Field(ge=0, le=1)]] = None
+    benchmark_irr: Optional[Annotated[float, Field(ge=0, le=1)]] = None  # 基准收益率 for the IRR test, if given
+    # 费用类别 as the consultant states it (定额偿还期: 中费 2–3 年, 较高费 5 年, 高费 10 年; no sourced investment bands)
+    cost_class: Optional[Literal["low", "medium", "higher", "high"]] = None
     status: Literal[PLAN_STATUSES] = "proposed"  # type: ignore[valid-type]
     status_date: Optional[date] = None
     note: Optional[Text] = None

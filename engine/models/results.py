@@ -44,13 +44,16 @@ class ThresholdUse(BaseModel):
     quality: str = "normal"  # normal, suspect or draft (as the reference data mark it)
     cite: Optional[str] = None  # the source named plainly (document and table)
     cite_en: Optional[str] = None
+    data_year: Optional[int] = None  # a dated factor: its data year and region
+    region: Optional[str] = None
 
     @classmethod
     def of(cls, tid: str, t: Any) -> "ThresholdUse":
         """The use of the knowledge threshold ``t`` (a ``knowledge.format.Threshold``) named ``tid``."""
         return cls(id=tid, value=t.value, unit=t.unit, source=t.source,
                    effective=t.effective.isoformat() if t.effective else None, verified=t.verified,
-                   quality=t.quality, cite=t.cite, cite_en=t.cite_en)
+                   quality=t.quality, cite=t.cite, cite_en=t.cite_en,
+                   data_year=getattr(t, "data_year", None), region=getattr(t, "region", None))
 
 
 class Observed(BaseModel):
@@ -207,7 +210,22 @@ class PlanResult(BaseModel):
     savings: list[PlanSavingUse] = Field(default_factory=list)
     co2_t_per_year: Optional[float] = None  # sum over savings with a sourced factor
     co2_incomplete: bool = False  # some saving had no sourced factor: the sum is partial
-    rank: Optional[int] = None  # by NPV ratio, then payback (plans with both indicators only)
+    # the after-tax method (D = I/Y, E = (P − D)(1 − tax), F = E + D; N = I/F; NPV, NPVR, IRR on F)
+    depreciation_years: Optional[int] = None
+    income_tax_rate: Optional[float] = None
+    cash_flow_wan: Optional[float] = None  # F, 年增加现金流量
+    after_tax_payback_years: Optional[float] = None
+    after_tax_npv_wan: Optional[float] = None
+    after_tax_npv_ratio: Optional[float] = None
+    after_tax_irr: Optional[float] = None
+    method: Literal["after_tax", "pre_tax"] = "pre_tax"  # which figures rank and decide
+    cost_class: Optional[str] = None  # low / medium / higher / high, as the consultant states it
+    payback_limit_years: Optional[float] = None  # the 定额偿还期 of its class (source: a threshold)
+    payback_limit_id: Optional[str] = None
+    benchmark_irr: Optional[float] = None
+    feasible: Optional[bool] = None  # None: not decided (a figure or the class is missing)
+    feasibility: list[Text] = Field(default_factory=list)  # each test with its result, in words
+    rank: Optional[int] = None  # by NPV ratio (after-tax where computed), then payback
     engine_status: Optional[str] = None  # what this assessment found for the measure (None: no finding)
     flags: list[Text] = Field(default_factory=list)  # e.g. not recommended by the engine
     missing: list[str] = Field(default_factory=list)  # figures to collect before an indicator can be computed

@@ -476,8 +476,23 @@ class Ctx:
         def pct(x: Optional[float]) -> str:
             return f"{x * 100:.1f} %" if x is not None else L["f_not_computed"]
 
-        rows, sens, notes, factors = [], [], [], {}
+        rows, sens, notes, factors, after = [], [], [], {}, []
         for r in self.a.plans:
+            if r.feasible is not None or r.method == "after_tax" or r.feasibility:
+                limit = (L.get(f"f_class_{r.cost_class}", r.cost_class or "—")
+                         + (f" ≤ {fmt_num(r.payback_limit_years)}" if r.payback_limit_years is not None else ""))
+                verdict = {True: L["f_feasible_yes"], False: L["f_feasible_no"], None: L["f_feasible_open"]}[r.feasible]
+                after.append([self.t(r.name), L["f_method_" + r.method],
+                              money(r.cash_flow_wan) if r.cash_flow_wan is not None else "—",
+                              fmt_num(r.after_tax_payback_years if r.method == "after_tax" else r.payback_years)
+                              if (r.after_tax_payback_years if r.method == "after_tax" else r.payback_years) is not None
+                              else L["f_not_computed"], limit,
+                              money(r.after_tax_npv_wan if r.method == "after_tax" else r.npv_wan),
+                              fmt_num(r.after_tax_npv_ratio if r.method == "after_tax" else r.npv_ratio)
+                              if (r.after_tax_npv_ratio if r.method == "after_tax" else r.npv_ratio) is not None
+                              else L["f_not_computed"],
+                              pct(r.after_tax_irr if r.method == "after_tax" else r.irr),
+                              verdict + (": " if en else "：") + ("; " if en else "；").join(self.t(x) for x in r.feasibility)])
             name = self.t(r.name)
             rate_life = (f"{pct(r.discount_rate) if r.discount_rate is not None else '—'} / "
                          f"{r.life_years if r.life_years else '—'}")
@@ -516,7 +531,9 @@ class Ctx:
             typical = [self.effect_line(e) for e in info.measure.effects] if info else []
             collect.append({"name": self.t(c.name), "figures": "; ".join(L.get(f"fig_{x}", x) for x in c.figures),
                             "typical": typical})
-        return {"any": bool(rows), "rows": rows, "sensitivity": sens, "notes": notes,
+        return {"any": bool(rows), "rows": rows, "sensitivity": sens, "notes": notes, "after": after,
+                "after_head": [L[k] for k in ("f_plan", "f_method", "f_cash_flow", "f_payback", "f_quota_period",
+                                              "f_npv", "f_npvr", "f_irr", "f_verdict")],
                 "factors": list(factors.values()), "collect": collect,
                 "head": [L[k] for k in ("f_rank", "f_plan", "f_status", "f_investment", "f_net", "f_payback", "f_npv",
                                         "f_npvr", "f_irr", "f_rate_life")],

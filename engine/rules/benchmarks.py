@@ -4,6 +4,7 @@ from __future__ import annotations
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
 from cpadvisor.economics.co2 import mix_intensity
+from datetime import date
 from typing import Any, Optional
 
 from cpadvisor.models.results import BenchmarkGap, TargetGap, Text, ThresholdUse
@@ -13,12 +14,15 @@ from cpadvisor.rules.resolve import threshold_use
 LEVEL_ORDER = ("quota_1", "benchmark", "quota_2", "baseline", "quota_3")
 
 
-def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile) -> list[BenchmarkGap]:
-    """Unit energy use of each keyed product against its sourced levels, with the saving potential."""
+def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile,
+               on: Optional[date] = None) -> list[BenchmarkGap]:
+    """Unit energy use of each keyed product against its sourced levels, with the saving potential (``on``: the
+    assessment's date, for the emission factors published by then)."""
     out: list[BenchmarkGap] = []
     # CO2 of a saving in tce: at the average intensity of the plant's declared energy mix, where every fuel
     # has a sourced factor (an approximation the report names); otherwise not quantified.
-    intensity, used, _ = mix_intensity(kb.thresholds, list(getattr(profile, "energy", ())))
+    scope = (getattr(profile, "attributes", None) or {}).get("grid_factor_scope")
+    intensity, used, _ = mix_intensity(kb.thresholds, list(getattr(profile, "energy", ())), on, scope)
     for pr in getattr(profile, "products", ()):
         if not pr.key:
             continue

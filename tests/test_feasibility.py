@@ -1,0 +1,118 @@
+"""Issue 31: the feasibility analysis as an audit reviewer computes it (after-tax cash flow, 定额偿还期, NPVR).
+
+The worked examples of ../shared/reference/cp-economics-test-vectors.csv (Tier C courseware, recomputed there) are
+golden: A (I = 10, P = 1.58, Y = 10, tax 25 % → F = 1.435, N = 6.97, NPV@6 % = 0.56, IRR = 7.17 %), B (F = 32.5 on
+I = 150 → NPV@5 % = 100.96, IRR = 17.26 %), C1 (F = 11.30 on I = 31.67 → N = 2.80, NPV@12 % = 32.18, IRR = 33.7 %).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cpadvisor import assess, render_report
+from cpadvisor.economics.finance import after_tax_cash_flow, irr, npv
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def plan(**kw) -> dict:
+    return {"name": "某厂", "sectors": ["steel"], "plans": [{"measure": "steel.orc_waste_heat_power", **kw}]}
+
+
+def test_golden_a_after_tax_cash_flow():
+    f = after_tax_cash_flow(10, Decimal("1.58"), 10, Decimal("0.25"))
+    assert f == Decimal("1.435")
+    assert round(Decimal(10) / f, 2) == Decimal("6.97")
+    assert round(npv("0.06", 10, [f] * 10), 2) == Decimal("0.56")
+    assert round(irr(10, [f] * 10) * 100, 2) == Decimal("7.17")
+
+
+def test_golden_b_and_c1_on_the_cash_flow():
+    assert round(npv("0.05", 150, [Decimal("32.5")] * 10), 2) == Decimal("100.96")
+    assert round(irr(150, [Decimal("32.5")] * 10) * 100, 2) == Decimal("17.26")
+    assert round(npv("0.12", Decimal("31.67"), [Decimal("11.30")] * 10), 2) == Decimal("32.18")
+    assert round(irr(Decimal("31.67"), [Decimal("11.30")] * 10) * 100, 1) == Decimal("33.7")
+
+
+@pytest.mark.parametrize("engine", ["durable", "plain"])
+def test_golden_a_through_a_plan(kb, engine):
+    a = assess(plan(investment_wan=10, annual_saving_wan=1.58, depreciation_years=10, income_tax_rate=0.25,
+                    life_years=10, discount_rate=0.06, cost_class="higher"), kb=kb, engine=engine)
+    r = a.plans[0]
+    assert r.method == "after_tax" and r.cash_flow_wan == 1.435
+    assert (r.after_tax_payback_years, r.after_tax_npv_wan, r.after_tax_irr) == (6.97, 0.56, 0.0717)
+    assert r.payback_years == pytest.approx(6.33, abs=0.01)  # the pre-tax figures stay beside
+    # 较高费: 定额偿还期 5 years (courseware); 6.97 > 5, so not feasible though NPV ≥ 0
+    assert (r.payback_limit_years, r.feasible) == (5, False)
+    assert any("6.97 年 > 定额偿还期 5 年" in t.zh for t in r.feasibility)
+    high = assess(plan(investment_wan=10, annual_saving_wan=1.58, depreciation_years=10, income_tax_rate=0.25,
+                       life_years=10, discount_rate=0.06, cost_class="high", benchmark_irr=0.06), kb=kb).plans[0]
+    assert high.feasible is True and high.payback_limit_years == 10
+    low_irr = assess(plan(investment_wan=10, annual_saving_wan=1.58, depreciation_years=10, income_tax_rate=0.25,
+                          life_years=10, discount_rate=0.06, cost_class="high", benchmark_irr=0.10), kb=kb).plans[0]
+    assert low_irr.feasible is False and any("7.17% < 基准收益率 10.00%" in t.zh for t in low_irr.feasibility)
+
+
+def test_without_tax_figures_the_pre_tax_figures_are_given_and_the_request_names_them(kb):
+    r = assess(plan(investment_wan=10, annual_saving_wan=1.58, life_years=10, discount_rate=0.06), kb=kb).plans[0]
+    assert r.method == "pre_tax" and r.cash_flow_wan is None and r.npv_wan is not None
+    assert {"depreciation_years", "income_tax_rate", "cost_class"} <= set(r.missing)
+    assert r.feasible is None  # no cost class: the payback test cannot be made
+
+
+def test_ranking_uses_the_after_tax_npvr(kb):
+    p = {"name": "某厂", "sectors": ["steel"], "plans": [
+        {"id": "a", "measure": "steel.orc_waste_heat_power", "investment_wan": 10, "annual_saving_wan": 1.58,
+         "depreciation_years": 10, "income_tax_rate": 0.25, "life_years": 10, "discount_rate": 0.06},
+        {"id": "b", "measure": "common.remanufacturing", "investment_wan": 150, "annual_saving_wan": 32.5,
+         "depreciation_years": 10, "income_tax_rate": 0, "life_years": 10, "discount_rate": 0.05}]}
+    by = {r.plan_id: r for r in assess(p, kb=kb).plans}
+    assert by["b"].after_tax_npv_ratio == pytest.approx(100.96 / 150, abs=1e-4)
+    assert (by["b"].rank, by["a"].rank) == (1, 2)
+
+
+def test_steel_example_feasibility_table(kb):
+    a = assess(EXAMPLES / "steel_plant.yaml", kb=kb)
+    sinter = next(r for r in a.plans if r.plan_id == "f1_sinter_fgr")
+    assert sinter.method == "after_tax" and sinter.cash_flow_wan is not None and sinter.feasible is not None
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "年现金流量F" in md and "定额偿还期" in md and "可行性" in md
+    en = render_report(a, "md", "en", kb=kb)
+    assert "Cash flow F" in en and "Feasible" in en
+
+
+# ------------------------------------------------------------ carbon: the factor that applies
+ELEC = {"name": "某厂", "sectors": ["steel"], "plans": [
+    {"measure": "steel.orc_waste_heat_power", "investment_wan": 900, "annual_saving_wan": 150,
+     "savings": [{"carrier": "electricity", "amount": 1000, "unit": "MWh"}]}]}
+
+
+def factor_of(a):
+    return a.plans[0].savings[0].factor
+
+
+def test_electricity_uses_the_purchased_electricity_factor_of_the_latest_data_year(kb, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796601600")  # 2026-12-07
+    a = assess(ELEC, kb=kb)
+    f = factor_of(a)
+    assert (f.value, f.data_year, f.region) == (0.5306, 2023, "全国") and a.plans[0].co2_t_per_year == 530.6
+    assert f.value != 0.5703  # the power sector's reporting factor is a different series
+    # before the 2023 factors were published (reported 2026-01-15), the 2022 ones
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767139200")  # 2025-12-31
+    f = factor_of(assess(ELEC, kb=kb))
+    assert (f.value, f.data_year) == (0.5366, 2022)
+
+
+def test_the_region_or_province_when_the_consultant_asks(kb, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796601600")
+    regional = assess({**ELEC, "attributes": {"grid_factor_scope": "regional"}}, kb=kb)
+    f = factor_of(regional)
+    assert (f.value, f.data_year, f.region) == (0.5271, 2023, "华中")
+    md = render_report(regional, "md", "zh", kb=kb)
+    assert "2023年电力二氧化碳排放因子（华中，电力平均）" in md
+    en = render_report(regional, "md", "en", kb=kb)
+    assert "2023 data (Central China grid, average)" in en
+    hunan = factor_of(assess({**ELEC, "attributes": {"grid_factor_scope": "provincial"}}, kb=kb))
+    assert (hunan.value, hunan.data_year, hunan.region) == (0.5138, 2021, "湖南") and not hunan.verified
