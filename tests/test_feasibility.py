@@ -116,3 +116,60 @@ def test_the_region_or_province_when_the_consultant_asks(kb, monkeypatch):
     assert "2023 data (Central China grid, average)" in en
     hunan = factor_of(assess({**ELEC, "attributes": {"grid_factor_scope": "provincial"}}, kb=kb))
     assert (hunan.value, hunan.data_year, hunan.region) == (0.5138, 2021, "湖南") and not hunan.verified
+
+
+# ------------------------------------------------------------ after implementation: the 绩效表
+def test_performance_table_from_the_stored_history(kb, tmp_path):
+    import copy
+    import json
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from cpadvisor.cli.app import app
+    from cpadvisor.intake.profiles import load_profile as load_profile_file
+    from cpadvisor.store.db import Store
+
+    db = f"sqlite:///{tmp_path / 'perf.db'}"
+    data = load_profile_file(EXAMPLES / "steel_plant.yaml", kb).model_dump(mode="json")
+    before = copy.deepcopy(data)
+    for p in before["plans"]:
+        p["status"], p["status_date"] = "proposed", None
+    after = copy.deepcopy(data)
+    after["total_energy_tce"] = data["total_energy_tce"] - 5000
+    after["products"][0]["unit_energy"] = data["products"][0]["unit_energy"] - 3
+    store = Store(db)
+    store.save_assessment(assess(before, kb=kb))
+    store.save_assessment(assess(after, kb=kb))
+    store.close()
+    runner = CliRunner()
+    r = runner.invoke(app, ["summary", "--db", db, "--performance", data["name"], "--json"])
+    assert r.exit_code == 0, r.output
+    perf = json.loads(r.output)
+    assert [p["id"] for p in perf["plans"]] == ["f3_orc"]  # the implemented plan
+    orc = perf["plans"][0]
+    assert orc["investment_wan"] == 900 and orc["annual_saving_wan"] == 150 and orc["implemented"] == "2026-06-30"
+    assert orc["savings"][0]["carrier"] == "electricity" and orc["co2_t_per_year"] is not None
+    energy = next(i for i in perf["indicators"] if i["zh"] == "综合能耗")
+    assert energy["after"] == energy["before"] - 5000 and energy["change_pct"] < 0
+    first = data["products"][0]
+    unit = next(i for i in perf["indicators"] if i["zh"] == f"{first['name']} 单位产品能耗")
+    assert unit["after"] == unit["before"] - 3
+    xlsx = tmp_path / "perf.xlsx"
+    md = tmp_path / "perf.md"
+    r = runner.invoke(app, ["summary", "--db", db, "--performance", data["name"], "--xlsx", str(xlsx), "--md", str(md)])
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(xlsx)
+    assert wb.sheetnames == ["已实施方案", "指标对比", "缺少的数据"]
+    assert wb["已实施方案"]["D2"].value == 900
+    text = md.read_text(encoding="utf-8")
+    assert "## 清洁生产审核绩效表" in text and "主要指标整改前后对比" in text and "综合能耗" in text
+    # one assessment only: what is missing is named
+    single = f"sqlite:///{tmp_path / 'one.db'}"
+    store = Store(single)
+    store.save_assessment(assess(data, kb=kb))
+    store.close()
+    r = runner.invoke(app, ["summary", "--db", single, "--performance", data["name"], "--json"])
+    assert "只有一次评估" in json.loads(r.output)["missing"][0]["zh"]
+    r = runner.invoke(app, ["summary", "--db", single, "--performance", "无此企业"])
+    assert r.exit_code == 2 and "库中没有该企业的评估记录" in r.output

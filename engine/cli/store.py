@@ -101,12 +101,35 @@ def register(app: typer.Typer) -> None:
                                                                         "enterprise's findings to an Excel workbook"),
                 lang: str = lang_option(),
                 as_json: bool = typer.Option(False, "--json", help="machine-readable JSON on stdout"),
+                performance: Optional[str] = typer.Option(
+                    None, "--performance", help="the 清洁生产审核绩效表 of one enterprise (credit code or name): "
+                    "implemented plans and key indicators before/after, from its stored assessments"),
+                md: Optional[Path] = typer.Option(None, "--md", help="with --performance: write the table as a "
+                                                                     "Markdown report section"),
                 knowledge: Optional[Path] = kb_option()):
-        """Portfolio summary: mandatory audits, top measures, saving potential vs Hunan's 2025 targets."""
+        """Portfolio summary: mandatory audits, top measures, saving potential vs Hunan's 2025 targets; or, with
+        --performance, one enterprise's performance table (绩效表)."""
         from cpadvisor.store.db import Store
         from cpadvisor.store.summary import summarize, write_chart, write_xlsx
 
         store = Store(db)
+        if performance is not None:
+            from cpadvisor.store.performance import performance as perf_of, performance_md, write_performance_xlsx
+            try:
+                perf = perf_of(store, performance)
+            finally:
+                store.close()
+            if xlsx:
+                write_performance_xlsx(perf, xlsx)
+            text = performance_md(perf, lang)
+            if md:
+                md.parent.mkdir(parents=True, exist_ok=True)
+                md.write_text(text, encoding="utf-8")
+            if as_json:
+                sys.stdout.write(json.dumps(perf, ensure_ascii=False, indent=2) + "\n")
+            elif not md:
+                sys.stdout.write(text)
+            return
         s = summarize(store, region, knowledge)
         if xlsx:
             write_xlsx(store, s, xlsx, region, knowledge)
