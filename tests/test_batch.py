@@ -55,6 +55,40 @@ def test_bad_profiles_are_recorded_and_the_run_goes_on(kb, store_url, profiles):
     store.close()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_mixed_folder_never_crashes_and_stores_every_valid_file(kb, store_url, tmp_path, jobs):
+    """Issue 33, critical: 40 copies of a valid profile and one invalid file. A rejected row lacks the assessed
+    rows' columns; inserting a chunk with both in one executemany raised StatementError and crashed the batch."""
+    d = tmp_path / "mixed"
+    d.mkdir()
+    for i in range(40):
+        shutil.copy(REPO / "examples" / "tea_processor.yaml", d / f"t{i:02d}.yaml")
+    (d / "bad.yaml").write_text("name: t\nsectors: [x]\n", encoding="utf-8")
+    store = Store(store_url)
+    res = run_batch([d], store, jobs=jobs)
+    assert (res.files, res.ok, res.invalid, res.failed) == (41, 40, 1, 0)
+    rows = _rows(store)
+    assert sum(r.status == OK for r in rows) == 40
+    bad = [r for r in rows if r.status == INVALID]
+    assert len(bad) == 1 and bad[0].source_file.endswith("bad.yaml") and "sectors" in bad[0].error
+    again = run_batch([d], store, jobs=jobs)  # a rerun has nothing to do and does not crash either
+    assert (again.ok, again.invalid, again.failed, again.skipped) == (0, 0, 0, 41)
+    store.close()
+
+
+def test_add_many_with_rows_of_different_columns(store_url):
+    """The store's chunk insert itself: an assessed row and a rejected one (fewer columns) in one call."""
+    from datetime import datetime, timezone
+    store = Store(store_url)
+    ok = {"status": OK, "enterprise": "甲", "credit_code": "91430300MA4QDL0JXM", "run_key": "k1",
+          "knowledge_version": "v", "engine_version": "e", "result_json": "{}"}
+    bad = {"status": INVALID, "error": "x.yaml:1: bad", "run_key": "k2", "knowledge_version": "v",
+           "engine_version": "e", "source_file": "x.yaml"}
+    assert store.add_many([ok, bad, dict(ok, run_key="k3")]) == [True, True, True]
+    assert sorted(r.run_key for r in _rows(store)) == ["k1", "k2", "k3"]
+    store.close()
+
+
 def test_resume_processes_only_the_rest(kb, store_url, profiles):
     store = Store(store_url)
     first = run_batch([profiles / "good"], store, jobs=1)

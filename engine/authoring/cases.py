@@ -129,6 +129,10 @@ def run_case(kb: KnowledgeBase, info: CaseInfo, engine: str = "durable") -> Case
             if got.get(gid) != want:
                 res.failures.append(f"{mid} ground '{gid}': expected / 期望 {want}, actual / 实际 "
                                     f"{got.get(gid, 'none')} (grounds / 各项情形: {got})")
+    for mid, ids in exp.duties.items():  # the duties listed with the obligation, exactly
+        got = [d.id for d in found[mid].duties] if mid in found else []
+        if sorted(got) != sorted(ids):
+            res.failures.append(f"{mid} duties: expected / 期望 {sorted(ids)}, actual / 实际 {sorted(got)}")
     for name in exp.derived:
         if name not in a.derived:
             res.failures.append(f"derived fact '{name}': expected / 期望 derived, actual / 实际 derived {a.derived}")

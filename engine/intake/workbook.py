@@ -112,6 +112,10 @@ PLANS = ("清洁生产方案", "plans", [
     Col("savings", "年节约量（如 coal 7800 tce; electricity 2400 MWh）", "Annual savings", "savings"),
     Col("life_years", "寿命期", "Life", "int", "年"),
     Col("discount_rate", "折现率", "Discount rate", "number", "0–1"),
+    Col("depreciation_years", "折旧年限", "Depreciation period", "int", "年"),
+    Col("income_tax_rate", "所得税税率", "Income tax rate", "number", "0–1"),
+    Col("benchmark_irr", "基准收益率", "Benchmark rate of return", "number", "0–1"),
+    Col("cost_class", "费用类别（无/低费、中费、较高费、高费）", "Cost class (low/medium/higher/high)"),
     Col("status", "状态（proposed/accepted/implemented/rejected）", "Status"),
     Col("status_date", "状态日期", "Status date", "date"), Col("note", "说明", "Note"),
 ])

@@ -357,6 +357,7 @@ class CaseExpect(_Strict):
     optional: list[MeasureId] = Field(default_factory=list)  # to-verify questions grouped as optional (ask_if)
     conflicts: Optional[list[str]] = None  # the facts in conflict (e.g. emissions.energy_over_quota); [] = none
     grounds: dict[MeasureId, dict[Key, Literal["applies", "not_applies", "to_verify"]]] = Field(default_factory=dict)
+    duties: dict[MeasureId, list[Key]] = Field(default_factory=dict)  # the duty ids listed, exactly
 
 
 class Case(_Strict):

@@ -184,6 +184,10 @@ class PlanSaving(_Strict):
 PLAN_STATUSES = ("proposed", "accepted", "implemented", "rejected")
 
 
+COST_CLASS_WORDS = {"无/低费": "low", "无低费": "low", "低费": "low", "无费": "low", "中费": "medium", "较高费": "higher",
+                    "高费": "high"}
+
+
 class Plan(_Strict):
     """The consultant's figures for one candidate measure (清洁生产方案). Money in 万元 per the audit convention."""
 
@@ -203,6 +207,12 @@ class Plan(_Strict):
     # 费用类别 as the consultant states it (定额偿还期: 中费 2–3 年, 较高费 5 年, 高费 10 年; no sourced investment bands)
     cost_class: Optional[Literal["low", "medium", "higher", "high"]] = None
     status: Literal[PLAN_STATUSES] = "proposed"  # type: ignore[valid-type]
+
+    @field_validator("cost_class", mode="before")
+    @classmethod
+    def _cost_class(cls, v: Any) -> Any:
+        """The words a consultant writes (中费, 高费 …) for the keys."""
+        return COST_CLASS_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
     status_date: Optional[date] = None
     note: Optional[Text] = None
 

@@ -33,8 +33,11 @@ def _met(only_if: list[str], em: Any) -> Optional[bool]:
             v = bool(em.energy_over_quota)
         else:  # environment_list: the environment department's list (超标/超总量, 有毒有害), 办法 第九条
             v = None if em.list_department is None else em.list_department == "environment"
-            if em.list_department is None and (em.over_standard or em.over_total_quota or em.toxic_hazardous):
+            env = (em.over_standard, em.over_total_quota, em.toxic_hazardous)  # the grounds it lists on
+            if em.list_department is None and any(env):
                 v = True
+            elif em.list_department is None and all(x is False for x in env):
+                v = False  # only the energy ground: the energy department's list
         if v is False:
             return False
         if v is None:

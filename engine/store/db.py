@@ -21,7 +21,7 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import Column, DateTime, LargeBinary, String, Text, event, func, inspect, or_, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError, StatementError
 from sqlmodel import Field, SQLModel, create_engine
 
 from cpadvisor.economics.units import UNITS, convert
@@ -290,15 +290,21 @@ class Store:
             return [self.add(r) for r in rows]
         now = datetime.now(timezone.utc)
         packed = [self._packed(dict(r, created_at=r.get("created_at") or now)) for r in rows]
+        # one executemany per set of columns: an insert takes its columns from the first row, so a rejected row
+        # (no credit code, no result) among assessed ones would lack values the statement asks for
+        groups: dict[tuple, list[dict]] = {}
+        for values in packed:
+            groups.setdefault(tuple(sorted(values)), []).append(values)
         try:
             with self.engine.begin() as conn:
-                conn.execute(TABLE.insert(), packed)
+                for same in groups.values():
+                    conn.execute(TABLE.insert(), same)
             return [True] * len(rows)
         except OperationalError as exc:
             raise StoreError(f"database write failed / 数据库写入失败 ({_redact(self.url)}): {_first_line(exc)}; "
                              "nothing was lost: every row written before is kept and a re-run resumes / "
                              "已写入的记录均保留，重新运行将继续") from None
-        except (IntegrityError, DBAPIError):
+        except (IntegrityError, StatementError):  # DBAPIError is a StatementError: this chunk's content
             return [self.add(r) for r in rows]
 
     def _insert(self, values: dict) -> bool:
