@@ -63,3 +63,23 @@ def test_the_resolver_memo_keeps_each_documents_types_and_stays_bounded():
     text = "\n".join(f"k{i}: {i}.5" for i in range(yamlio._MEMO_MAX + 10))
     assert yamlio.loads(text).data[f"k{yamlio._MEMO_MAX + 9}"] == yamlio._MEMO_MAX + 9.5
     assert len(yamlio._Resolver._memo) <= yamlio._MEMO_MAX
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 60000 + "]" * 60000,  # JSON, 120 KB
+    "a: " + "[" * 60000 + "]" * 60000 + "\n",  # YAML flow
+    "a: " + "{b: " * 30000 + "1" + "}" * 30000 + "\n",
+    "- " * 50000 + "x\n",  # YAML block sequences, one line
+])
+def test_deep_nesting_is_refused_before_the_parser_recurses(text, tmp_path):
+    """Issue 33: 50,000 levels segfaulted libyaml's composer (exit 139) before the 32-level check. The depth is
+    checked on the event stream (iterative) first: one line, exit 2."""
+    import subprocess
+    import sys
+    f = tmp_path / "deep.yaml"
+    f.write_text(text, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "cpadvisor", "assess", str(f)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2, (r.returncode, r.stderr[-300:])
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "嵌套层级过深" in lines[0] and str(f) in lines[0]

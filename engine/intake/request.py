@@ -269,18 +269,11 @@ def request_markdown(kb: KnowledgeBase, a: Assessment, rows: list[Request], lang
 
 def read_answers(path: Union[str, Path]) -> list[tuple[str, Any, str]]:
     """(profile path, answer, cell) of every answered row of a data-request workbook."""
-    from openpyxl import load_workbook
-
+    from cpadvisor.intake.xlsx import read_sheets
     from cpadvisor.knowledge.yamlio import MAX_BYTES, read_bytes
     file = str(path)
-    try:
-        wb = load_workbook(io.BytesIO(read_bytes(Path(path), MAX_BYTES)), data_only=True)
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"not a readable .xlsx workbook / 无法读取Excel工作簿: {' '.join(str(exc).split())[:160]}",
-                         file) from None
-    if SHEET not in wb.sheetnames:
+    _, wb = read_sheets(read_bytes(Path(path), MAX_BYTES), file, [SHEET])
+    if SHEET not in wb:
         raise InputError(f"not a data request: no sheet '{SHEET}' / 不是资料清单", file)
     ws = wb[SHEET]
     out = []

@@ -429,25 +429,22 @@ def _cols_by_key(ws: Any) -> dict[str, int]:
 
 def read_workbook(path: Union[str, Path], kb: KnowledgeBase, data: Optional[bytes] = None) -> SheetDoc:
     """Plain profile data of a workbook, with the sheet and cell of every value."""
-    from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
+    from cpadvisor.intake.xlsx import read_sheets
+
     file = str(path)
-    try:
-        if data is None:
-            from cpadvisor.knowledge.yamlio import MAX_BYTES, read_bytes
-            data = read_bytes(Path(path), MAX_BYTES)
-        wb = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - zipfile, XML or openpyxl errors: not a workbook
-        raise InputError(f"not a readable .xlsx workbook / 无法读取Excel工作簿: {' '.join(str(exc).split())[:160]}",
-                         file) from None
+    if data is None:
+        from cpadvisor.knowledge.yamlio import MAX_BYTES, read_bytes
+        data = read_bytes(Path(path), MAX_BYTES)
+    # only the sheets the template defines are read (streaming, within the row and column limits)
+    titles = [FORM["enterprise"], FORM["park"], PLANS[0], IN_PLACE[0]] + [t for t, _, _ in ITEM_SHEETS]
+    sheetnames, wb = read_sheets(data, file, titles)
     cells: dict[Loc, str] = {}
     out: dict[str, Any] = {}
-    kind = "park" if FORM["park"] in wb.sheetnames and FORM["enterprise"] not in wb.sheetnames else "enterprise"
+    kind = "park" if FORM["park"] in sheetnames and FORM["enterprise"] not in sheetnames else "enterprise"
     form_title = FORM[kind]
-    if form_title not in wb.sheetnames:
+    if form_title not in sheetnames:
         raise InputError(f"the workbook has no sheet '{FORM['enterprise']}' or '{FORM['park']}' / 工作簿缺少企业（园区）表",
                          file)
     if kind == "park":
@@ -474,7 +471,7 @@ def read_workbook(path: Union[str, Path], kb: KnowledgeBase, data: Optional[byte
                     cells[loc + (i,)] = where
     if kind == "enterprise":
         for title, field_name, cols in ITEM_SHEETS:
-            if title not in wb.sheetnames:
+            if title not in wb:
                 continue
             ws = wb[title]
             bykey = {c.key: c for c in cols}
@@ -483,11 +480,11 @@ def read_workbook(path: Union[str, Path], kb: KnowledgeBase, data: Optional[byte
             items = _read_items(ws, title, field_name, bykey, cells, get_column_letter)
             if items:
                 out[field_name] = items
-    if PLANS[0] in wb.sheetnames:
+    if PLANS[0] in wb:
         items = _read_items(wb[PLANS[0]], PLANS[0], "plans", {c.key: c for c in PLANS[2]}, cells, get_column_letter)
         if items:
             out["plans"] = items
-    if IN_PLACE[0] in wb.sheetnames:
+    if IN_PLACE[0] in wb:
         ws = wb[IN_PLACE[0]]
         mine: dict[Loc, str] = {}
         rows = _read_items(ws, IN_PLACE[0], "_in_place", {"measure": IN_PLACE[2][0]}, mine, get_column_letter)

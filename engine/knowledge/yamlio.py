@@ -263,8 +263,35 @@ def _json(text: str, file: str) -> Optional[Doc]:
     return Doc(data, {(): 1})
 
 
+# below this many possible nesting marks the composer's recursion is harmless; above, the event scan runs first
+DEPTH_SCAN_FROM = 2000
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before the composer builds nodes: libyaml's composer recurses in C
+    and overflows the stack (a segfault) on tens of thousands of levels. The event stream is iterative, so the
+    depth is counted there; the scan runs only on a text with enough nesting marks to matter."""
+    marks = text.count("\n") + text.count("[") + text.count("{") + text.count("-") + text.count("?")
+    if marks <= DEPTH_SCAN_FROM:
+        return
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+    depth = 0
+    try:
+        for ev in _yaml().parse(text):
+            if isinstance(ev, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise InputError(f"nested more than {MAX_DEPTH} levels deep / 嵌套层级过深", file,
+                                     ev.start_mark.line + 1 if ev.start_mark else None)
+            elif isinstance(ev, CollectionEndEvent):
+                depth -= 1
+    except (YAMLError, ValueError):
+        return  # malformed before it got too deep: the composer reports it
+
+
 def loads(text: str, file: str = "<input>") -> Doc:
     """Parse YAML or JSON text into a :class:`Doc` (plain data and line index)."""
+    _check_depth(text, file)
     try:
         root = _yaml().compose(text)
     except MarkedYAMLError as exc:

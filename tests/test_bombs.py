@@ -1,0 +1,89 @@
+"""Issue 33: inputs built to exhaust the machine are refused within a bound the harness sets (the process runs
+under an address-space limit and a time-out, so a regression fails instead of swapping the machine)."""
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+REPO = Path(__file__).resolve().parent.parent
+LIMIT_BYTES = 1_500_000_000  # the bomb used to take 3.7 GB
+TIMEOUT = 60  # seconds; it used to take 75-80
+
+
+def _bounded() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (LIMIT_BYTES, LIMIT_BYTES))
+
+
+def run_bounded(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cpadvisor", *args], capture_output=True, text=True,
+                          timeout=TIMEOUT, preexec_fn=_bounded, cwd=REPO)
+
+
+def _book(path: Path, where: str, sheet: str = "企业", dimension: bool = True) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws["A1"] = "字段"
+    ws[where] = "boom"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("where", ["A1048576", "XFD3"])
+def test_a_sheet_spanning_the_whole_grid_is_refused(tmp_path, where):
+    f = _book(tmp_path / "bomb.xlsx", where)
+    assert f.stat().st_size < 30_000
+    r = run_bounded("assess", str(f))
+    assert r.returncode == 2, r.stderr[-400:]
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and str(f) in lines[0] and "工作表范围过大" in lines[0] and "'企业'" in lines[0]
+
+
+def test_a_sheet_whose_dimension_lies_is_refused_while_streaming(tmp_path):
+    """The <dimension> tag removed: the rows are streamed, nothing past the limit is kept, the value refused."""
+    import zipfile
+    f = _book(tmp_path / "liar.xlsx", "A900000")
+    out = tmp_path / "liar2.xlsx"
+    with zipfile.ZipFile(f) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                import re
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            zout.writestr(item, data)
+    r = run_bounded("assess", str(out))
+    assert r.returncode == 2 and "工作表行数过多" in r.stderr, r.stderr[-400:]
+
+
+def test_a_zip_bomb_is_refused_from_the_archive_directory(tmp_path):
+    import zipfile
+    f = tmp_path / "zip.xlsx"
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/big.bin", b"\0" * 60_000_000)  # 60 MB of zeros, about 60 KB packed
+    assert f.stat().st_size < 200_000
+    r = run_bounded("assess", str(f))
+    assert r.returncode == 2 and "工作簿解压后过大" in r.stderr, r.stderr[-400:]
+
+
+def test_a_very_hidden_sheet_is_not_read(tmp_path, kb):
+    """A "veryHidden" 生产单元 sheet (invisible in Excel) is not read as data."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from cpadvisor.intake.profiles import load_profile
+    from cpadvisor.intake.workbook import write_workbook
+    f = tmp_path / "t.xlsx"
+    data = {"name": "某厂", "sectors": ["steel"], "units": [{"id": "GL1", "type": "industrial_boiler"}]}
+    f.write_bytes(write_workbook(kb, data, packs=["steel"]))
+    assert [u.id for u in load_profile(f, kb).units] == ["GL1"]
+    wb = load_workbook(io.BytesIO(f.read_bytes()))
+    wb["生产单元"].sheet_state = "veryHidden"
+    wb.save(f)
+    assert load_profile(f, kb).units == []
