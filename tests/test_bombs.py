@@ -87,3 +87,69 @@ def test_a_very_hidden_sheet_is_not_read(tmp_path, kb):
     wb["生产单元"].sheet_state = "veryHidden"
     wb.save(f)
     assert load_profile(f, kb).units == []
+
+
+# ------------------------------------------------------------ formula injection in exported workbooks
+EVIL = ['=HYPERLINK("http://example.invalid","x")', "=cmd|' /C calc'!A0", "+1+1", "@SUM(1)", "-2+3"]
+
+
+def _no_formula(path_or_bytes) -> list:
+    import io
+
+    from openpyxl import load_workbook
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    wb = load_workbook(io.BytesIO(data))
+    seen = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                if isinstance(c.value, str) and c.value in EVIL:
+                    seen.append(c.value)
+    return seen
+
+
+def _evil_profile() -> dict:
+    return {"name": EVIL[0], "sectors": ["steel"], "county": EVIL[3],
+            "units": [{"id": EVIL[1], "type": "industrial_boiler", "fuel": "coal"}],
+            "products": [{"name": EVIL[2], "key": "steel_blast_furnace", "unit_energy": 400}],
+            "plans": [{"id": "p1", "measure": "steel.orc_waste_heat_power", "name": EVIL[4], "investment_wan": 10,
+                       "annual_saving_wan": 2, "status": "implemented"}]}
+
+
+def test_convert_writes_formula_like_values_as_text_and_reads_them_back(kb, tmp_path):
+    from cpadvisor.intake.profiles import load_profile
+    src = tmp_path / "evil.json"
+    import json
+    src.write_text(json.dumps(_evil_profile(), ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "evil.xlsx"
+    r = run_bounded("convert", str(src), str(out))
+    assert r.returncode == 0, r.stderr
+    assert set(_no_formula(out)) >= {EVIL[0], EVIL[1], EVIL[2], EVIL[4]}
+    back = load_profile(out, kb)
+    assert back.name == EVIL[0] and back.units[0].id == EVIL[1] and back.products[0].name == EVIL[2]
+    assert back.plans[0].name == EVIL[4]
+
+
+def test_request_summary_and_service_workbooks_hold_no_formula(kb, tmp_path):
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from cpadvisor import assess
+    from cpadvisor.intake.request import requests, write_request_xlsx
+    from cpadvisor.service.app import create_app
+    from cpadvisor.store.db import Store
+    from cpadvisor.store.summary import summarize, write_xlsx
+    a = assess(_evil_profile(), kb=kb)
+    _no_formula(write_request_xlsx(kb, a, requests(kb, a)))
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    store.save_assessment(a)
+    write_xlsx(store, summarize(store), tmp_path / "s.xlsx")
+    store.close()
+    assert EVIL[0] in _no_formula(tmp_path / "s.xlsx")
+    client = TestClient(create_app())
+    r = client.post("/v1/report?format=xlsx", content=json.dumps(_evil_profile()),
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text[:300]
+    _no_formula(r.content)

@@ -244,6 +244,8 @@ def write_request_xlsx(kb: KnowledgeBase, a: Assessment, rows: list[Request]) ->
         meta.cell(i, 1, k)
         meta.cell(i, 2, v)
     buf = io.BytesIO()
+    from cpadvisor.intake.xlsx import text_safe
+    text_safe(wb)
     wb.save(buf)
     return buf.getvalue()
 

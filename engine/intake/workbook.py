@@ -311,6 +311,8 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
     _items_sheet(ws, IN_PLACE[2] + [NOTES], rows, labels, head_font, key_font, fill, validate)
     wb.move_sheet(LISTS, offset=len(wb.sheetnames))
     buf = io.BytesIO()
+    from cpadvisor.intake.xlsx import text_safe
+    text_safe(wb)
     wb.save(buf)
     return buf.getvalue()
 

@@ -42,6 +42,20 @@ class Grid:
         return EMPTY if v is None else Cell(v)
 
 
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def text_safe(wb: Any) -> Any:
+    """Every text cell of ``wb`` that starts like a formula (= + - @) is stored as text, never run by Excel
+    (a profile value such as ``=HYPERLINK(...)`` or ``=cmd|' /C calc'!A0``); it reads back as the same text."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith(FORMULA_START):
+                    c.data_type = "s"
+    return wb
+
+
 def _refuse(msg: str, file: str) -> InputError:
     return InputError(msg, file)
 

@@ -250,5 +250,7 @@ def assessment_workbook(kb: Any, a: Assessment, lang: str = "zh") -> bytes:
     for row in src.iter_rows(values_only=True):
         dst.append(list(row))
     buf = io.BytesIO()
+    from cpadvisor.intake.xlsx import text_safe
+    text_safe(wb)
     wb.save(buf)
     return buf.getvalue()

@@ -151,14 +151,6 @@ def performance_md(perf: dict, lang: str = "zh") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _text_safe(sheet: Any) -> None:
-    """A profile's words are data: text starting with = + - @ stays text, never a formula."""
-    for row in sheet.iter_rows():
-        for c in row:
-            if isinstance(c.value, str) and c.value[:1] in "=+-@":
-                c.data_type = "s"
-
-
 def write_performance_xlsx(perf: dict, path: Path) -> Path:
     """The table as a workbook: 已实施方案 and 指标对比, and what is missing."""
     from openpyxl import Workbook
@@ -186,7 +178,6 @@ def write_performance_xlsx(perf: dict, path: Path) -> Path:
     for m in perf["missing"]:
         miss.append((f"{m['zh']} / {m['en']}",))
     for sheet in (ws, ind, miss):
-        _text_safe(sheet)
         for c in sheet[1]:
             c.font = bold
         sheet.freeze_panes = "A2"
@@ -194,5 +185,7 @@ def write_performance_xlsx(perf: dict, path: Path) -> Path:
             sheet.column_dimensions[col].width = 26
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    from cpadvisor.intake.xlsx import text_safe
+    text_safe(wb)
     wb.save(str(path))
     return path

@@ -235,4 +235,6 @@ def write_xlsx(store: Store, s: dict[str, Any], path: Path, region: Optional[str
         sheet.freeze_panes = "A2"
         for col in "ABCDEFGHIJ":
             sheet.column_dimensions[col].width = 22
+    from cpadvisor.intake.xlsx import text_safe
+    text_safe(wb)
     wb.save(str(path))
