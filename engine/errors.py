@@ -7,7 +7,7 @@ from typing import Iterable, Optional
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or ''."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, [c for c in choices if c != word], n=1, cutoff=0.6)  # never itself
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

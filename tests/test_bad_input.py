@@ -91,3 +91,22 @@ def test_knowledge_pack_never_executes_code():
     assert code == 2 and f"{kb_dir / 'demo' / 'pack.yaml'}:8:" in err and "Traceback" not in err
     assert not marker.exists()
     assert not os.path.exists("/tmp/cpadvisor_pwned_profile")
+
+
+@pytest.mark.parametrize("value", ["5", "true", "'x'"])
+def test_a_list_field_given_a_scalar_is_one_line_not_a_traceback(tmp_path, value):
+    """Issue 33: `units: 5` or `units: true` raised TypeError in the label pass (80 lines, HTTP 500)."""
+    import subprocess
+    import sys
+    f = tmp_path / "p.yaml"
+    f.write_text(f"name: t\nunits: {value}\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "cpadvisor", "assess", str(f)], capture_output=True, text=True)
+    assert r.returncode == 2
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and f"{f}:2: [units]" in lines[0] and "应为列表" in lines[0]
+
+
+def test_did_you_mean_never_suggests_the_same_word():
+    from cpadvisor.errors import did_you_mean
+    assert did_you_mean("note", ["note", "notes"]) == " (did you mean 'notes'?)"
+    assert did_you_mean("scope", ["scope"]) == ""

@@ -231,6 +231,25 @@ def _template_with(tmp_path: Path, tag: str) -> Path:
     return out
 
 
+@pytest.mark.parametrize("tag", ["{{ 'a' * 3000000000 }}", "{{ [1] * 100000000 }}", "{{ 9 ** 99999999 }}",
+                                 "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+                                 "{{ ('a' * 900000) + ('b' * 900000) }}"])
+def test_word_template_cannot_exhaust_the_machine(tmp_path, kb, tag):
+    """Issue 33: `{{ 'a' * 3000000000 }}` ran 72 s to 5.8 GB. The sandbox bounds what a template builds: one line,
+    exit 2, under the harness's address-space limit and time-out."""
+    import resource
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+
+    evil = _template_with(tmp_path, tag)
+    res = subprocess.run([sys.executable, "-m", "cpadvisor", "report", str(REPO / "examples" / "tea_processor.yaml"),
+                          "-o", str(tmp_path / "r.docx"), "--template", str(evil)], capture_output=True, text=True,
+                         timeout=120, preexec_fn=bounded)
+    assert res.returncode == 2, res.stderr[-300:]
+    assert "超出安全限制" in one_line(res)
+
+
 def test_word_template_cannot_reach_python(tmp_path, kb):
     from cpadvisor.report import render_report
     marker = tmp_path / "pwned"

@@ -175,7 +175,8 @@ def normalise(data: Any, labels: Labels) -> list[tuple[Loc, str]]:
             for name in list(attrs):
                 if name in labels.attr_index:
                     fix(attrs, name, base + ("attributes", name), name, attribute=True)
-    for i, u in enumerate(data.get("units") or []):
+    units = data.get("units")
+    for i, u in enumerate(units if isinstance(units, list) else []):  # not a list: validation says so
         attrs = u.get("attributes") if isinstance(u, dict) else None
         if isinstance(attrs, dict):
             for name in list(attrs):

@@ -6,6 +6,8 @@ scripts/make_docx_template.py regenerates the default one.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import io
 import os
 import re
@@ -16,7 +18,7 @@ from typing import Any, Optional, Union
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from markupsafe import Markup
 
 from cpadvisor.errors import InputError
@@ -37,10 +39,50 @@ def clean(value: Any) -> Any:
     return value
 
 
+MAX_SEQUENCE = 1_000_000  # characters or items a template's own `*` or `+` may build
+MAX_EXPONENT = 64
+MAX_RANGE_STEPS = 200_000  # items all of a render's range() calls may yield together (nested loops multiply)
+_RANGE_LEFT: ContextVar[int] = ContextVar("cpadvisor_range_left", default=MAX_RANGE_STEPS)
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox with bounds on what a template can make the renderer build: a string or list multiplied or
+    joined past MAX_SEQUENCE (``{{ 'a' * 3000000000 }}`` ran 72 s to 5.8 GB), a power past MAX_EXPONENT, and
+    range() loops past MAX_RANGE_STEPS over one render are refused as a SecurityError (one line for the user)."""
+
+    intercepted_binops = frozenset(["*", "+", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"a power above {MAX_EXPONENT} is not allowed in a template")
+        elif operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_SEQUENCE:
+                    raise SecurityError(f"a template may not build more than {MAX_SEQUENCE:,} characters or items")
+        elif operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            if len(left) + len(right) > MAX_SEQUENCE:
+                raise SecurityError(f"a template may not build more than {MAX_SEQUENCE:,} characters or items")
+        return super().call_binop(context, operator, left, right)
+
+
+def _bounded_range(*args: int) -> range:
+    """range() as the sandbox gives it, counted against the render's budget."""
+    r = safe_range(*args)
+    left = _RANGE_LEFT.get() - len(r)
+    if left < 0:
+        raise SecurityError(f"the template's loops run past {MAX_RANGE_STEPS:,} steps")
+    _RANGE_LEFT.set(left)
+    return r
+
+
 def jinja_environment() -> ImmutableSandboxedEnvironment:
-    """Sandboxed (a Word template is what consultants share: it must not reach Python objects or run code);
-    every value is XML-escaped; unknown names fail (no silently empty cells)."""
-    return ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=clean)
+    """Sandboxed (a Word template is what consultants share: it must not reach Python objects or run code, nor
+    exhaust the machine: :class:`BoundedSandbox`); every value is XML-escaped; unknown names fail (no silently
+    empty cells)."""
+    env = BoundedSandbox(autoescape=True, undefined=StrictUndefined, finalize=clean)
+    env.globals["range"] = _bounded_range
+    return env
 
 
 def template_path(template: Optional[Union[str, Path]] = None) -> Path:
@@ -235,11 +277,13 @@ def render_docx(ctx: dict, template: Optional[Union[str, Path]] = None) -> bytes
     tpl = _cached_template_class()(str(path))
     st = path.stat()
     tpl.cache_key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    budget = _RANGE_LEFT.set(MAX_RANGE_STEPS)
     try:
         tpl.render(ctx, _env(), autoescape=True)
     except SecurityError as exc:
-        raise InputError(f"Word template tries to reach Python internals, refused: {' '.join(str(exc).split())[:160]}"
-                         " / Word模板试图访问程序内部对象，已拒绝", str(path), field="template") from None
+        raise InputError(f"Word template refused by the sandbox (Python internals, or more than a report needs): "
+                         f"{' '.join(str(exc).split())[:160]} / Word模板试图访问程序内部对象或超出安全限制，已拒绝",
+                         str(path), field="template") from None
     except TemplateError as exc:
         near = " ".join(s.strip() for s in getattr(exc, "docx_context", []) or [] if s.strip())[:120]
         line = getattr(exc, "message", None) or str(exc)
@@ -247,6 +291,8 @@ def render_docx(ctx: dict, template: Optional[Union[str, Path]] = None) -> bytes
                          " / Word模板标签有误", str(path), field="template") from None
     except KeyError as exc:  # a template without document.xml etc.
         raise InputError(f"not a usable Word template: missing {exc}", str(path), field="template") from None
+    finally:
+        _RANGE_LEFT.reset(budget)
     L, meta = ctx["L"], ctx["meta"]
     props = tpl.docx.core_properties
     props.title = clean(f"{meta.get('title') or L['title']} - {meta['name']}")[:250]
