@@ -306,3 +306,73 @@ def test_a_worker_dying_halfway_through_its_answer_does_not_hang_the_batch(kb, t
     [bad] = [r for r in _rows(store) if r.status == FAILED]
     assert bad.source_file.endswith("poison.yaml") and "worker process died" in bad.error
     store.close()
+
+
+def _open_store(url: str, barrier) -> None:
+    from cpadvisor.store.db import Store
+    barrier.wait()
+    Store(url).close()
+
+
+def test_stores_opened_at_once_on_a_new_sqlite_file_all_open(tmp_path):
+    """Issue 33: three batches starting at once on a new SQLite file: some exited 2 'table assessment already
+    exists' (another process created it between the check and the CREATE)."""
+    import multiprocessing as mp
+    ctx = mp.get_context("fork")
+    for i in range(8):
+        url = f"sqlite:///{tmp_path / f'race{i}.db'}"
+        barrier = ctx.Barrier(4)
+        procs = [ctx.Process(target=_open_store, args=(url, barrier)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0, 0, 0, 0], i
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                out.append(int(d.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_exit_when_the_batch_parent_dies(tmp_path, sig):
+    """Issue 33: after kill -9 or SIGTERM of a batch parent both workers stayed alive (32 min and more)."""
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(400):
+        shutil.copy(REPO / "examples" / "tea_processor.yaml", d / f"t{i:03d}.yaml")
+    proc = subprocess.Popen([sys.executable, "-m", "cpadvisor", "batch", str(d), "--db",
+                             f"sqlite:///{tmp_path / 'b.db'}", "--jobs", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    deadline = time.time() + 60
+    while time.time() < deadline and len(workers) < 2:
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the batch did not start its workers"
+    os.kill(proc.pid, sig)
+    proc.wait(30)
+    deadline = time.time() + 20
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    assert not left, f"workers {left} outlived their parent"

@@ -256,8 +256,14 @@ def _run_pool(kb: KnowledgeBase, items: list[tuple[str, str]], jobs: int, record
             gc.unfreeze()
 
 
-def _worker_main(root: str, conn: Any) -> None:
-    """A batch worker: chunks in, rows out, on its own pipe, until it is sent None."""
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _worker_main(root: str, conn: Any, parent: int = 0) -> None:
+    """A batch worker: chunks in, rows out, on its own pipe, until it is sent None, or its parent is gone.
+
+    A worker forked after another holds a copy of the parent's end of that one's pipe, so a parent killed with
+    SIGKILL leaves no EOF to read: the worker also checks, while it waits, that its parent is still its parent."""
     try:
         _init_worker(root)
         error = None
@@ -265,6 +271,9 @@ def _worker_main(root: str, conn: Any) -> None:
         error = describe(exc)
     while True:
         try:
+            while not conn.poll(PARENT_CHECK_SECONDS):
+                if parent and os.getppid() != parent:
+                    return  # orphaned: the batch is gone
             chunk = conn.recv()
         except (EOFError, OSError):
             return
@@ -291,7 +300,7 @@ def _round(kb: KnowledgeBase, ctx: Any, jobs: int, chunks: list[list[tuple[str, 
 
     def spawn() -> None:
         here, there = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(str(kb.root), there), daemon=True)
+        proc = ctx.Process(target=_worker_main, args=(str(kb.root), there, os.getpid()), daemon=True)
         proc.start()
         there.close()  # only the worker holds its end: its death is an EOF here
         procs.append(proc)

@@ -190,7 +190,16 @@ class Store:
             self._create_tables()
 
     def _create_tables(self) -> None:
-        """CREATE TABLE IF NOT EXISTS, safe when several processes start at once (a PostgreSQL advisory lock)."""
+        """CREATE TABLE IF NOT EXISTS, safe when several processes start at once (a PostgreSQL advisory lock; on
+        SQLite, where another process can create the table between the check and the CREATE, once more)."""
+        for attempt in range(3):
+            try:
+                return self._create_tables_once()
+            except InputError as exc:
+                if "already exists" not in str(exc) or attempt == 2:
+                    raise
+
+    def _create_tables_once(self) -> None:
         try:
             with self.engine.begin() as conn:
                 if self.engine.dialect.name == "postgresql":
