@@ -193,3 +193,35 @@ def test_cli_batch_exit_codes_and_messages(kb, tmp_path, profiles):
     assert r.exit_code == 2 and "no such file or folder" in r.output
     assert Store(db).count(INVALID) == 3
     assert TABLE.name == "assessment"
+
+
+def test_a_rerun_counts_rows_another_run_stored_meanwhile(tmp_path, monkeypatch):
+    """Issue 33: a run whose rows another run stored (after it planned) reported '0 assessed, 0 already stored'."""
+    from typer.testing import CliRunner
+
+    from cpadvisor.cli.app import app
+    d = tmp_path / "p"
+    d.mkdir()
+    for i in range(3):
+        shutil.copy(REPO / "examples" / "tea_processor.yaml", d / f"t{i}.yaml")
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    r = CliRunner().invoke(app, ["batch", str(d), "--db", db, "--jobs", "1"])
+    assert "3 assessed" in r.output
+    monkeypatch.setattr(Store, "done_keys", lambda self, version: set())  # as if planned before the other run stored
+    r = CliRunner().invoke(app, ["batch", str(d), "--db", db, "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    assert "0 assessed" in r.output and "3 already stored" in r.output and "another run" in r.output
+
+
+def test_a_nul_in_a_key_is_rejected_once_on_every_database(kb, store_url, tmp_path):
+    """Issue 33: a NUL in a mapping key was stored as failed on PostgreSQL (the error quoting it was refused)
+    and retried by every run; it is a rejected profile, recorded once."""
+    d = tmp_path / "nul"
+    d.mkdir()
+    (d / "n.json").write_text('{"name": "t", "sec\\u0000tors": ["steel"]}', encoding="utf-8")
+    store = Store(store_url)
+    res = run_batch([d], store, jobs=1)
+    assert (res.invalid, res.failed) == (1, 0)
+    again = run_batch([d], store, jobs=1)
+    assert (again.invalid, again.failed, again.skipped) == (0, 0, 1)
+    store.close()

@@ -64,7 +64,9 @@ def register(app: typer.Typer) -> None:
             err.print(f"… {len(res.errors) - 20} more errors in the store (status invalid/failed)", highlight=False)
         rate = res.processed / res.seconds if res.seconds else 0.0
         out.print(f"{res.files} files: {res.ok} assessed / 已评估, {res.invalid} rejected / 有误, "
-                  f"{res.failed} failed / 失败, {res.skipped} already stored / 已在库中 "
+                  f"{res.failed} failed / 失败, {res.skipped + res.duplicates} already stored / 已在库中 "
+                  + (f"(of which {res.duplicates} stored meanwhile by another run / 其中{res.duplicates}份由另一运行写入) "
+                     if res.duplicates else "") +
                   f"({res.seconds:.1f} s, {rate:.0f}/s) -> {store.url.split('@')[-1]}", highlight=False, soft_wrap=True)
         if res.invalid or res.failed:
             raise typer.Exit(1)

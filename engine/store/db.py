@@ -239,7 +239,13 @@ class Store:
         return did
 
     def _packed(self, values: dict) -> dict:
-        """The row with its result JSON compressed (with the knowledge's dictionary when registered)."""
+        """The row with its result JSON compressed (with the knowledge's dictionary when registered), and its
+        plain texts without NUL, which PostgreSQL refuses (a NUL quoted in an error message made a rejected
+        profile a failed row, retried by every run)."""
+        for k in ("error", "enterprise", "source_file", "city"):
+            v = values.get(k)
+            if isinstance(v, str) and "\x00" in v:
+                values = dict(values, **{k: v.replace("\x00", "\\x00")})
         text = values.get("result_json")
         if text is None:
             return values
