@@ -29,7 +29,11 @@ PROBLEM = "application/problem+json"
 @pytest.fixture(scope="module")
 def client(kb, tmp_path_factory):
     db = str(tmp_path_factory.mktemp("svc") / "svc.db")
-    return TestClient(create_app(kb, db=db), raise_server_exceptions=False)
+    return TestClient(create_app(kb, db=db, token=TOKEN), raise_server_exceptions=False)
+
+
+TOKEN = "s3cret-token-for-tests"
+AUTH = {"authorization": f"Bearer {TOKEN}"}
 
 
 def _same(a: dict, b) -> None:
@@ -95,11 +99,11 @@ def test_explain_report_request_measures_vocabulary_schemas(client, kb):
 
 def test_history_with_a_store(client):
     body = STEEL.read_bytes()
-    client.post("/v1/assess", content=body, headers=YAML)
-    client.post("/v1/assess", content=body, headers=YAML)
-    h = client.get("/v1/history/湘中钢铁").json()
+    client.post("/v1/assess", content=body, headers={**YAML, **AUTH})
+    client.post("/v1/assess", content=body, headers={**YAML, **AUTH})
+    h = client.get("/v1/history/湘中钢铁联合有限公司（示例）", headers=AUTH).json()
     assert len(h) >= 2 and h[-1]["changes"] is not None
-    r = client.get("/v1/history/no-such-enterprise")
+    r = client.get("/v1/history/no-such-enterprise", headers=AUTH)
     assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
 
 

@@ -25,8 +25,10 @@ from cpadvisor.knowledge.yamlio import MAX_BYTES
 PROBLEM = "application/problem+json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# the declared types only: text/plain (a CORS "simple" type a page on another origin can POST without a
+# preflight) is refused, so a cross-site form cannot make the service assess or store anything
 SUFFIX_OF = {"application/json": ".json", "application/yaml": ".yaml", "application/x-yaml": ".yaml",
-             "text/yaml": ".yaml", "text/x-yaml": ".yaml", "text/plain": ".yaml", XLSX: ".xlsx"}
+             "text/yaml": ".yaml", "text/x-yaml": ".yaml", XLSX: ".xlsx"}
 REPORT_TYPES = {"docx": DOCX, "html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "xlsx": XLSX}
 
 
@@ -52,18 +54,37 @@ def _problems_of(exc: CpadvisorError) -> list[InputError]:
     return [exc] if isinstance(exc, InputError) else [InputError(str(exc))]
 
 
-def create_app(kb: Optional[KnowledgeBase] = None, db: Optional[str] = None) -> FastAPI:
-    """The ASGI app (``uvicorn --factory cpadvisor.service.app:create_app``); env CPADVISOR_SERVE_DB for --db."""
+def create_app(kb: Optional[KnowledgeBase] = None, db: Optional[str] = None, token: Optional[str] = None,
+               allowed_hosts: Optional[list[str]] = None, cors_origins: Optional[list[str]] = None,
+               rate_limit: Optional[int] = None) -> FastAPI:
+    """The ASGI app (``uvicorn --factory cpadvisor.service.app:create_app``); the environment gives what
+    ``serve`` was told: CPADVISOR_SERVE_DB, CPADVISOR_SERVE_TOKEN, CPADVISOR_ALLOWED_HOSTS,
+    CPADVISOR_CORS_ORIGINS, CPADVISOR_RATE_LIMIT (see :mod:`cpadvisor.service.security`). The store is on only
+    with a database and an access token."""
+    from cpadvisor.service.security import DEFAULT_RATE, Guard, split_setting
     kb = kb or load_knowledge()
     db = db or os.environ.get("CPADVISOR_SERVE_DB") or None
+    token = token or os.environ.get("CPADVISOR_SERVE_TOKEN") or None
+    hosts = allowed_hosts if allowed_hosts is not None else split_setting(os.environ.get("CPADVISOR_ALLOWED_HOSTS"))
+    origins = cors_origins if cors_origins is not None else split_setting(os.environ.get("CPADVISOR_CORS_ORIGINS"))
+    rate = rate_limit if rate_limit is not None else int(os.environ.get("CPADVISOR_RATE_LIMIT") or DEFAULT_RATE)
     app = FastAPI(title="cpadvisor", version=__version__,
                   description="清洁生产规则引擎 / cleaner-production rules engine (湘工信节能〔2024〕194号). "
-                              "Knowledge " + kb.version + ".",
-                  docs_url="/docs", openapi_url="/v1/openapi.json")
+                              "Knowledge " + kb.version + ". The store's routes need `Authorization: Bearer <token>`.",
+                  docs_url=None, redoc_url=None, openapi_url="/v1/openapi.json")
     from cpadvisor.advisor import engine_of
     engine_of(kb)  # compile the rulesets once per worker
     app.state.kb = kb
-    app.state.db = db
+    app.state.db = db if db and token else None  # no store without an access token
+    app.state.token = token
+    if origins:
+        from starlette.middleware.cors import CORSMiddleware
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "Authorization"])
+    if hosts:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.add_middleware(Guard, rate=rate)  # outermost: headers on every answer, the rate limit before any work
 
     @app.exception_handler(Problem)
     async def _p(_req: Request, exc: Problem) -> JSONResponse:
@@ -91,16 +112,66 @@ def create_app(kb: Optional[KnowledgeBase] = None, db: Optional[str] = None) -> 
                 for e in exc.errors()]
         return _problem(422, "invalid request / 请求有误", errs, "invalid-request")
 
+    from starlette.requests import ClientDisconnect
+
+    from cpadvisor.service.security import BodyTimeout
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(req: Request, _exc: ClientDisconnect) -> JSONResponse:  # one line, no traceback
+        import sys
+        client = req.client.host if req.client else "?"
+        print(f"cpadvisor serve: client {client} disconnected during {req.method} {req.url.path}", file=sys.stderr)
+        return JSONResponse({}, status_code=400)
+
+    @app.exception_handler(BodyTimeout)
+    async def _slow(_req: Request, _exc: BodyTimeout) -> JSONResponse:
+        from cpadvisor.service.security import BODY_SECONDS
+        return _problem(408, "request body too slow / 请求体超时", [InputError(
+            f"the body did not arrive within {BODY_SECONDS:.0f} s / 请求体超时", "<request>")], "timeout")
+
     @app.exception_handler(Exception)
     async def _x(_req: Request, exc: Exception) -> JSONResponse:  # a bug: logged, never shown as a traceback
         traceback.print_exception(exc)
         return _problem(500, "internal error / 内部错误", [InputError(type(exc).__name__)], "internal")
 
+    _docs(app)
     from cpadvisor.service.routes import add_routes
     add_routes(app)
     from cpadvisor.service.web import add_web
     add_web(app)
     return app
+
+
+def _docs(app: FastAPI) -> None:
+    """Swagger UI from the installed swagger-ui-bundle package (never a CDN: intranets have no internet), and
+    /openapi.json where tools look for it."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse, RedirectResponse
+
+    from cpadvisor.service.security import csp_for_html
+    try:
+        import swagger_ui_bundle
+        from starlette.staticfiles import StaticFiles
+        app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+        assets = "/static/swagger"
+    except ImportError:  # the server extra brings it; without it /docs says so
+        assets = None
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        if assets is None:
+            return HTMLResponse("<p>Swagger UI needs the swagger-ui-bundle package: pip install 'cpadvisor[server]'. "
+                                "The API is described at <a href='/v1/openapi.json'>/v1/openapi.json</a>.</p>")
+        page = get_swagger_ui_html(openapi_url="/v1/openapi.json", title="cpadvisor API",
+                                   swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{assets}/swagger-ui.css",
+                                   swagger_favicon_url=f"{assets}/favicon-32x32.png")
+        html = page.body.decode("utf-8")
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp_for_html(html)})
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_redirect() -> RedirectResponse:
+        return RedirectResponse("/v1/openapi.json", status_code=308)
 
 
 async def body_bytes(request: Request) -> bytes:

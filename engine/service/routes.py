@@ -8,6 +8,7 @@ from typing import Any, Optional
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from cpadvisor._version import __version__
 from cpadvisor.errors import InputError
@@ -62,16 +63,38 @@ def add_routes(app: FastAPI) -> None:
         return Store(app.state.db)
 
     async def profile_of(request: Request) -> Any:
-        return parse_profile_body(kb, await body_bytes(request), media(request))
+        raw = await body_bytes(request)
+        return await run_in_threadpool(parse_profile_body, kb, raw, media(request))
 
-    def keep(a: Assessment) -> None:
-        if app.state.db:
+    def authorized(request: Request) -> bool:
+        from cpadvisor.service.security import bearer_ok
+        return bearer_ok(request.headers.get("authorization"), app.state.token)
+
+    def keep(a: Assessment, request: Request) -> None:
+        """Store the assessment when the store is on and the request carries its token."""
+        if app.state.db and authorized(request):
             s = store()
             try:
                 s.use_knowledge(kb)
                 s.save_assessment(a)
             finally:
                 s.close()
+
+    def report_of(raw: bytes, content_type: str, format: str, lang: str) -> Any:
+        """The report of a profile or saved assessment (run on a worker thread: rendering is CPU work)."""
+        from cpadvisor.advisor import assess
+        a = None
+        if content_type == "application/json":
+            from cpadvisor.intake.profiles import saved_assessment
+            a = saved_assessment(json_body(raw), kb, "<request>")
+        if a is None:
+            profile = parse_profile_body(kb, raw, content_type)
+            refuse_large(profile)
+            a = assess(profile, kb=kb)
+        if format == "xlsx":
+            return assessment_workbook(kb, a, lang)
+        from cpadvisor.report import render_report
+        return render_report(a, format, lang, kb=kb)
 
     @app.get("/v1/version", response_model=Version, tags=["meta"])
     def version() -> Version:
@@ -82,8 +105,9 @@ def add_routes(app: FastAPI) -> None:
     async def assess_route(request: Request) -> Response:
         """Assess a profile: obligations, recommended measures, facts to verify / 评估画像。"""
         from cpadvisor.advisor import assess
-        a = assess(await profile_of(request), kb=kb)
-        keep(a)
+        profile = await profile_of(request)
+        a = await run_in_threadpool(assess, profile, kb=kb)  # CPU work off the event loop
+        await run_in_threadpool(keep, a, request)
         return as_json(a)  # already a validated model: serialised once, not validated again
 
     @app.post("/v1/explain/{measure_id}", response_model=Explanation, tags=["assess"],
@@ -91,7 +115,8 @@ def add_routes(app: FastAPI) -> None:
     async def explain_route(measure_id: str, request: Request) -> Response:
         """Why a measure was (not) recommended: each rule and condition with the profile value / 解释。"""
         from cpadvisor.advisor import explain
-        return as_json(explain(await profile_of(request), measure_id, kb=kb))
+        profile = await profile_of(request)
+        return as_json(await run_in_threadpool(explain, profile, measure_id, kb=kb))
 
     @app.post("/v1/report", tags=["report"], response_class=Response,
               openapi_extra={"requestBody": {**PROFILE_BODY, "description": PROFILE_BODY["description"] +
@@ -100,19 +125,8 @@ def add_routes(app: FastAPI) -> None:
     async def report_route(request: Request, format: str = Query("docx", pattern="^(docx|html|md|xlsx)$"),
                            lang: str = Query("zh", pattern="^(zh|en)$")) -> Response:
         """The consultant's report (docx, html, md) or the assessment as a workbook (xlsx) / 报告。"""
-        from cpadvisor.advisor import assess
         raw = await body_bytes(request)
-        a = None
-        if media(request) == "application/json":
-            from cpadvisor.intake.profiles import saved_assessment
-            a = saved_assessment(json_body(raw), kb, "<request>")
-        if a is None:
-            a = assess(parse_profile_body(kb, raw, media(request)), kb=kb)
-        if format == "xlsx":
-            data: Any = assessment_workbook(kb, a, lang)
-        else:
-            from cpadvisor.report import render_report
-            data = render_report(a, format, lang, kb=kb)
+        data: Any = await run_in_threadpool(report_of, raw, media(request), format, lang)
         name = f"report.{format}"
         return Response(data if isinstance(data, bytes) else data.encode("utf-8"), media_type=REPORT_TYPES[format],
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -125,10 +139,11 @@ def add_routes(app: FastAPI) -> None:
         """The data request (资料清单): every missing fact once, where it goes, what waits on it."""
         from cpadvisor.advisor import assess
         from cpadvisor.intake.request import request_markdown, requests, write_request_xlsx
-        a = assess(await profile_of(request), kb=kb)
-        rows = requests(kb, a)
+        profile = await profile_of(request)
+        a = await run_in_threadpool(assess, profile, kb=kb)
+        rows = await run_in_threadpool(requests, kb, a)
         if format == "xlsx":
-            return Response(write_request_xlsx(kb, a, rows), media_type=XLSX,
+            return Response(await run_in_threadpool(write_request_xlsx, kb, a, rows), media_type=XLSX,
                             headers={"Content-Disposition": 'attachment; filename="request.xlsx"'})
         if format == "md":
             return Response(request_markdown(kb, a, rows, lang).encode("utf-8"), media_type="text/markdown; charset=utf-8",
@@ -170,28 +185,62 @@ def add_routes(app: FastAPI) -> None:
         return JSONResponse(assessment_schema())
 
     @app.get("/v1/history/{enterprise}", tags=["store"])
-    def history(enterprise: str) -> JSONResponse:
-        """Past assessments of an enterprise (name, part of it, or credit code) and what changed (needs --db)."""
+    def history(enterprise: str, request: Request, limit: int = Query(20, ge=1, le=100),
+                offset: int = Query(0, ge=0)) -> JSONResponse:
+        """Past assessments of one enterprise, by its exact credit code or full name, oldest first, a page at a
+        time (``limit``, ``offset``; the total in ``X-Total-Count``), each with what changed since the enterprise's
+        previous one. Needs the store (``serve --db`` with a token) and ``Authorization: Bearer <token>``."""
         if not app.state.db:
             raise Problem(404, "no store / 未配置数据库", [InputError(
-                "the service was started without --db: no history / 未配置数据库，无历史记录")], "no-store")
-        from cpadvisor.store.db import OK, changes
+                "the service was started without a store (--db with an access token): no history / "
+                "未配置数据库，无历史记录")], "no-store")
+        if not authorized(request):
+            from cpadvisor.service.app import _problem
+            resp = _problem(401, "unauthorized / 未授权", [InputError(
+                "send the service's access token: Authorization: Bearer <token> / 需要访问令牌")], "unauthorized")
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="cpadvisor"'
+            return resp
+        from cpadvisor.store.db import OK, changes, enterprise_key
         s = store()
         try:
-            recs = s.history(enterprise)
+            recs = s.history_exact(enterprise)
         finally:
             s.close()
         if not recs:
             raise Problem(404, "not found / 无记录", [InputError(
-                f"no assessment of '{enterprise}' in the store / 库中没有该企业的评估记录", field="enterprise")], "not-found")
-        ok = [r for r in recs if r.status == OK]
-        diffs = {b.id: changes(a, b) for a, b in zip(ok, ok[1:])}
+                f"no assessment of '{enterprise.strip()[:100]}' in the store (exact credit code or full name) / "
+                "库中没有该企业的评估记录（须为完整名称或统一社会信用代码）", field="enterprise")], "not-found")
+        diffs: dict[int, Any] = {}
+        last: dict[str, Any] = {}
+        for r in recs:  # what changed since the same enterprise's previous assessment
+            if r.status != OK:
+                continue
+            key = enterprise_key(r)
+            if key in last:
+                diffs[r.id] = changes(last[key], r)
+            last[key] = r
+        page = recs[offset:offset + limit]
         return JSONResponse([{"id": r.id, "at": r.created_at.isoformat(), "enterprise": r.enterprise,
                               "credit_code": r.credit_code, "status": r.status, "audit_type": r.audit_type,
                               "recommended": r.n_recommended, "to_verify": r.n_to_verify,
-                              "knowledge_version": r.knowledge_version, "changes": diffs.get(r.id)} for r in recs])
+                              "knowledge_version": r.knowledge_version, "changes": diffs.get(r.id)} for r in page],
+                            headers={"X-Total-Count": str(len(recs))})
 
     _profile_component(app)
+
+
+MAX_REPORT_ITEMS = 2000  # units, products, energy, wastes, VOC operations and plans of a profile reported here
+
+
+def refuse_large(profile: Any) -> None:
+    """A report of a profile with more items than a plant has is refused (413) rather than rendered for minutes on
+    a shared service; the CLI renders it."""
+    n = sum(len(getattr(profile, f, None) or ()) for f in ("units", "products", "energy", "solid_wastes",
+                                                           "voc_operations", "plans", "enterprises"))
+    if n > MAX_REPORT_ITEMS:
+        raise Problem(413, "too large for a report here / 画像过大", [InputError(
+            f"the profile has {n} items, over the service's {MAX_REPORT_ITEMS} for a report: use "
+            "`cpadvisor report` / 画像条目过多，请用命令行生成报告", "<request>")], "too-large")
 
 
 def as_json(model: BaseModel) -> Response:

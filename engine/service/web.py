@@ -37,4 +37,5 @@ def add_web(app: FastAPI) -> None:
         words = {k: v[i] for k, v in WORDS.items()}
         html = env.get_template("index.html.j2").render(w=words, lang=lang, other="zh" if lang == "en" else "en",
                                                         version=app.version, knowledge=app.state.kb.version)
-        return HTMLResponse(html)
+        from cpadvisor.service.security import csp_for_html
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp_for_html(html)})

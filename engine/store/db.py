@@ -390,6 +390,14 @@ class Store:
             rec.result_json = self.result_text(rec.result_dict, rec.result_z, rec.result_json)
         return recs
 
+    def history_exact(self, who: str) -> list[AssessmentRecord]:
+        """Rows of an enterprise by its exact credit code or full name, oldest first (never a partial match: a
+        service must not hand out other enterprises' rows for a common word)."""
+        who = who.strip()
+        if not who or "\x00" in who:
+            return []
+        return self.records(or_(TABLE.c.credit_code == who.upper(), TABLE.c.enterprise == who))
+
     def history(self, who: str) -> list[AssessmentRecord]:
         """Rows of an enterprise by credit code or exact name, else by part of its name, oldest first."""
         who = who.strip()
