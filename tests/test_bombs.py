@@ -153,3 +153,23 @@ def test_request_summary_and_service_workbooks_hold_no_formula(kb, tmp_path):
                     headers={"content-type": "application/json"})
     assert r.status_code == 200, r.text[:300]
     _no_formula(r.content)
+
+
+def test_merged_cells_are_named_not_silently_dropped(kb, tmp_path):
+    """Issue 33: merged cells silently dropped fields; they are refused, naming the sheet and the range."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from cpadvisor.errors import InputError
+    from cpadvisor.intake.profiles import load_profile
+    from cpadvisor.intake.workbook import write_workbook
+    f = tmp_path / "m.xlsx"
+    f.write_bytes(write_workbook(kb, {"name": "某厂", "sectors": ["steel"],
+                                      "units": [{"id": "GL1", "type": "industrial_boiler"}]}, packs=["steel"]))
+    wb = load_workbook(io.BytesIO(f.read_bytes()))
+    wb["生产单元"].merge_cells("A3:B3")
+    wb.save(f)
+    with pytest.raises(InputError) as exc:
+        load_profile(f, kb)
+    assert "'生产单元'" in str(exc.value) and "A3:B3" in str(exc.value) and "合并单元格" in str(exc.value)

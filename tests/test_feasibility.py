@@ -173,3 +173,20 @@ def test_performance_table_from_the_stored_history(kb, tmp_path):
     assert "只有一次评估" in json.loads(r.output)["missing"][0]["zh"]
     r = runner.invoke(app, ["summary", "--db", single, "--performance", "无此企业"])
     assert r.exit_code == 2 and "库中没有该企业的评估记录" in r.output
+
+
+def test_fuel_factors_carry_the_guideline_method_and_it_checks(kb, make_kb):
+    """Fuels: NCV x carbon content x oxidation x 44/12 (the guideline's defaults, Tier C), checked at load."""
+    from cpadvisor.errors import KnowledgeError
+    from tests.conftest import demo_measure, demo_pack
+    for tid in ("common.ef_diesel_t", "common.ef_heavy_oil_t", "common.ef_lpg_t", "common.ef_natural_gas_m3"):
+        t = kb.thresholds[tid]
+        assert t.ncv and t.carbon_content and t.oxidation and not t.verified, tid
+        assert abs(t.value - t.ncv * t.carbon_content * t.oxidation * 44 / 12) < t.value * 5e-4, tid
+    bad = ("thresholds:\n  demo.ef:\n    value: 3.5\n    unit: tCO2/t\n    level: factor\n    carrier: diesel\n"
+           "    ncv: 42.652\n    carbon_content: 0.0202\n    oxidation: 0.98\n    source: a test row (Tier C)\n"
+           "    verified: false\n")
+    with pytest.raises(KnowledgeError, match="not ncv x carbon_content x oxidation"):
+        make_kb({"demo/pack.yaml": demo_pack(extra=bad), "demo/m.yaml": demo_measure(
+            "demo.m", "  - id: r\n    priority: low\n    when: {enterprise: [demo_flag == true]}\n"
+                      "    because: {zh: 演示, en: demo}\n")})

@@ -115,3 +115,27 @@ def test_rate_limit_per_client(kb):
     assert codes[:5] == [200] * 5 and codes[-1] == 429
     r = c.get("/v1/version")
     assert r.headers["content-type"] == "application/problem+json" and "retry-after" in r.headers
+
+
+def test_deep_nesting_is_422_and_the_worker_lives(stored):
+    """A 120 KB body nested 60,000 levels killed a service worker (empty reply)."""
+    body = ("[" * 60000 + "]" * 60000).encode()
+    r = stored.post("/v1/assess", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "嵌套层级过深" in r.json()["detail"]
+    assert stored.get("/v1/version").status_code == 200
+
+
+def test_a_batch_records_a_deeply_nested_file_and_goes_on(tmp_path):
+    from cpadvisor.store.batch import run_batch
+    from cpadvisor.store.db import INVALID, OK, Store
+    import shutil
+    d = tmp_path / "p"
+    d.mkdir()
+    (d / "deep.json").write_text("[" * 60000 + "]" * 60000, encoding="utf-8")
+    shutil.copy(TEA, d / "tea.yaml")
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    res = run_batch([d], store, jobs=1)
+    assert (res.ok, res.invalid, res.failed) == (1, 1, 0)
+    rows = store.records(columns=("source_file", "status", "error"))
+    assert {r.status for r in rows} == {OK, INVALID}
+    store.close()

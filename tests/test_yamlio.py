@@ -74,12 +74,17 @@ def test_the_resolver_memo_keeps_each_documents_types_and_stays_bounded():
 def test_deep_nesting_is_refused_before_the_parser_recurses(text, tmp_path):
     """Issue 33: 50,000 levels segfaulted libyaml's composer (exit 139) before the 32-level check. The depth is
     checked on the event stream (iterative) first: one line, exit 2."""
+    import resource
     import subprocess
     import sys
+
+    def bounded() -> None:  # the harness's bound: 1.5 GB of address space, 2 minutes
+        resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+
     f = tmp_path / "deep.yaml"
     f.write_text(text, encoding="utf-8")
     r = subprocess.run([sys.executable, "-m", "cpadvisor", "assess", str(f)], capture_output=True, text=True,
-                       timeout=120)
+                       timeout=120, preexec_fn=bounded)
     assert r.returncode == 2, (r.returncode, r.stderr[-300:])
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "嵌套层级过深" in lines[0] and str(f) in lines[0]

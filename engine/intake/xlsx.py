@@ -8,6 +8,7 @@ second. Hidden sheets are not read as data (a very hidden one can hold what no p
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
@@ -90,10 +91,34 @@ def read_sheets(data: bytes, file: str, titles: Optional[Iterable[str]] = None) 
     try:
         visible = [ws.title for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
         wanted = set(visible if titles is None else titles) & set(visible)
+        for t in visible:
+            if t in wanted:
+                _no_merged_cells(data, wb[t], file)
         grids = {t: _grid(wb[t], file) for t in visible if t in wanted}
     finally:
         wb.close()
     return visible, grids
+
+
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _no_merged_cells(data: bytes, ws: Any, file: str) -> None:
+    """A merged range keeps only its first cell's value, so the others would be dropped without a word: refuse
+    it, naming the sheet and the range (read from the sheet's own XML; openpyxl's read-only mode skips merges)."""
+    path = getattr(ws, "_worksheet_path", None)
+    if not path:
+        return
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        try:
+            xml = z.read(path)
+        except KeyError:
+            return
+    found = _MERGED.findall(xml)
+    if found:
+        ranges = ", ".join(r.decode() for r in found[:5]) + (" …" if len(found) > 5 else "")
+        raise _refuse(f"sheet '{ws.title}' has merged cells ({ranges}): unmerge them, a merged cell keeps only its "
+                      "first value / 工作表含合并单元格，请取消合并", file)
 
 
 def _grid(ws: Any, file: str) -> Grid:

@@ -131,6 +131,24 @@ class Threshold(_Strict):
     data_year: Optional[int] = None
     region: Optional[str] = None
     published: Optional[date] = None
+    # a fuel factor by the accounting guideline's method: value = NCV x carbon content (tC/GJ) x oxidation x 44/12
+    # (per the factor's unit); when given, the loader checks the value against them
+    ncv: Optional[float] = None  # GJ per unit of the factor
+    carbon_content: Optional[float] = None  # tC/GJ
+    oxidation: Optional[float] = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _method(self) -> "Threshold":
+        parts = (self.ncv, self.carbon_content, self.oxidation)
+        if any(x is not None for x in parts):
+            if any(x is None for x in parts):
+                raise ValueError("a guideline-method factor names ncv, carbon_content and oxidation together")
+            from decimal import Decimal
+            want = Decimal(str(self.ncv)) * Decimal(str(self.carbon_content)) * Decimal(str(self.oxidation)) \
+                * Decimal(44) / Decimal(12)
+            if abs(Decimal(str(self.value)) - want) > want * Decimal("0.0005"):
+                raise ValueError(f"value {self.value} is not ncv x carbon_content x oxidation x 44/12 = {want:.4f}")
+        return self
     quality: Literal["normal", "suspect", "draft"] = "normal"  # suspect/draft: shown, never a saving target
     cite: Optional[str] = None  # the source named plainly for the client's text, e.g. "GB 21256-2025 表3"
     cite_en: Optional[str] = None  # the same in English where no rule translates it (GB numbers are by rule)
