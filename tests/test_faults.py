@@ -263,7 +263,7 @@ def test_a_row_postgresql_refuses_is_recorded_as_failed(kb):
     from cpadvisor.advisor import assess
     a = assess({"name": "ok", "sectors": ["steel"]}, kb=kb)
     row = record_of(a, source_file="/x/nul.yaml", content_hash="h", run_key="k-nul")
-    row["enterprise"] = "a\x00b"  # what validation now refuses, and PostgreSQL cannot store
+    row["credit_code"] = "a\x00b"  # what validation refuses, and PostgreSQL cannot store (names are escaped)
     assert store.add(row) is True
     rows = _rows(store)
     assert len(rows) == 1 and rows[0].status == FAILED and "database refused" in rows[0].error
@@ -283,7 +283,7 @@ def test_a_worker_dying_halfway_through_its_answer_does_not_hang_the_batch(kb, t
     _synthetic(kb, folder, 6)
     (folder / "poison.yaml").write_text("name: 毒\nsectors: [food]\n", encoding="utf-8")
 
-    def half_answer_then_die(root, conn):
+    def half_answer_then_die(root, conn, parent=0):
         batch._init_worker(root)
         while True:
             chunk = conn.recv()
