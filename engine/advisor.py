@@ -13,6 +13,7 @@ from typing import Any, Optional
 from cpadvisor._version import __version__
 from cpadvisor.errors import InputError, did_you_mean
 from cpadvisor.economics.plans import evaluate_plans
+from cpadvisor.rules.cpeval import evaluate as cp_evaluate
 from cpadvisor.rules.duties import duties_of
 from cpadvisor.rules.grounds import grounds_of
 from cpadvisor.rules.laws import china_date
@@ -105,12 +106,14 @@ def assess(profile: Any, kb: Optional[KnowledgeBase] = None, engine: str = "dura
                                  f.optional, f.ranked_below is not None, PRIORITY_RANK[f.priority], f.measure_id))
     duties_of(kb, p, findings, on)
     plans, to_collect = evaluate_plans(kb, p, findings, on)
+    cp_evals = cp_evaluate(kb, p, findings)
     a = Assessment(profile_name=p.name, profile_kind=p.kind, credit_code=getattr(p, "credit_code", None),
                    knowledge_version=kb.version, engine_version=__version__,
                    assessed_at=at, profile=p.model_dump(mode="json"),
                    derived=sorted(n for n, s in derived.items() if s == "yes"), findings=findings,
                    benchmarks=gaps, warnings=warnings, conflicts=conflicts,
-                   plans=plans, to_collect=to_collect, grounds=grounds_of(kb, p, standing, on))
+                   plans=plans, to_collect=to_collect, grounds=grounds_of(kb, p, standing, on),
+                   cp_evaluations=cp_evals)
     a._facts = (kb, facts)
     return a
 

@@ -340,6 +340,33 @@ def content(b: Builder) -> None:
                   '{{ " [" ~ d.mark ~ "]" if d.mark else "" }}')
     b.tag("endfor")
 
+    b.tag('elif s.block == "cp_eval"')
+    b.p("{{ L.cp_intro }}")
+    b.tag("for e in cp_eval")
+    b.h("{{ e.title }}", 3)
+    b.bullet("{{ L.cp_document }}", '{{ e.document }}{{ " [" ~ e.mark ~ "]" if e.mark else "" }}')
+    b.bullet("{{ L.cp_level_names }}", "{{ e.levels }}")
+    b.bullet("{{ L.cp_source }}", "{{ e.source }} ({{ L.cp_tier }} {{ e.tier }})")
+    b.table(["{{ L.cp_indicator }}", "{{ L.cp_unit }}", "{{ L.cp_value }}", "{{ L.cp_I }}", "{{ L.cp_II }}",
+             "{{ L.cp_III }}", "{{ L.cp_reached }}"],
+            [("tr", "for r in e.rows"),
+             ["{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}", "{{ r[6] }}", "{{ r[7] }}"],
+             ("tr", "endfor")], [3.6, 1.8, 2.6, 2.2, 2.2, 2.2, 1.8])
+    b.bullet("{{ L.cp_y }}", '{{ e.y or "—" }}')
+    b.bullet("{{ L.cp_grade }}", "{{ e.grade }}. {{ e.reason }}")
+    b.tag("if e.capped")
+    b.bullet("{{ L.cp_capped }}", "{{ e.capped }}")
+    b.tag("endif")
+    b.tag("if e.missing")
+    b.p("{{ e.missing }}")
+    b.tag("endif")
+    b.tag("if e.problems")
+    b.p("{{ L.cp_problems }}", style=TABLE_TITLE)
+    b.tag("for x in e.problems")
+    b.bullet("{{ x.indicator }} ({{ x.level }})", "{{ x.measures }}")
+    b.tag("endfor")
+    b.tag("endif")
+    b.tag("endfor")
     b.tag('elif s.block == "benchmark"')
     b.tag('if not benchmarks["items"]')
     b.p("{{ L.b_none }}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from cpadvisor.errors import CpadvisorError
 from cpadvisor.knowledge.loader import CaseInfo, KnowledgeBase
@@ -157,3 +157,25 @@ def why(kb: KnowledgeBase, info: CaseInfo, mid: str) -> str:
     if len(e.traces) > MAX_TRACES:
         lines.append(f"      … {len(e.traces) - MAX_TRACES} more (cpadvisor explain PROFILE {mid})")
     return "\n    why / 原因:\n" + "\n".join(lines) if lines else ""
+
+
+def run_system_case(kb: KnowledgeBase, system_id: str, case: Any) -> list[str]:
+    """The failures of one indicator-system case: its grade ('none': not computed), each indicator's level
+    ('missing': no value), the 限定性指标 that capped it, the indicators without a value."""
+    from cpadvisor.advisor import assess
+    a = assess({"name": case.name[:80], **case.profile}, kb=kb)
+    ev = next((e for e in a.cp_evaluations if e.system_id == system_id), None)
+    if ev is None:
+        return [f"the system '{system_id}' does not apply to the profile (subsectors {case.profile.get('subsectors')})"]
+    exp, out = case.expect, []
+    if exp.grade is not None and (ev.grade or "none") != exp.grade:
+        out.append(f"grade: expected / 期望 {exp.grade}, actual / 实际 {ev.grade or 'none'} ({ev.reason.zh})")
+    got = {r.id: r.level or "missing" for r in ev.indicators}
+    for iid, want in exp.levels.items():
+        if got.get(iid) != want:
+            out.append(f"indicator '{iid}': expected / 期望 {want}, actual / 实际 {got.get(iid, 'not in the system')}")
+    if exp.capped_by is not None and sorted(ev.capped_by) != sorted(exp.capped_by):
+        out.append(f"capped by: expected / 期望 {sorted(exp.capped_by)}, actual / 实际 {sorted(ev.capped_by)}")
+    if exp.missing is not None and sorted(ev.missing) != sorted(exp.missing):
+        out.append(f"missing: expected / 期望 {sorted(exp.missing)}, actual / 实际 {sorted(ev.missing)}")
+    return out

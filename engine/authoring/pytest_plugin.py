@@ -95,6 +95,34 @@ class CaseFile(pytest.File):
             if seen[name] > 1:
                 name = f"{name} [{seen[name]}]"
             yield CaseItem.from_parent(self, name=name, info=ci)
+        for info in kb.indicator_systems.values():  # an indicator system's cases, beside it
+            if Path(info.file).resolve() != me:
+                continue
+            for case, line in info.cases:
+                yield SystemCaseItem.from_parent(self, name=case.name, system=info.system.id, case=case, line=line)
+
+
+class SystemCaseItem(pytest.Item):
+    """An expert case of a 清洁生产评价指标体系: the profile's grade, levels, caps and missing values."""
+
+    def __init__(self, *, system, case, line, **kw):
+        super().__init__(**kw)
+        self.system, self.case, self.line = system, case, line
+
+    def runtest(self):
+        from cpadvisor.authoring.cases import run_system_case
+        failures = run_system_case(knowledge_of(self.path.parent.parent), self.system, self.case)
+        if failures:
+            raise CaseFailure(f"{self.path}:{self.line}: case '{self.case.name}' failed / 用例未通过\n"
+                              + "\n".join(f"  - {f}" for f in failures))
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, CaseFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, (self.line or 1) - 1, f"case: {self.case.name}"
 
 
 class KnowledgeLoadItem(pytest.Item):

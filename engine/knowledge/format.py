@@ -124,7 +124,9 @@ class Threshold(_Strict):
     value: float
     unit: str
     product: Optional[Key] = None
-    level: Literal["benchmark", "baseline", "quota_1", "quota_2", "quota_3", "factor", "other"]
+    # cp_II: the Ⅱ级 (清洁生产国内先进水平) level of a product's unit energy in an indicator system (registered by the
+    # loader from the system's file, never written in a pack)
+    level: Literal["benchmark", "baseline", "quota_1", "quota_2", "quota_3", "factor", "other", "cp_II"]
     carrier: Optional[Key] = None  # emission factors: the fuel (a vocabulary fuel) the factor is for
     # dated factors (electricity): the data year, the region (全国, a regional grid, a province) and the date the
     # figure was published (the notice, or the earliest report seen): the latest published by the assessment wins
@@ -406,6 +408,108 @@ class PackFile(_Strict):
     laws: dict[Key, LegalText] = Field(default_factory=dict)  # the legal texts the pack's measures cite
     derivations: list[Rule] = Field(default_factory=list)
     cases: list[Case] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------ 清洁生产评价指标体系 (one file per document)
+
+LEVELS = ("I", "II", "III")
+
+
+class ValueFrom(_Strict):
+    """Where an indicator's value is in a profile: a product's unit figure (by product key), or the consultant
+    enters it (``cp_indicators`` of the profile)."""
+
+    products: list[Key] = Field(default_factory=list)  # any of these product keys (e.g. top- or stamp-charged coke)
+    field: Literal["unit_energy", "unit_water", "unit_material"] = "unit_energy"
+
+
+class Indicator(_Strict):
+    """One 二级指标: its levels (Ⅰ/Ⅱ/Ⅲ) as numbers with a direction, or as texts (qualitative, rated by the
+    consultant); its weight within the group where the document gives one; the 限定性 mark; where its value comes
+    from; the measures that improve it."""
+
+    id: Key
+    name: Text
+    unit: Optional[str] = None  # the unit the levels are in (a product's energy unit where it reads one)
+    unit_label: Optional[str] = None  # as the document prints it (kgce/t铁)
+    direction: Optional[Literal["<=", ">="]] = None  # quantitative: the better side
+    levels: dict[Literal["I", "II", "III"], float] = Field(default_factory=dict)
+    texts: dict[Literal["I", "II", "III"], Text] = Field(default_factory=dict)  # qualitative
+    weight: Optional[float] = Field(default=None, gt=0, le=1)
+    limiting: bool = False  # 限定性指标
+    value_from: Optional[ValueFrom] = None
+    improved_by: list[MeasureId] = Field(default_factory=list)
+    note: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _kind(self) -> "Indicator":
+        if self.levels and self.texts:
+            raise ValueError("an indicator has numeric levels or level texts, not both")
+        if self.levels and self.direction is None:
+            raise ValueError("numeric levels need a direction (<= or >=)")
+        if self.value_from is not None and self.value_from.products and not self.levels:
+            raise ValueError("a value read from a product needs numeric levels")
+        return self
+
+
+class IndicatorGroup(_Strict):
+    """A 一级指标 with its weight and its 二级指标; ``complete: false`` where the source did not give every row
+    (then its weights are not required to sum to 1)."""
+
+    id: Key
+    name: Text
+    weight: Optional[float] = Field(default=None, gt=0, le=1)
+    complete: bool = True
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+class GradeRule(_Strict):
+    """The document's 评价方法: the composite index needed per level and whether the 限定性 indicators cap it."""
+
+    y_I: float = 85
+    y_II: float = 85
+    y_III: float = 100
+    basis: Folded
+
+
+class IndicatorSystem(_Strict):
+    """A sector's 清洁生产评价指标体系 as one document: what it is, whom it applies to, its level names, method,
+    tier and source, and its indicators by group."""
+
+    id: Key
+    name: Text
+    number: Optional[str] = None
+    issuer: str
+    year: int
+    effective: Optional[date] = None
+    subsectors: list[Key] = Field(min_length=1)  # the profile subsectors it applies to
+    generation: Literal["2014-2018", "2019", "GB/T 43329-2023"]
+    level_names: dict[Literal["I", "II", "III"], Text]
+    method: GradeRule
+    complete: bool = False  # every group and row of the document is here
+    tier: Literal["A", "B", "C"]
+    cite: Text  # the source named plainly for the client's text
+    source: Folded  # where and how it was read (the working papers)
+    verified: bool = False
+    groups: list[IndicatorGroup] = Field(min_length=1)
+
+
+class SystemCaseExpect(_Strict):
+    grade: Optional[Literal["I", "II", "III", "below", "none"]] = None  # none: not computed
+    levels: dict[Key, Literal["I", "II", "III", "below", "missing"]] = Field(default_factory=dict)
+    capped_by: Optional[list[Key]] = None
+    missing: Optional[list[Key]] = None
+
+
+class SystemCase(_Strict):
+    name: str
+    profile: dict[str, Any]
+    expect: SystemCaseExpect
+
+
+class IndicatorSystemFile(_Strict):
+    indicator_system: IndicatorSystem
+    cases: list[SystemCase] = Field(default_factory=list)
 
 
 AnyOf.model_rebuild()

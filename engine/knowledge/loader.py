@@ -14,7 +14,8 @@ from cpadvisor.knowledge import cache as _cache
 from cpadvisor.knowledge.catalog import CatalogEntry, load_catalog
 from cpadvisor.knowledge.paths import catalog_path, default_knowledge_dir  # noqa: F401 - re-exported
 from cpadvisor.errors import InputError, KnowledgeError
-from cpadvisor.knowledge.format import FACT_KINDS, Case, Measure, MeasureFile, PackFile, Rule, Threshold
+from cpadvisor.knowledge.format import (FACT_KINDS, Case, IndicatorSystem, IndicatorSystemFile, Measure, MeasureFile,
+                                        PackFile, Rule, Threshold)
 from cpadvisor.knowledge.vocabulary import Vocabulary
 from cpadvisor.knowledge.yamlio import did_you_mean, line_of, load_file, model_field_names, pydantic_errors, to_plain
 
@@ -63,6 +64,16 @@ class CaseInfo:
     measure_id: Optional[str]
 
 
+@dataclass
+class SystemInfo:
+    """A 清洁生产评价指标体系 loaded from its own file, with the lines of its cases."""
+
+    system: IndicatorSystem
+    pack: str
+    file: str
+    cases: list[tuple[Any, Optional[int]]]
+
+
 class KnowledgeBase:
     """All packs, validated. Use :func:`load_knowledge`; then ``assess(profile, kb=kb)``."""
 
@@ -77,6 +88,7 @@ class KnowledgeBase:
         self.thresholds: dict[str, Threshold] = {}
         self.threshold_pack: dict[str, str] = {}
         self.laws: dict[str, Any] = {}  # the legal texts cited (``laws`` of the packs), by id
+        self.indicator_systems: dict[str, SystemInfo] = {}  # 清洁生产评价指标体系, by id
         self.vocab = Vocabulary()
         self.specs: dict[str, dict[str, C.FieldSpec]] = {}
         self.catalog: dict[str, CatalogEntry] = {}
@@ -205,11 +217,13 @@ class _Loader:
         self.problems.append(InputError(msg, file, line, fld))
 
     def _read(self, path: Path, model: Any) -> Any:
-        try:
-            doc = load_file(path)
-        except InputError as exc:
-            self.problems.append(exc)
-            return None
+        doc = self.docs.get(str(path))  # parsed already (a file whose kind was looked at)
+        if doc is None:
+            try:
+                doc = load_file(path)
+            except InputError as exc:
+                self.problems.append(exc)
+                return None
         self.docs[str(path)] = doc
         try:
             return model.model_validate(to_plain(doc))
@@ -251,8 +265,11 @@ class _Loader:
             for f in sorted(d.glob("*.yaml")):
                 if f.name == "pack.yaml":
                     continue
-                mf = self._read(f, MeasureFile)
-                if mf is not None:
+                model = IndicatorSystemFile if self._is_system(f) else MeasureFile
+                mf = self._read(f, model)
+                if isinstance(mf, IndicatorSystemFile):
+                    self._system(d.name, f, mf)
+                elif mf is not None:
                     measure_files.append((d.name, f, mf))
         for code, pf in kb.packs.items():
             for req in pf.pack.requires:
@@ -292,6 +309,7 @@ class _Loader:
                     kb.rules.append(cr)
             for i, case in enumerate(pf.cases):
                 kb.cases.append(CaseInfo(case, pack, str(f), line_of(self.docs.get(str(f)), ("cases", i)), None))
+        self._check_systems()
         self._check_catalog()
         self._check_derived()
         self._check_cases()
@@ -525,6 +543,100 @@ class _Loader:
             cr.texts = [gid if gid.startswith("law:") else f"{cr.measure_id}:{gid}" for gid in cr.rule.rests_on
                         if (gid.startswith("law:") and gid[4:] in laws and not laws[gid[4:]].verified)
                         or (gid in grounds and not grounds[gid].verified)]
+
+    def _is_system(self, path: Path) -> bool:
+        """A file whose top key is ``indicator_system`` (read once; the parse is kept for the model)."""
+        try:
+            doc = load_file(path)
+        except InputError:
+            return False
+        self.docs[str(path)] = doc
+        return isinstance(doc.data, dict) and "indicator_system" in doc.data
+
+    def _system(self, pack: str, f: Path, sf: IndicatorSystemFile) -> None:
+        """Register a system, and the Ⅱ级 level of each indicator read from a product's unit energy as that
+        product's ``cp_II`` threshold (the admission gate's 清洁生产国内先进水平, unverified like the system)."""
+        kb, sysm, doc = self.kb, sf.indicator_system, self.docs.get(str(f))
+        if sysm.id in kb.indicator_systems:
+            self.err(f"indicator system '{sysm.id}' is declared twice", str(f),
+                     line_of(doc, ("indicator_system", "id")), "indicator_system.id")
+            return
+        cases = [(c, line_of(doc, ("cases", i))) for i, c in enumerate(sf.cases)]
+        kb.indicator_systems[sysm.id] = SystemInfo(sysm, pack, str(f), cases)
+        for gi, g in enumerate(sysm.groups):
+            for ii, ind in enumerate(g.indicators):
+                vf = ind.value_from
+                if vf is None or vf.field != "unit_energy" or "II" not in ind.levels:
+                    continue
+                for product in vf.products:
+                    tid = f"cpeval.{product}.cp_II"
+                    if tid in kb.thresholds:
+                        self.err(f"product '{product}' has a Ⅱ级 level in two indicator systems", str(f),
+                                 line_of(doc, ("indicator_system", "groups", gi, "indicators", ii, "value_from")))
+                        continue
+                    kb.thresholds[tid] = Threshold(
+                        value=ind.levels["II"], unit=ind.unit or "", product=product, level="cp_II",
+                        cite=f"{sysm.name.zh} {ind.name.zh} Ⅱ级", cite_en=f"{sysm.name.en}, {ind.name.en}, level II",
+                        source=f"{sysm.name.zh} ({sysm.year}); {' '.join(sysm.source.split())}",
+                        effective=sysm.effective, verified=sysm.verified)
+                    kb.threshold_pack[tid] = pack
+
+    def _check_systems(self) -> None:
+        """What an author gets wrong in an indicator system: ids, unknown measures, products and subsectors,
+        levels out of order, weights that do not sum to 1 (each with its line)."""
+        kb = self.kb
+        for sid, info in kb.indicator_systems.items():
+            sysm, f = info.system, info.file
+            doc = self.docs.get(f)
+
+            def at(*path: Any) -> Optional[int]:
+                return line_of(doc, ("indicator_system",) + path)
+            for k in sysm.subsectors:
+                if k not in kb.vocab.terms["subsectors"]:
+                    self.err(f"indicator system '{sid}' names unknown subsector '{k}'"
+                             f"{did_you_mean(k, kb.vocab.terms['subsectors'])}", f, at("subsectors"), "subsectors")
+            seen: set[str] = set()
+            groups = [g.id for g in sysm.groups]
+            if len(set(groups)) != len(groups):
+                self.err(f"indicator system '{sid}' repeats a group id", f, at("groups"), "groups")
+            for gi, g in enumerate(sysm.groups):
+                weights = [ind.weight for ind in g.indicators]
+                if g.complete and any(w is not None for w in weights):
+                    if any(w is None for w in weights):
+                        self.err(f"group '{g.id}' gives weights for some indicators only", f,
+                                 at("groups", gi, "indicators"), f"groups.{gi}")
+                    elif abs(sum(weights) - 1) > 1e-3:  # type: ignore[arg-type]
+                        self.err(f"the weights of group '{g.id}' sum to {sum(weights):g}, not 1 / 二级指标权重之和"  # type: ignore[arg-type]
+                                 "不为1", f, at("groups", gi, "indicators", 0, "weight") or at("groups", gi),
+                                 f"groups.{gi}.indicators.weight")
+                for ii, ind in enumerate(g.indicators):
+                    where = ("groups", gi, "indicators", ii)
+                    if ind.id in seen:
+                        self.err(f"indicator id '{ind.id}' is used twice in '{sid}'", f, at(*where, "id"), "id")
+                    seen.add(ind.id)
+                    for mid in ind.improved_by:
+                        if mid not in kb.measures:
+                            self.err(f"indicator '{ind.id}' is improved by unknown measure '{mid}'"
+                                     f"{did_you_mean(mid, kb.measures)}", f, at(*where, "improved_by"), "improved_by")
+                    vals = [ind.levels[k] for k in ("I", "II", "III") if k in ind.levels]
+                    ordered = vals == sorted(vals) if ind.direction == "<=" else vals == sorted(vals, reverse=True)
+                    if not ordered:
+                        self.err(f"the levels of '{ind.id}' are out of order for '{ind.direction}' (Ⅰ, Ⅱ, Ⅲ: {vals}) "
+                                 "/ 各级基准值顺序有误", f, at(*where, "levels"), "levels")
+                    for product in (ind.value_from.products if ind.value_from else ()):
+                        pk = kb.vocab.terms["products"].get(product)
+                        if pk is None:
+                            self.err(f"indicator '{ind.id}' reads unknown product '{product}'"
+                                     f"{did_you_mean(product, kb.vocab.terms['products'])}", f,
+                                     at(*where, "value_from", "products"), "value_from.products")
+                        elif ind.value_from.field == "unit_energy" and getattr(pk, "energy_unit", None) not in (
+                                None, ind.unit):
+                            self.err(f"indicator '{ind.id}' is in {ind.unit} but product '{product}' gives its unit "
+                                     f"energy in {pk.energy_unit}", f, at(*where, "unit"), "unit")
+            gw = [g.weight for g in sysm.groups]
+            if sysm.complete and all(w is not None for w in gw) and abs(sum(gw) - 1) > 1e-3:  # type: ignore[arg-type]
+                self.err(f"the group weights of '{sid}' sum to {sum(gw):g}, not 1 / 一级指标权重之和不为1", f,  # type: ignore[arg-type]
+                         at("groups"), "groups.weight")
 
     def _check_laws(self) -> None:
         """Duties and grounds cite legal texts the packs declare; a text is under a declared law."""

@@ -238,6 +238,32 @@ class _Common(_Strict):
         return v
 
 
+RATING_WORDS = {"Ⅰ": "I", "Ⅰ级": "I", "一级": "I", "I级": "I", "Ⅱ": "II", "Ⅱ级": "II", "二级": "II", "II级": "II",
+                "Ⅲ": "III", "Ⅲ级": "III", "三级": "III", "III级": "III", "未达到Ⅲ级": "below", "未达到III级": "below"}
+QUALITY_WORDS = {"实测": "measured", "统计": "statistical", "估算": "estimated"}
+
+
+class IndicatorInput(_Strict):
+    """The consultant's figure for one indicator of a 清洁生产评价指标体系: a value (in the indicator's unit) with
+    its data quality (实测/统计/估算), or, for a qualitative indicator, a rating (Ⅰ/Ⅱ/Ⅲ级 or below) with its reason."""
+
+    value: Optional[Signed] = None
+    rating: Optional[Literal["I", "II", "III", "below"]] = None
+    quality: Optional[Literal["measured", "statistical", "estimated"]] = None
+    applicable: bool = True  # false: the indicator does not apply to this plant (say why in the note)
+    note: Optional[Annotated[str, StringConstraints(max_length=LIMITS["name_chars"])]] = None
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _rating(cls, v: Any) -> Any:
+        return RATING_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
+
+    @field_validator("quality", mode="before")
+    @classmethod
+    def _quality(cls, v: Any) -> Any:
+        return QUALITY_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
+
+
 class EnterpriseProfile(_Common):
     """An industrial enterprise (企业画像)."""
 
@@ -260,6 +286,9 @@ class EnterpriseProfile(_Common):
     products: Many(Product, "products") = Field(default_factory=list)
     solid_wastes: Many(SolidWaste, "solid_wastes") = Field(default_factory=list)
     voc_operations: Many(VocOperation, "voc_operations") = Field(default_factory=list)
+    # 清洁生产评价指标体系: system id -> indicator id -> the consultant's figure (values the profile already holds,
+    # such as a product's unit energy, are read from there)
+    cp_indicators: dict[Key, dict[Key, IndicatorInput]] = Field(default_factory=dict)
 
     @field_validator("credit_code")
     @classmethod

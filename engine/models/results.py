@@ -187,6 +187,63 @@ class PlanSavingUse(BaseModel):
     factor: Optional[ThresholdUse] = None
 
 
+class MeasureLink(BaseModel):
+    """A measure that improves an indicator, with what this assessment found for it."""
+
+    measure_id: str
+    name: Text
+    status: Optional[str] = None  # applies, to_verify, in_place …; None: no finding (not applicable)
+
+
+class IndicatorResult(BaseModel):
+    """One indicator of a 清洁生产评价指标体系 for this plant: its value, the level reached and what it was compared
+    with (the document's Ⅰ/Ⅱ/Ⅲ values, or texts rated by the consultant)."""
+
+    id: str
+    name: Text
+    group: Text
+    unit: Optional[str] = None
+    direction: Optional[str] = None
+    value: Optional[float] = None
+    rating: Optional[str] = None  # a qualitative indicator: the consultant's rating
+    origin: Optional[str] = None  # where the value came from: products.<name>.unit_energy, entered, rated
+    quality: Optional[str] = None  # measured, statistical, estimated (entered values)
+    note: Optional[str] = None
+    level: Optional[Literal["I", "II", "III", "below"]] = None  # None: no value
+    levels: dict[str, float] = Field(default_factory=dict)
+    texts: dict[str, Text] = Field(default_factory=dict)
+    weight: Optional[float] = None
+    group_weight: Optional[float] = None
+    limiting: bool = False
+    applicable: bool = True  # the consultant marked it as not applying to this plant: left out, weights renormalised
+    improved_by: list[MeasureLink] = Field(default_factory=list)
+
+
+class CpEvaluation(BaseModel):
+    """The plant against one 清洁生产评价指标体系 (预审核's 清洁生产水平评价): each indicator's level, the composite
+    indices Y_Ⅰ, Y_Ⅱ, Y_Ⅲ and the grade where the document's weights allow, the 限定性指标 that capped it, and the
+    indicators below Ⅰ级 with the measures that improve them (审核重点 candidates)."""
+
+    system_id: str
+    name: Text
+    number: Optional[str] = None
+    issuer: str
+    year: int
+    generation: str
+    level_names: dict[str, Text]
+    tier: str
+    cite: Text
+    source: str
+    verified: bool
+    indicators: list[IndicatorResult]
+    y: dict[str, float] = Field(default_factory=dict)  # I, II, III -> the composite index (0..100)
+    grade: Optional[Literal["I", "II", "III", "below"]] = None
+    reason: Text  # how the grade was reached, or why it cannot be computed
+    capped_by: list[str] = Field(default_factory=list)  # 限定性指标 below the level the index reached
+    missing: list[str] = Field(default_factory=list)  # indicator ids without a value or rating
+    problems: list[str] = Field(default_factory=list)  # indicator ids rated at Ⅱ级 or below
+
+
 class PlanResult(BaseModel):
     """The feasibility analysis of one plan (方案可行性分析: 投资偿还期、净现值、净现值率、内部收益率)."""
 
@@ -288,6 +345,7 @@ class Assessment(BaseModel):
     plans: list[PlanResult] = Field(default_factory=list)  # the profile's plans with their economics, ranked
     to_collect: list[ToCollect] = Field(default_factory=list)  # 中/高费 measures recommended without a plan
     grounds: list[GroundResult] = Field(default_factory=list)  # obligations' legal grounds, each decided apart
+    cp_evaluations: list[CpEvaluation] = Field(default_factory=list)  # 清洁生产水平评价 per indicator system
     # the facts the engine built from the profile, with the knowledge they were built with; not serialised:
     # the data request reads them instead of rebuilding them (an assessment read from JSON has none)
     _facts: Any = PrivateAttr(default=None)

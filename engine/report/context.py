@@ -539,6 +539,55 @@ class Ctx:
                                         "f_npvr", "f_irr", "f_rate_life")],
                 "sens_head": [L["f_plan"], L["f_npv"], L["f_irr"], L["f_savings"], L["f_co2"]]}
 
+    def cp_eval(self) -> list[dict]:
+        """清洁生产水平评价: per indicator system, each indicator's value, the document's Ⅰ/Ⅱ/Ⅲ values and the level
+        reached; the composite indices and grade, or why they cannot be computed; the problems with the measures
+        that improve them."""
+        L, en = self.L, self.lang == "en"
+        roman = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ"}
+        out = []
+        for e in self.a.cp_evaluations:
+            rows, problems = [], []
+            for r in e.indicators:
+                if r.levels:
+                    sign = "≤" if r.direction == "<=" else "≥"
+                    vals = [f"{sign}{fmt_num(r.levels[k])}" if k in r.levels else "—" for k in ("I", "II", "III")]
+                else:
+                    vals = [self.t(r.texts[k]) if k in r.texts else "—" for k in ("I", "II", "III")]
+                if not r.applicable:
+                    value, level = L["cp_not_applicable"] + (f" ({r.note})" if r.note else ""), "—"
+                elif r.rating is not None:
+                    value = L["cp_rated"] + (f" ({r.note})" if r.note else "")
+                    level = L[f"cp_level_{r.rating}"]
+                elif r.value is not None:
+                    origin = L["cp_from_profile"] if r.origin and r.origin.startswith("products.") else \
+                        L.get(f"cp_quality_{r.quality}", L["cp_entered"])
+                    value = f"{fmt_num(r.value)} ({origin})"
+                    level = L[f"cp_level_{r.level}"]
+                else:
+                    value, level = L["cp_no_value"], L["cp_level_none"]
+                rows.append([self.t(r.group), self.t(r.name) + (" *" if r.limiting else ""), r.unit or "—", value]
+                            + vals + [level])
+                if r.applicable and r.level in ("II", "III", "below"):
+                    measures = ("; " if en else "；").join(
+                        self.t(m.name) + (f" ({L['st_' + m.status]})" if m.status and f"st_{m.status}" in L else "")
+                        for m in r.improved_by) or L["cp_no_measure"]
+                    problems.append({"indicator": self.t(r.name), "level": level, "measures": measures})
+            y = ("; " if en else "；").join(f"Y_{roman[k]} = {fmt_num(v)}" for k, v in e.y.items())
+            grade = L[f"cp_grade_{e.grade}"] if e.grade else L["cp_grade_none"]
+            names = ("; " if en else "；").join(self.t(e.level_names[k]) for k in ("I", "II", "III") if k in e.level_names)
+            doc = f"{self.t(e.name)}（{e.issuer}，{e.year}" + (f"，{e.number}" if e.number else "") + "）" if not en \
+                else f"{self.t(e.name)} ({e.issuer}, {e.year}" + (f", {e.number}" if e.number else "") + ")"
+            out.append({"title": self.t(e.name), "document": doc, "levels": names, "rows": rows, "y": y, "grade": grade,
+                        "reason": self.t(e.reason), "capped": ", ".join(
+                            self.t(r.name) for r in e.indicators if r.id in e.capped_by),
+                        "problems": problems, "source": self.t(e.cite), "tier": e.tier,
+                        "missing": L["cp_missing"].format(n=len(e.missing)) if e.missing else "",
+                        "mark": "" if e.verified else L["b_unverified"],
+                        "head": [L[k] for k in ("cp_group", "cp_indicator", "cp_unit", "cp_value", "cp_I", "cp_II",
+                                                "cp_III", "cp_reached")]})
+        return out
+
     def threshold_line(self, t: ThresholdUse) -> dict:
         return {"id": t.id, "value": fmt_num(t.value, t.unit), "source": t.source, "effective": t.effective or "",
                 "cite": self.cite(t),
@@ -819,20 +868,22 @@ class Ctx:
         (screening); each a numbered title and its sections (a block of content, a placeholder for the team).
         The same for the same structure, kind and counts of measures in any report of a language (read only)."""
         park = self.a.profile_kind == "park"
-        key = ("chapters", structure, park, self._measures["n_low"], self._measures["n_high"])
-        return self._remember(key, self._chapters, structure, park)
+        has_cp = bool(self.a.cp_evaluations)
+        key = ("chapters", structure, park, self._measures["n_low"], self._measures["n_high"], has_cp)
+        return self._remember(key, self._chapters, structure, park, has_cp)
 
-    def _chapters(self, structure: str, park: bool) -> list[dict]:
+    def _chapters(self, structure: str, park: bool, has_cp: bool = False) -> list[dict]:
         L = self.L
         S = lambda title, block=None, key=None, ph=None: {"t": title, "block": block, "key": key, "ph": ph}  # noqa: E731
         low = S("t_low_cost", "measures", "low")
         high = S("t_high_cost", "measures", "high")
+        cp = [S("t_cp_eval", "cp_eval")] if has_cp else []  # 清洁生产水平评价 where an indicator system applies
         policy = [S("t_clauses", "clauses"), S("t_incentives", "policy_items", "incentives"),
                   S("t_consequences", "policy_items", "consequences"), S("t_other_policy", "policy_items", "other")]
         if structure == "audit":
             plan = [("t_planning", [S("t_audit_basis", "audit_type"), S("t_team", ph="ph_team")]),
                     ("t_preaudit", [S("t_overview_park" if park else "t_overview", "overview"),
-                                    S("t_benchmark", "benchmark"), S("t_focus", ph="ph_focus"),
+                                    S("t_benchmark", "benchmark")] + cp + [S("t_focus", ph="ph_focus"),
                                     S("t_targets", "targets", ph="ph_targets")]),
                     ("t_audit", [S("t_balance", ph="ph_balance"), S("t_causes", ph="ph_causes"),
                                  S("t_collect", "collect"), S("t_verify_measures", "verify_measures")]),
@@ -842,7 +893,8 @@ class Ctx:
                     ("t_continuous", policy + [S(None, ph="ph_continuous")])]
         else:
             plan = [("t_overview_park" if park else "t_overview", [S(None, "overview")]),
-                    ("t_audit_type", [S(None, "audit_type")]), ("t_benchmark", [S(None, "benchmark")]),
+                    ("t_audit_type", [S(None, "audit_type")]),
+                    ("t_benchmark", [S(None, "benchmark")] + ([S("t_cp_eval", "cp_eval")] if cp else [])),
                     ("t_measures", [low, high, S("t_feasibility", "feasibility"), S("t_to_collect", "to_collect")]),
                     ("t_to_verify", [S("t_collect", "collect"), S("t_verify_measures", "verify_measures")]),
                     ("t_policy", policy)]
@@ -901,6 +953,7 @@ class Ctx:
                      if self.kb.version != a.knowledge_version else ""},
             "overview": self.overview(), "audit": self.audit(), "benchmarks": self.benchmarks(),
             "measures": self._measures, "feasibility": self.feasibility(), "verify": self.to_verify(),
+            "cp_eval": self.cp_eval(),
             "workings": self.workings(), "policy": self.policy(), "facts": self.facts(),
         }
 

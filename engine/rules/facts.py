@@ -79,7 +79,13 @@ def product_fact(p: Product, i: int, levels: dict[str, float], in_project: bool 
     if p.unit_energy is not None and levels:
         _put(f, "energy_grade", energy_grade(p.unit_energy, levels))
         _put(f, "vs_benchmark", vs_benchmark(p.unit_energy, levels))
-    _put(f, "energy_worse_than_cp_advanced", _worse(p.unit_energy, p.cp_advanced_energy))
+    if p.cp_advanced_energy is None and "cp_II" in levels and p.unit_energy is not None:
+        # the sector's 清洁生产评价指标体系 covers the product: its Ⅱ级 (国内先进) level decides, marked with the level's
+        # threshold so that an unverified system never makes the admission gate block outright
+        _put(f, "energy_worse_than_cp_advanced", _worse(p.unit_energy, levels["cp_II"]))
+        f["jd"] = {"energy_worse_than_cp_advanced": f"cpeval.{p.key}.cp_II"}
+    else:
+        _put(f, "energy_worse_than_cp_advanced", _worse(p.unit_energy, p.cp_advanced_energy))
     _put(f, "water_worse_than_cp_advanced", _worse(p.unit_water, p.cp_advanced_water))
     _put(f, "material_worse_than_cp_advanced", _worse(p.unit_material, p.cp_advanced_material))
     return f

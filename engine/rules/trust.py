@@ -33,6 +33,10 @@ def may_be_unverified(kb: KnowledgeBase, cr: CompiledRule) -> bool:
     """The rule may rest on a number whose value is not verified (checked once, at compile time)."""
     if cr.texts or any(not kb.thresholds[t].verified for t in cr.thresholds) or _judged_unverified(kb, cr):
         return True
+    if cr.join and cr.join.fact == "product" and any(f == "energy_worse_than_cp_advanced" for c in cr.join.conds
+                                                      for f in c.fields):
+        if any(not t.verified for t in kb.thresholds.values() if t.level == "cp_II"):
+            return True  # a product's 国内先进 level may come from an unverified indicator system (facts' jd)
     return bool(cr.join and cr.join.fact == "product" and any(
         f in LEVEL_FIELDS for c in cr.join.conds for f in c.fields) and any(
         not t.verified for t in kb.thresholds.values() if t.product))
