@@ -179,3 +179,55 @@ def test_the_gate_compares_a_new_steel_project_with_level_II(kb):
                                               "cp_advanced_energy": 350}]}, kb=kb)
     assert declared.finding("policy.project_admission_gate").status == "applies"
     assert declared.finding("policy.project_admission_gate").verdict == "blocked"
+
+
+def test_the_workbook_has_the_indicator_sheet_and_reads_it_back(kb, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from cpadvisor.intake.profiles import load_profile
+    from cpadvisor.intake.workbook import write_workbook
+    a = assess(REPO / "examples" / "steel_plant.yaml", kb=kb)
+    wb = load_workbook(io.BytesIO(write_workbook(kb, a.profile)))
+    ws = wb["清洁生产指标"]
+    rows = {r[1].value: r for r in ws.iter_rows(min_row=3)}
+    assert [c.value for c in rows["ironmaking_energy"][4:8]] == ["kgce/t铁", "≤390", "≤417", "≤446"]
+    rows["fresh_water"][8].value, rows["fresh_water"][9].value = 3.6, "实测"
+    rows["industrial_policy"][8].value, rows["industrial_policy"][10].value = "Ⅰ级", "无淘汰类装备"
+    f = tmp_path / "cp.xlsx"
+    wb.save(f)
+    p = load_profile(f, kb)
+    got = p.cp_indicators["steel_bf_bof_2014"]
+    assert (got["fresh_water"].value, got["fresh_water"].quality) == (3.6, "measured")
+    assert (got["industrial_policy"].rating, got["industrial_policy"].note) == ("I", "无淘汰类装备")
+    e = assess(f, kb=kb).cp_evaluations[0]
+    assert {r.id: r.level for r in e.indicators}["fresh_water"] == "II"
+    blank = load_workbook(io.BytesIO(write_workbook(kb, None, packs=["steel"])))
+    assert "清洁生产指标" in blank.sheetnames  # a blank steel template offers the sheet too
+
+
+def test_the_data_request_asks_for_the_missing_indicators_and_its_answers_merge(kb):
+    from cpadvisor.intake.request import merge_answers, request_markdown, requests
+    a = assess(REPO / "examples" / "steel_plant.yaml", kb=kb)
+    rows = {r.path: r for r in requests(kb, a)}
+    assert "cp_indicators.steel_bf_bof_2014.fresh_water" in rows
+    assert "cp_indicators.steel_bf_bof_2014.ironmaking_energy" not in rows  # read from the product
+    md = request_markdown(kb, a, list(rows.values()))
+    assert "生产用新鲜水量" in md and "清洁生产水平评价" in md and "cp_eval:" not in md
+    data, _ = merge_answers(kb, a.profile, [("cp_indicators.steel_bf_bof_2014.fresh_water", 3.4, "资料清单!H9"),
+                                            ("cp_indicators.steel_bf_bof_2014.accident_prevention", "Ⅱ级", "资料清单!H10")])
+    e = assess(data, kb=kb).cp_evaluations[0]
+    lv = {r.id: r.level for r in e.indicators}
+    assert lv["fresh_water"] == "I" and lv["accident_prevention"] == "II"
+    report = render_report(a, "md", "zh", kb=kb)
+    assert "cp_indicator." not in report and "cp_eval:" not in report
+
+
+def test_coverage_lists_the_systems(tmp_path):
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "cpadvisor", "coverage"], capture_output=True, text=True,
+                       env={**__import__("os").environ, "COLUMNS": "200"})
+    assert r.returncode == 0
+    assert "steel_bf_bof_2014" in r.stdout and "electroplating_2015" in r.stdout and "unverified" in r.stdout

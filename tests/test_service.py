@@ -232,6 +232,11 @@ def test_browser_uploads_reads_the_table_and_downloads_the_report(server, tmp_pa
         assert shown == expected and len(shown) > 5
         assert "steel.hot_charging" in {r.get_attribute("data-measure")
                                         for r in driver.find_elements(By.CSS_SELECTOR, "#to-verify tr[data-measure]")}
+        # 清洁生产水平评价 on the page: the steel system's indicators with their levels (issue 30)
+        cp = {r.get_attribute("data-indicator"): r.find_elements(By.TAG_NAME, "td")[-1].text
+              for r in driver.find_elements(By.CSS_SELECTOR, "#cp-eval tr[data-indicator]")}
+        assert cp["ironmaking_energy"] == "Ⅱ级" and cp["sintering_energy"] == "Ⅰ级" and cp["fresh_water"] == "待补充"
+        assert "清洁生产水平评价" in driver.find_element(By.ID, "cp-eval").text
         rows[0].find_element(By.CSS_SELECTOR, "button.explain").click()
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#recommended tr.explained li")))
         driver.find_element(By.ID, "dl-docx").click()

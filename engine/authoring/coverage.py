@@ -104,3 +104,19 @@ def coverage(kb: KnowledgeBase) -> Coverage:
         p.rules_fired = [r for r in p.rules if r in fired]
     order = sorted(packs, key=lambda k: (k not in ("common", "policy"), k))
     return Coverage([packs[k] for k in order], failing)
+
+
+def system_coverage(kb: KnowledgeBase) -> list[dict]:
+    """Per 清洁生产评价指标体系: indicators, how many have their three levels (or texts), weights, a value read from
+    the profile, improving measures, cases; and whether the document is complete here."""
+    out = []
+    for sid, info in kb.indicator_systems.items():
+        inds = [i for g in info.system.groups for i in g.indicators]
+        out.append({"id": sid, "pack": info.pack, "name": info.system.name.zh, "year": info.system.year,
+                    "tier": info.system.tier, "verified": info.system.verified, "complete": info.system.complete,
+                    "indicators": len(inds),
+                    "levels": sum(1 for i in inds if len(i.levels) == 3 or len(i.texts) == 3),
+                    "weights": sum(1 for i in inds if i.weight is not None),
+                    "from_profile": sum(1 for i in inds if i.value_from is not None and i.value_from.products),
+                    "improved_by": sum(1 for i in inds if i.improved_by), "cases": len(info.cases)})
+    return out

@@ -30,6 +30,18 @@ def register(app: typer.Typer) -> None:
                                           ("catalog", "encoded", "reached", "positive", "negative", "rules",
                                            "rules_fired")))
         out.print(t)
+        from cpadvisor.authoring.coverage import system_coverage
+        systems = system_coverage(kb)
+        if systems:
+            st = Table(title="清洁生产评价指标体系 / evaluation index systems")
+            for col in ("system", "pack", "year", "tier", "complete", "indicators", "3 levels", "weights",
+                        "from profile", "improved_by", "cases"):
+                st.add_column(col, justify="left" if col in ("system", "pack", "tier", "complete") else "right")
+            for x in systems:
+                st.add_row(x["id"], x["pack"], str(x["year"]), x["tier"] + ("" if x["verified"] else " (unverified)"),
+                           "yes" if x["complete"] else "no", *(str(x[k]) for k in (
+                               "indicators", "levels", "weights", "from_profile", "improved_by", "cases")))
+            out.print(st)
         for p in cov.problems:
             out.print(f"[yellow]gap[/yellow] {p}", highlight=False)
         if not cov.problems:

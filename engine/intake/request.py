@@ -197,6 +197,20 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
         for m in b.missing:
             if m.startswith("product."):
                 add("product", m.split(".", 1)[1], b.product, f"benchmark:{b.product_key}")
+    for e in a.cp_evaluations:  # the indicators of a 清洁生产评价指标体系 still without a value or rating
+        for r in e.indicators:
+            if r.id not in e.missing:
+                continue
+            key = f"cp_indicators.{e.system_id}.{r.id}"
+            if r.levels:
+                sign = "≤" if r.direction == "<=" else "≥"
+                allowed = "数值 / number (Ⅰ/Ⅱ/Ⅲ " + " / ".join(f"{sign}{r.levels[k]:g}" for k in ("I", "II", "III")
+                                                              if k in r.levels) + ")"
+            else:
+                allowed = "评级 / rating: Ⅰ级、Ⅱ级、Ⅲ级、未达到Ⅲ级"
+            rows[key] = Request(key, f"{r.name.zh} / {r.name.en}", e.name.zh, r.unit or "", allowed,
+                                f"清洁生产指标表「{r.name.zh}」行 · YAML: {key}", [f"cp_eval:{e.system_id}"],
+                                "number" if r.levels else "text", f"cp_indicator.{r.id}")
     return list(rows.values())
 
 
@@ -223,6 +237,7 @@ def write_request_xlsx(kb: KnowledgeBase, a: Assessment, rows: list[Request]) ->
         ws.cell(1, c, zh).font = Font(bold=True)
         ws.cell(2, c, en).font = Font(italic=True, color="808080", size=9)
     names = {mid: info.measure.name.zh for mid, info in kb.measures.items()}
+    names.update({f"cp_eval:{sid}": f"清洁生产水平评价（{i.system.name.zh}）" for sid, i in kb.indicator_systems.items()})
     fill = PatternFill("solid", fgColor="FFF2CC")
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     ws.add_data_validation(yes_no)
@@ -253,6 +268,8 @@ def write_request_xlsx(kb: KnowledgeBase, a: Assessment, rows: list[Request]) ->
 def request_markdown(kb: KnowledgeBase, a: Assessment, rows: list[Request], lang: str = "zh") -> str:
     from cpadvisor.report import md_escape
     names = {mid: info.measure.name.get(lang) for mid, info in kb.measures.items()}
+    names.update({f"cp_eval:{sid}": ("Cleaner-production level" if lang == "en" else "清洁生产水平评价")
+                  + f" ({i.system.name.get(lang)})" for sid, i in kb.indicator_systems.items()})
     title = "Data request" if lang == "en" else "资料清单"
     head = (["#", "fact", "item", "unit", "where", "waiting findings", "answer"] if lang == "en" else
             ["#", "资料", "所属", "单位", "填写位置", "等待的结论", "答复"])

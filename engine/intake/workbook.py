@@ -304,6 +304,8 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
             allcols += _attr_cols(kb, "unit", scope, present)
         allcols.append(NOTES)
         _items_sheet(ws, allcols, items, labels, head_font, key_font, fill, validate)
+    if kind == "enterprise":
+        _indicator_sheet(wb, kb, p, scope, head_font, key_font, fill)
     ws = wb.create_sheet(PLANS[0])  # the consultant's plans with their economics (enterprise or park)
     _items_sheet(ws, PLANS[2] + [NOTES], p.get("plans") or [], labels, head_font, key_font, fill, validate)
     ws = wb.create_sheet(IN_PLACE[0])  # measures in place on the enterprise or park (a unit's: its own column)
@@ -315,6 +317,86 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
     text_safe(wb)
     wb.save(buf)
     return buf.getvalue()
+
+
+CP_SHEET = "清洁生产指标"
+FROM_PRODUCT = "取自画像中产品的单位产品能耗 / read from the product's unit energy"
+CP_COLS = [("system", "指标体系编号", 18), ("indicator", "指标编号", 22), ("group", "一级指标", 22),
+           ("name", "二级指标", 30), ("unit", "单位", 12), ("I", "Ⅰ级", 16), ("II", "Ⅱ级", 16), ("III", "Ⅲ级", 16),
+           ("answer", "数值或评级（填写）", 18), ("quality", "数据质量（实测/统计/估算）", 16),
+           ("note", "说明（评级理由、不适用原因）", 30)]
+
+
+def _indicator_sheet(wb: Any, kb: KnowledgeBase, p: dict, scope: Optional[set[str]], head_font: Any, key_font: Any,
+                     fill: Any) -> None:
+    """清洁生产指标: each indicator of the 清洁生产评价指标体系 that apply (by the profile's subsectors, or every system of
+    the chosen packs on a blank template), its unit and Ⅰ/Ⅱ/Ⅲ values side by side, and an empty value column. Values
+    the profile holds elsewhere (a product's unit energy) are read from there and marked so."""
+    subs = set(p.get("subsectors") or ())
+    systems = [i for i in kb.indicator_systems.values()
+               if (subs & set(i.system.subsectors)) or (not subs and (scope is None or i.pack in scope))]
+    if not systems:
+        return
+    ws = wb.create_sheet(CP_SHEET)
+    for c, (key, zh, width) in enumerate(CP_COLS, start=1):
+        h = ws.cell(1, c, zh)
+        h.font = head_font
+        h.fill = fill
+        ws.cell(2, c, key).font = key_font
+        ws.column_dimensions[chr(64 + c)].width = width
+    entered = p.get("cp_indicators") or {}
+    r = HEAD_ROWS + 1
+    for info in systems:
+        sysm = info.system
+        for g in sysm.groups:
+            for ind in g.indicators:
+                sign = "≤" if ind.direction == "<=" else "≥"
+                levels = [f"{sign}{ind.levels[k]:g}" if k in ind.levels else (ind.texts[k].zh if k in ind.texts else "—")
+                          for k in ("I", "II", "III")]
+                got = (entered.get(sysm.id) or {}).get(ind.id) or {}
+                answer = got.get("value") if got.get("value") is not None else got.get("rating")
+                note = got.get("note")
+                if answer is None and note is None and ind.value_from is not None and ind.value_from.products:
+                    note = FROM_PRODUCT
+                quality = {"measured": "实测", "statistical": "统计", "estimated": "估算"}.get(got.get("quality"))
+                row = [sysm.id, ind.id, g.name.zh, ind.name.zh + (" *" if ind.limiting else ""),
+                       ind.unit_label or ind.unit or "", *levels, answer, quality, note]
+                for c, v in enumerate(row, start=1):
+                    ws.cell(r, c, v)
+                r += 1
+    ws.freeze_panes = "E3"
+
+
+def _read_indicators(ws: Any, cells: dict[Loc, str], out: dict[str, Any]) -> None:
+    """cp_indicators from the 清洁生产指标 sheet: a row with a value or rating in the answer column."""
+    col = {str(ws.cell(2, c).value).strip(): c for c in range(1, ws.max_column + 1) if ws.cell(2, c).value}
+    if not {"system", "indicator", "answer"} <= set(col):
+        return
+    for r in range(HEAD_ROWS + 1, ws.max_row + 1):
+        answer = ws.cell(r, col["answer"]).value
+        if answer is None or (isinstance(answer, str) and not answer.strip()):
+            continue
+        sid, iid = ws.cell(r, col["system"]).value, ws.cell(r, col["indicator"]).value
+        if not sid or not iid:
+            continue
+        item: dict[str, Any] = {"value": answer} if isinstance(answer, (int, float)) and not isinstance(answer, bool) \
+            else {"rating": str(answer).strip()}
+        if isinstance(answer, str):
+            try:
+                item = {"value": float(answer.strip())}
+            except ValueError:
+                pass
+        quality = ws.cell(r, col["quality"]).value if "quality" in col else None
+        note = ws.cell(r, col["note"]).value if "note" in col else None
+        if quality:
+            item["quality"] = str(quality).strip()
+        if note and str(note).strip() != FROM_PRODUCT:
+            item["note"] = str(note).strip()
+        out.setdefault("cp_indicators", {}).setdefault(str(sid).strip(), {})[str(iid).strip()] = item
+        loc = ("cp_indicators", str(sid).strip(), str(iid).strip())
+        cells[loc] = f"{CP_SHEET}!I{r}"
+        for k in item:
+            cells[loc + (k,)] = f"{CP_SHEET}!{ {'value': 'I', 'rating': 'I', 'quality': 'J', 'note': 'K'}[k] }{r}"
 
 
 def _items_sheet(ws: Any, cols: list[Col], items: list[dict], labels: Labels, head_font: Any, key_font: Any,
@@ -440,7 +522,7 @@ def read_workbook(path: Union[str, Path], kb: KnowledgeBase, data: Optional[byte
         from cpadvisor.knowledge.yamlio import MAX_BYTES, read_bytes
         data = read_bytes(Path(path), MAX_BYTES)
     # only the sheets the template defines are read (streaming, within the row and column limits)
-    titles = [FORM["enterprise"], FORM["park"], PLANS[0], IN_PLACE[0]] + [t for t, _, _ in ITEM_SHEETS]
+    titles = [FORM["enterprise"], FORM["park"], PLANS[0], IN_PLACE[0], CP_SHEET] + [t for t, _, _ in ITEM_SHEETS]
     sheetnames, wb = read_sheets(data, file, titles)
     cells: dict[Loc, str] = {}
     out: dict[str, Any] = {}
@@ -482,6 +564,8 @@ def read_workbook(path: Union[str, Path], kb: KnowledgeBase, data: Optional[byte
             items = _read_items(ws, title, field_name, bykey, cells, get_column_letter)
             if items:
                 out[field_name] = items
+    if kind == "enterprise" and CP_SHEET in wb:
+        _read_indicators(wb[CP_SHEET], cells, out)
     if PLANS[0] in wb:
         items = _read_items(wb[PLANS[0]], PLANS[0], "plans", {c.key: c for c in PLANS[2]}, cells, get_column_letter)
         if items:

@@ -251,6 +251,20 @@ class IndicatorInput(_Strict):
     rating: Optional[Literal["I", "II", "III", "below"]] = None
     quality: Optional[Literal["measured", "statistical", "estimated"]] = None
     applicable: bool = True  # false: the indicator does not apply to this plant (say why in the note)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, v: Any) -> Any:
+        """A bare number is the value, a bare word the rating (a data request's answer, a workbook cell)."""
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return {"value": v}
+        if isinstance(v, str):
+            word = v.strip()
+            try:
+                return {"value": float(word)}
+            except ValueError:
+                return {"rating": word}
+        return v
     note: Optional[Annotated[str, StringConstraints(max_length=LIMITS["name_chars"])]] = None
 
     @field_validator("rating", mode="before")

@@ -740,14 +740,21 @@ class Ctx:
                 mid: self.t(info.measure.name) for mid, info in self.kb.measures.items()}
         for r in requests(self.kb, self.a):
             generic = _ITEM_ID.sub("[]", r.path) if "[" in r.path else r.path
-            label, _ = self.missing_label(r.fact_key)
+            if r.fact_key.startswith("cp_indicator."):  # an indicator of an index system: its own words
+                words = r.fact.split(" / ")
+                label = words[1] if self.lang == "en" and len(words) > 1 else words[0]
+            else:
+                label, _ = self.missing_label(r.fact_key)
             row = collect.setdefault(generic, {"fact": label, "where": [], "for": []})
-            if r.item:
+            if r.item and not r.fact_key.startswith("cp_indicator."):
                 row["where"].append(self.uid_labels.get(r.item, r.item))
             for w in r.waiting:
                 if w.startswith("benchmark:"):
                     prod = r.item or w.split(":", 1)[1]
                     row["for"].append(self.L["v_benchmark"].format(p=prod))
+                elif w.startswith("cp_eval:"):
+                    info = self.kb.indicator_systems.get(w.split(":", 1)[1])
+                    row["for"].append(self.L["t_cp_eval"] + (f" ({self.t(info.system.name)})" if info else ""))
                 else:
                     row["for"].append(names.get(w, w))
         for b in self.a.benchmarks:  # what is missing in the knowledge, not in the profile

@@ -25,6 +25,11 @@ WORDS = {
     "summary": ("项建议实施，", " recommended, "), "summary2": ("项待核实", " to verify"),
     "applies": ("建议实施", "recommended"), "st_to_verify": ("待核实", "to verify"),
     "high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low"), "api": ("API 文档", "API docs"),
+    "cp_title": ("清洁生产水平评价", "Cleaner-production level"), "cp_grade": ("评价等级", "Grade"),
+    "cp_indicator": ("指标", "Indicator"), "cp_value": ("企业数值", "Plant value"), "cp_reached": ("达到级别", "Level"),
+    "cp_missing": ("待补充", "to collect"), "unverified": ("基准值未核实", "levels not verified"),
+    "lv_I": ("Ⅰ级", "level I"), "lv_II": ("Ⅱ级", "level II"), "lv_III": ("Ⅲ级", "level III"),
+    "lv_below": ("未达到Ⅲ级", "below level III"),
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -192,12 +193,13 @@ class Store:
     def _create_tables(self) -> None:
         """CREATE TABLE IF NOT EXISTS, safe when several processes start at once (a PostgreSQL advisory lock; on
         SQLite, where another process can create the table between the check and the CREATE, once more)."""
-        for attempt in range(3):
+        for attempt in range(6):
             try:
                 return self._create_tables_once()
-            except InputError as exc:
-                if "already exists" not in str(exc) or attempt == 2:
+            except InputError as exc:  # the race, or a new file's first switch to WAL taken by another process
+                if not ("already exists" in str(exc) or "database is locked" in str(exc)) or attempt == 5:
                     raise
+                time.sleep(0.05 * (attempt + 1))
 
     def _create_tables_once(self) -> None:
         try:
