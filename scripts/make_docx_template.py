@@ -346,7 +346,7 @@ def content(b: Builder) -> None:
     b.h("{{ e.title }}", 3)
     b.bullet("{{ L.cp_document }}", '{{ e.document }}{{ " [" ~ e.mark ~ "]" if e.mark else "" }}')
     b.bullet("{{ L.cp_level_names }}", "{{ e.levels }}")
-    b.bullet("{{ L.cp_source }}", "{{ e.source }} ({{ L.cp_tier }} {{ e.tier }})")
+    b.bullet("{{ L.cp_source }}", "{{ e.source }}")
     b.table(["{{ L.cp_indicator }}", "{{ L.cp_unit }}", "{{ L.cp_value }}", "{{ L.cp_I }}", "{{ L.cp_II }}",
              "{{ L.cp_III }}", "{{ L.cp_reached }}"],
             [("tr", "for r in e.rows"),

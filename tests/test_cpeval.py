@@ -18,7 +18,7 @@ def system(a1_weight: float = 0.2, a2_weight: float = 0.8, complete: str = "true
     return f"""indicator_system:
   id: demo_sys
   name: {{zh: 演示指标体系, en: Demo system}}
-  issuer: 演示
+  issuer: {{zh: 演示, en: Demo}}
   year: 2015
   subsectors: [demo_sub]
   generation: "2014-2018"

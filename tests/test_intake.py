@@ -65,7 +65,8 @@ def fill(template: bytes, profile: dict) -> bytes:
     kind = profile.get("kind", "enterprise")
     form = wb[FORM[kind]]
     rows = {form.cell(r, 2).value: r for r in range(HEAD_ROWS + 1, form.max_row + 1)}
-    lists = {"units", "products", "energy", "solid_wastes", "voc_operations", "measures_in_place", "kind", "plans"}
+    lists = {"units", "products", "energy", "solid_wastes", "voc_operations", "measures_in_place", "kind", "plans",
+             "cp_indicators"}  # indicator values have their own sheet (tests/test_cpeval.py)
     for key, value in _flat({k: v for k, v in profile.items() if k not in lists}).items():
         r = rows.get(key)
         if r is None:  # a fact the template did not foresee: the consultant adds a row
@@ -270,7 +271,10 @@ def test_request_lists_exactly_the_missing_facts(kb, path):
                 assert any(k == name or k == f"attributes.{name}" for k in keys), m
     for r in rows:  # and no row asks for something the profile has or no finding waits on
         assert r.waiting
-        assert all(w.startswith("benchmark:") or a.finding(w) is not None for w in r.waiting)
+        assert all(w.startswith("benchmark:") or a.finding(w) is not None
+                   or (w.startswith("cp_eval:") and r.path.split(".")[2] in next(
+                       e.missing for e in a.cp_evaluations if e.system_id == w.split(":", 1)[1]))
+                   for w in r.waiting)
 
 
 def test_request_asks_what_the_grounds_and_their_deadlines_need(kb):

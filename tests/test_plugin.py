@@ -21,7 +21,8 @@ def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_collects_every_case_of_a_pack_by_name():
     kb = load_knowledge()
-    want = sorted(ci.case.name for ci in kb.cases if ci.pack == "steel")
+    want = sorted([ci.case.name for ci in kb.cases if ci.pack == "steel"]  # and the indicator systems' cases
+                  + [c.name for i in kb.indicator_systems.values() if i.pack == "steel" for c, _ in i.cases])
     r = run_pytest(REPO, "--collect-only", "-q", "knowledge/steel")
     got = sorted(ln.split("::", 1)[1] for ln in r.stdout.splitlines() if ln.startswith("knowledge/steel/"))
     assert r.returncode == 0 and got == want

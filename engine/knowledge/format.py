@@ -478,8 +478,8 @@ class IndicatorSystem(_Strict):
 
     id: Key
     name: Text
-    number: Optional[str] = None
-    issuer: str
+    number: Optional[str] = None  # 文号 (Chinese only)
+    issuer: Text
     year: int
     effective: Optional[date] = None
     subsectors: list[Key] = Field(min_length=1)  # the profile subsectors it applies to

@@ -227,7 +227,7 @@ class CpEvaluation(BaseModel):
     system_id: str
     name: Text
     number: Optional[str] = None
-    issuer: str
+    issuer: Text
     year: int
     generation: str
     level_names: dict[str, Text]

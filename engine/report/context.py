@@ -9,7 +9,7 @@ from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.targets import TARGET_SOURCE, TARGETS
 from cpadvisor.models.results import Assessment, BenchmarkGap, ConditionResult, Finding, Text, ThresholdUse
 from cpadvisor.report.memo import keep
-from cpadvisor.report.translate import cite_en, clause_en, clauses_en, place_en, units_en
+from cpadvisor.report.translate import cite_en, clause_en, clauses_en, indicator_unit_en, place_en, units_en
 from cpadvisor.report.labels import (CITY_EN, FIELD_LABELS, LIST_DEPARTMENT, PARK_LEVEL, PROJECT_TYPE, SIZE, TOXIC_CATEGORY,
                                      VS_BENCHMARK, labels, pick)
 
@@ -566,7 +566,8 @@ class Ctx:
                     level = L[f"cp_level_{r.level}"]
                 else:
                     value, level = L["cp_no_value"], L["cp_level_none"]
-                rows.append([self.t(r.group), self.t(r.name) + (" *" if r.limiting else ""), r.unit or "—", value]
+                unit = (indicator_unit_en(r.unit) if en else r.unit) if r.unit else "—"
+                rows.append([self.t(r.group), self.t(r.name) + (" *" if r.limiting else ""), unit, value]
                             + vals + [level])
                 if r.applicable and r.level in ("II", "III", "below"):
                     measures = ("; " if en else "；").join(
@@ -576,12 +577,12 @@ class Ctx:
             y = ("; " if en else "；").join(f"Y_{roman[k]} = {fmt_num(v)}" for k, v in e.y.items())
             grade = L[f"cp_grade_{e.grade}"] if e.grade else L["cp_grade_none"]
             names = ("; " if en else "；").join(self.t(e.level_names[k]) for k in ("I", "II", "III") if k in e.level_names)
-            doc = f"{self.t(e.name)}（{e.issuer}，{e.year}" + (f"，{e.number}" if e.number else "") + "）" if not en \
-                else f"{self.t(e.name)} ({e.issuer}, {e.year}" + (f", {e.number}" if e.number else "") + ")"
+            doc = f"{self.t(e.name)}（{e.issuer.zh}，{e.year}" + (f"，{e.number}" if e.number else "") + "）" if not en \
+                else f"{self.t(e.name)} ({e.issuer.en}, {e.year})"
             out.append({"title": self.t(e.name), "document": doc, "levels": names, "rows": rows, "y": y, "grade": grade,
                         "reason": self.t(e.reason), "capped": ", ".join(
                             self.t(r.name) for r in e.indicators if r.id in e.capped_by),
-                        "problems": problems, "source": self.t(e.cite), "tier": e.tier,
+                        "problems": problems, "source": self.t(e.cite),
                         "missing": L["cp_missing"].format(n=len(e.missing)) if e.missing else "",
                         "mark": "" if e.verified else L["b_unverified"],
                         "head": [L[k] for k in ("cp_group", "cp_indicator", "cp_unit", "cp_value", "cp_I", "cp_II",

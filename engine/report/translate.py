@@ -84,6 +84,15 @@ def place_en(name: str) -> str:
 
 
 UNITS_EN = {"重箱": "weight case"}  # flat glass is counted in weight cases (重量箱)
+# the per-product units of the 清洁生产评价指标体系 (kgce/t焦, m³/t钢 …)
+INDICATOR_UNITS_EN = {"/t焦": "/t coke", "/t矿": "/t ore", "/t铁": "/t iron", "/t钢": "/t steel"}
+
+
+def indicator_unit_en(unit: str) -> str:
+    """An indicator's unit in English: 'kgce/t焦' -> 'kgce/t coke'."""
+    for zh, en in INDICATOR_UNITS_EN.items():
+        unit = unit.replace(zh, en)
+    return unit
 
 
 def units_en(value):

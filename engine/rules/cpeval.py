@@ -88,7 +88,7 @@ def _evaluate(kb: Any, sysm: Any, profile: Any, by_id: dict[str, Finding]) -> Cp
     problems = [r.id for r in live if r.level in ("II", "III", "below")]
     y, grade, capped, reason = _grade(sysm, live, missing)
     return CpEvaluation(system_id=sysm.id, name=Text(zh=sysm.name.zh, en=sysm.name.en), number=sysm.number,
-                        issuer=sysm.issuer, year=sysm.year, generation=sysm.generation,
+                        issuer=Text(zh=sysm.issuer.zh, en=sysm.issuer.en), year=sysm.year, generation=sysm.generation,
                         level_names={k: Text(zh=t.zh, en=t.en) for k, t in sysm.level_names.items()},
                         tier=sysm.tier, cite=Text(zh=sysm.cite.zh, en=sysm.cite.en),
                         source=" ".join(sysm.source.split()), verified=sysm.verified,

@@ -51,6 +51,19 @@ def dictionary_bytes(kb: Any) -> bytes:
                 parts.append(_j({"law": lid, "law_status": status, "law_note": note.model_dump()}))
     for tid in kb.thresholds:
         parts.append(_j(threshold_row(kb, tid)))
+    for sid, info in kb.indicator_systems.items():  # as Assessment.cp_evaluations writes them
+        sysm = info.system
+        parts.append(_j({"system_id": sid, "name": sysm.name.model_dump(), "number": sysm.number,
+                         "issuer": sysm.issuer.model_dump(), "year": sysm.year, "generation": sysm.generation,
+                         "level_names": {k: t.model_dump() for k, t in sysm.level_names.items()}, "tier": sysm.tier,
+                         "cite": sysm.cite.model_dump(), "source": " ".join(sysm.source.split()),
+                         "verified": sysm.verified}))
+        for g in sysm.groups:
+            for ind in g.indicators:
+                parts.append(_j({"id": ind.id, "name": ind.name.model_dump(), "group": g.name.model_dump(),
+                                 "unit": ind.unit_label or ind.unit, "direction": ind.direction}))
+                if ind.texts:
+                    parts.append(_j({"texts": {k: t.model_dump() for k, t in ind.texts.items()}}))
     data = "".join(parts).encode()
     kb.runtime["store_dictionary"] = data
     return data
