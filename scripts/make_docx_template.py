@@ -506,6 +506,25 @@ def content(b: Builder) -> None:
     b.tag("else")
     b.p("{{ L.impl_none }}")
     b.tag("endfor")
+    b.tag("if performance")
+    b.p("{{ L.pf_title }}", style=TABLE_TITLE)
+    b.tag("if performance.plans")
+    b.table(["{{ L.pf_plan }}", "{{ L.pf_date }}", "{{ L.pf_investment }}", "{{ L.pf_savings }}", "{{ L.pf_money }}",
+             "{{ L.pf_co2 }}"],
+            [("tr", "for r in performance.plans"),
+             ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}"], ("tr", "endfor")],
+            [4.0, 2.0, 2.0, 4.0, 2.2, 2.2])
+    b.tag("endif")
+    b.tag("if performance.indicators")
+    b.table(["{{ L.pf_indicator }}", "{{ L.pf_unit }}", "{{ L.pf_before }}", "{{ L.pf_after }}", "{{ L.pf_change }}"],
+            [("tr", "for r in performance.indicators"),
+             ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"], ("tr", "endfor")],
+            [5.0, 2.4, 2.6, 2.6, 2.4])
+    b.tag("endif")
+    b.tag("for m in performance.missing")
+    b.p("{{ L.pf_missing }}: {{ m }}", style="List Bullet")
+    b.tag("endfor")
+    b.tag("endif")
     b.tag("endif")
     b.tag("if s.placeholder")
     b.p("{{ s.placeholder }}", style=PLACEHOLDER)

@@ -164,6 +164,21 @@ def test_performance_table_from_the_stored_history(kb, tmp_path):
     assert wb["已实施方案"]["D2"].value == 900
     text = md.read_text(encoding="utf-8")
     assert "## 清洁生产审核绩效表" in text and "主要指标整改前后对比" in text and "综合能耗" in text
+    # the report's 方案的实施 chapter carries the table when the store is given (md, html, docx; zh and en)
+    src = tmp_path / "after.json"
+    src.write_text(json.dumps(after, ensure_ascii=False), encoding="utf-8")
+    for fmt, lang in (("md", "zh"), ("md", "en"), ("html", "zh"), ("docx", "zh")):
+        out = tmp_path / f"r-{lang}.{fmt}"
+        r = runner.invoke(app, ["report", str(src), "--db", db, "-o", str(out), "--lang", lang])
+        assert r.exit_code == 0, r.output
+        if fmt == "docx":
+            from docx import Document
+            text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+            text += "\n".join(c.text for t in Document(str(out)).tables for row in t.rows for c in row.cells)
+        else:
+            text = out.read_text(encoding="utf-8")
+        title = "Cleaner-production audit performance table" if lang == "en" else "清洁生产审核绩效表"
+        assert title in text and "900" in text, (fmt, lang)
     # one assessment only: what is missing is named
     single = f"sqlite:///{tmp_path / 'one.db'}"
     store = Store(single)
@@ -190,3 +205,22 @@ def test_fuel_factors_carry_the_guideline_method_and_it_checks(kb, make_kb):
         make_kb({"demo/pack.yaml": demo_pack(extra=bad), "demo/m.yaml": demo_measure(
             "demo.m", "  - id: r\n    priority: low\n    when: {enterprise: [demo_flag == true]}\n"
                       "    because: {zh: 演示, en: demo}\n")})
+
+
+def test_coal_by_kind_and_equipment_uses_the_guideline_method(kb):
+    """A saving that names the coal's kind and its equipment: NCV x carbon content x oxidation x 44/12 (烟煤 in an
+    industrial boiler: 23.076 x 0.02308 x 0.85 x 44/12 = 1.6599 tCO2/t); in tce through 29.3076 GJ/tce."""
+    def co2(**saving):
+        p = {"name": "某厂", "sectors": ["steel"], "plans": [{"measure": "steel.orc_waste_heat_power",
+                                                             "investment_wan": 10, "annual_saving_wan": 2,
+                                                             "savings": [saving]}]}
+        r = assess(p, kb=kb).plans[0]
+        return r.co2_t_per_year, r.savings[0].factor.id
+    assert co2(carrier="coal", amount=1000, unit="t", fuel_kind="烟煤", equipment="工业锅炉") == (
+        1659.9, "common.ef_coal_bituminous_industrial_boiler")
+    got, tid = co2(carrier="coal", amount=1000, unit="tce", fuel_kind="bituminous", equipment="industrial_boiler")
+    assert tid == "common.ef_coal_bituminous_industrial_boiler"
+    assert got == pytest.approx(1000 * 29.3076 / 23.076 * 1.6599, abs=0.01)
+    assert co2(carrier="coal", amount=1000, unit="t", fuel_kind="anthracite", equipment="cement_kiln")[1] == \
+        "common.ef_coal_anthracite_cement_kiln"
+    assert co2(carrier="coal", amount=1000, unit="t") == (1900.3, "common.ef_coal_t")  # no kind: the 原煤 row

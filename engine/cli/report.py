@@ -81,6 +81,8 @@ def register(app: typer.Typer) -> None:
                                                        help="audit (the chapters of a 清洁生产审核报告) or screening (a short "
                                                             "recommendation report); default: audit when an audit applies"),
                consultant: Optional[str] = typer.Option(None, "--consultant", help="consulting firm for the cover page"),
+               db: Optional[str] = typer.Option(None, "--db", help="the store holding the enterprise's earlier "
+                                                "assessments: the 方案的实施 chapter gains the 清洁生产审核绩效表"),
                knowledge: Optional[Path] = kb_option()):
         """Write the consultant's report (清洁生产审核建议报告): Word, HTML or Markdown, zh or en."""
         from cpadvisor.report import LANGS, render_report
@@ -108,14 +110,25 @@ def register(app: typer.Typer) -> None:
         else:
             a = load_assessment(profile, kb)
         say_notices(a, profile)
+        performance = None
+        if db:
+            from cpadvisor.store.db import Store
+            from cpadvisor.store.performance import performance as perf_of
+            store = Store(db)
+            try:
+                performance = perf_of(store, a.credit_code or a.profile_name)
+            except InputError:  # no history of this enterprise: the chapter says what there is
+                performance = None
+            finally:
+                store.close()
         if output is not None and output.parent and not output.parent.exists():
             raise InputError("output folder does not exist / 输出目录不存在", str(output), field="-o")
         if fmt == "pdf":
             html_to_pdf(render_report(a, "html", lang, kb=kb, workings=workings, structure=structure,
-                                      consultant=consultant), output)
+                                      consultant=consultant, performance=performance), output)
         else:
             data = render_report(a, fmt, lang, kb=kb, workings=workings, structure=structure, consultant=consultant,
-                                 **({"template": template} if template else {}))
+                                 performance=performance, **({"template": template} if template else {}))
             if output is None:
                 sys.stdout.write(data)
                 return

@@ -17,16 +17,23 @@ from cpadvisor.models.results import ThresholdUse
 SCOPE_REGIONS = {"national": "全国", "regional": "华中", "provincial": "湖南"}
 
 
+GJ_PER_TCE = Decimal("29.3076")  # 1 kgce = 29,307.6 kJ (GB/T 2589)
+
+
 def factor_for(thresholds: dict, carrier: str, unit: str, on: Optional[date] = None,
-               scope: Optional[str] = None) -> Optional[tuple[str, Any, str]]:
+               scope: Optional[str] = None, kind: Optional[str] = None,
+               equipment: Optional[str] = None) -> Optional[tuple[str, Any, str]]:
     """(threshold id, threshold, per-unit) of the factor for ``carrier`` whose per-unit shares ``unit``'s dimension.
 
     Dated factors (``data_year``): of those published by ``on``, the latest data year for the region of ``scope``
-    (national by default); where that region has none, the national one."""
+    (national by default); where that region has none, the national one. A coal's ``kind`` and ``equipment``
+    choose the guideline-method factor made for them; without both, the generic one."""
     dim = UNITS.get(unit, (None,))[0]
     hits = []
+    want = (kind, equipment) if kind and equipment else (None, None)
     for tid, t in thresholds.items():
-        if t.level == "factor" and t.carrier == carrier and t.unit.startswith("tCO2/"):
+        if (t.level == "factor" and t.carrier == carrier and t.unit.startswith("tCO2/")
+                and (t.fuel_kind, t.equipment) == want):
             per = t.unit.split("/", 1)[1]
             if dim is not None and UNITS.get(per, (None,))[0] == dim:
                 hits.append((tid, t, per))
@@ -42,10 +49,18 @@ def factor_for(thresholds: dict, carrier: str, unit: str, on: Optional[date] = N
 
 
 def co2_of(thresholds: dict, carrier: str, amount: float, unit: str, on: Optional[date] = None,
-           scope: Optional[str] = None) -> Optional[tuple[Decimal, ThresholdUse]]:
+           scope: Optional[str] = None, kind: Optional[str] = None,
+           equipment: Optional[str] = None) -> Optional[tuple[Decimal, ThresholdUse]]:
     """tCO2 of ``amount`` ``unit`` of ``carrier`` (None without a sourced factor); ``on`` and ``scope`` choose a
-    dated factor (:func:`factor_for`)."""
-    hit = factor_for(thresholds, carrier, unit, on, scope)
+    dated factor, ``kind`` and ``equipment`` a coal's guideline-method factor (:func:`factor_for`); an amount in
+    tce meets a per-t method factor through the standard coal's calorific value."""
+    if kind and equipment and UNITS.get(unit, (None,))[0] == "energy_ce":
+        hit = factor_for(thresholds, carrier, "t", on, scope, kind, equipment)
+        if hit is not None and hit[1].ncv:
+            tid, t, per = hit
+            gj = convert(amount, unit, "tce") * GJ_PER_TCE
+            return gj / Decimal(str(t.ncv)) * Decimal(str(t.value)), ThresholdUse.of(tid, t)
+    hit = factor_for(thresholds, carrier, unit, on, scope, kind, equipment)
     if hit is None:
         return None
     tid, t, per = hit

@@ -41,7 +41,7 @@ def evaluate_plan(plan: Any, thresholds: dict, finding: Optional[Finding], name:
     savings: list[PlanSavingUse] = []
     co2, partial = Decimal(0), False
     for s in plan.savings:
-        hit = co2_of(thresholds, s.carrier, s.amount, s.unit, on, scope)
+        hit = co2_of(thresholds, s.carrier, s.amount, s.unit, on, scope, s.fuel_kind, s.equipment)
         if hit is None:
             partial |= s.carrier not in ("water",)
             savings.append(PlanSavingUse(carrier=s.carrier, amount=s.amount, unit=s.unit))

@@ -135,6 +135,8 @@ class Threshold(_Strict):
     published: Optional[date] = None
     # a fuel factor by the accounting guideline's method: value = NCV x carbon content (tC/GJ) x oxidation x 44/12
     # (per the factor's unit); when given, the loader checks the value against them
+    fuel_kind: Optional[Key] = None  # a coal's kind (anthracite, bituminous, lignite), where the factor is for one
+    equipment: Optional[Key] = None  # the equipment whose oxidation rate the factor uses
     ncv: Optional[float] = None  # GJ per unit of the factor
     carbon_content: Optional[float] = None  # tC/GJ
     oxidation: Optional[float] = Field(default=None, gt=0, le=1)

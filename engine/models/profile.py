@@ -173,12 +173,25 @@ class EnergyMix(_Strict):
         return self
 
 
+SAVING_WORDS = {"无烟煤": "anthracite", "烟煤": "bituminous", "褐煤": "lignite", "工业锅炉": "industrial_boiler",
+                "发电锅炉": "power_boiler", "水泥窑": "cement_kiln"}
+
+
 class PlanSaving(_Strict):
     """A yearly saving of one carrier (negative = uses more), e.g. {carrier: electricity, amount: 1200, unit: MWh}."""
 
     carrier: Key  # a fuel of the vocabulary, or water, or a material key
     amount: Signed
     unit: Name  # tce, t, MWh, kWh, m3 ... (checked against the known units)
+    # coal by the accounting guideline's method: its kind (NCV, carbon content) and the equipment it burns in
+    # (oxidation rate); without them the 原煤 factor applies
+    fuel_kind: Optional[Literal["anthracite", "bituminous", "lignite"]] = None
+    equipment: Optional[Literal["industrial_boiler", "power_boiler", "cement_kiln"]] = None
+
+    @field_validator("fuel_kind", "equipment", mode="before")
+    @classmethod
+    def _words(cls, v: Any) -> Any:
+        return SAVING_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
 
 
 PLAN_STATUSES = ("proposed", "accepted", "implemented", "rejected")

@@ -244,7 +244,7 @@ def _check(fmt: str, lang: str) -> None:
 def render_report(assessment: Union[Assessment, dict], format: str = "md", lang: str = "zh",
                   kb: Optional[Any] = None, template: Optional[Union[str, Path]] = None,
                   workings: bool = True, structure: Optional[str] = None,
-                  consultant: Optional[str] = None) -> Union[str, bytes]:
+                  consultant: Optional[str] = None, performance: Optional[dict] = None) -> Union[str, bytes]:
     """Render a report: 'md' and 'html' return text, 'docx' returns the bytes of a Word file.
 
     The body speaks the client's language; the engine's workings (measure ids, rule conditions, provenance
@@ -252,6 +252,8 @@ def render_report(assessment: Union[Assessment, dict], format: str = "md", lang:
     ``structure``: "audit" (the chapters of a 清洁生产审核报告, with placeholders for the audit team) or
     "screening" (a short recommendation report); default: audit when the enterprise has an audit type.
     ``consultant``: the consulting firm named on the cover (default: a placeholder to fill in).
+    ``performance``: the 清洁生产审核绩效表 of the enterprise (``store.performance.performance``), printed in the
+    方案的实施 chapter.
 
     ``template``: the Word template (.docx with Jinja2 tags) for 'docx'; default $CPADVISOR_DOCX_TEMPLATE,
     else templates/report.docx.
@@ -267,7 +269,7 @@ def render_report(assessment: Union[Assessment, dict], format: str = "md", lang:
         kb = load_knowledge()
     if structure not in (None, "audit", "screening"):
         raise InputError(f"unknown structure '{structure}': use audit or screening / 未知报告结构", field="structure")
-    ctx = build_context(assessment, lang, kb, structure, consultant)
+    ctx = build_context(assessment, lang, kb, structure, consultant, performance)
     ctx["show_workings"] = workings
     if format == "docx":
         from cpadvisor.report.word import render_docx

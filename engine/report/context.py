@@ -589,6 +589,29 @@ class Ctx:
                                                 "cp_III", "cp_reached")]})
         return out
 
+    def performance(self, perf: Optional[dict]) -> Optional[dict]:
+        """The 清洁生产审核绩效表 (from the store's history) in the report's words: implemented plans, the key
+        indicators before and after, what is missing."""
+        if not perf:
+            return None
+        L, en = self.L, self.lang == "en"
+        lang = "en" if en else "zh"
+        plans = [[p["name"][lang], p["implemented"] or "—", fmt_num(p["investment_wan"]) if p["investment_wan"] is not None
+                  else "—", ("; " if en else "；").join(f"{self.carrier(s['carrier'])} {fmt_num(s['amount'], s['unit'])}"
+                                                        for s in p["savings"]) or "—",
+                  fmt_num(p["annual_saving_wan"]) if p["annual_saving_wan"] is not None else "—",
+                  fmt_num(p["co2_t_per_year"]) if p["co2_t_per_year"] is not None else "—"] for p in perf["plans"]]
+        tot = perf["totals"]
+        if plans:
+            plans.append([L["pf_total"], "", fmt_num(tot["investment_wan"]), "", fmt_num(tot["annual_saving_wan"]),
+                          fmt_num(tot["co2_t_per_year"])])
+        ind = [[r[lang], r["unit"], fmt_num(r["before"]) if r["before"] is not None else "—",
+                fmt_num(r["after"]) if r["after"] is not None else "—",
+                f"{r['change_pct']:+.2f} %" if r["change_pct"] is not None else "—"] for r in perf["indicators"]]
+        return {"plans": plans, "indicators": ind, "missing": [m[lang] for m in perf["missing"]],
+                "plan_head": [L[k] for k in ("pf_plan", "pf_date", "pf_investment", "pf_savings", "pf_money", "pf_co2")],
+                "ind_head": [L[k] for k in ("pf_indicator", "pf_unit", "pf_before", "pf_after", "pf_change")]}
+
     def threshold_line(self, t: ThresholdUse) -> dict:
         return {"id": t.id, "value": fmt_num(t.value, t.unit), "source": t.source, "effective": t.effective or "",
                 "cite": self.cite(t),
@@ -967,10 +990,12 @@ class Ctx:
 
 
 def build_context(a: Assessment, lang: str, kb: KnowledgeBase, structure: Optional[str] = None,
-                  consultant: Optional[str] = None) -> dict:
+                  consultant: Optional[str] = None, performance: Optional[dict] = None) -> dict:
     """Everything the templates print, already in words of ``lang`` (zh or en); ``structure``: audit or
     screening (default: audit for an enterprise with an audit type, else screening)."""
-    ctx = Ctx(a, lang, kb).build(structure, consultant)
+    c = Ctx(a, lang, kb)
+    ctx = c.build(structure, consultant)
+    ctx["performance"] = c.performance(performance)
     if lang == "en":
         ctx = {k: (v if k == "L" else units_en(v)) for k, v in ctx.items()}
     return ctx

@@ -30,6 +30,13 @@ LABELS: dict[str, tuple[str, str]] = {
     # chapter and section titles without numbers (numbered by the report structure)
     "t_overview": ("企业概况", "Enterprise overview"), "t_overview_park": ("园区概况", "Park overview"),
     "t_audit_type": ("审核类型", "Type of audit"), "t_benchmark": ("对标分析", "Benchmarking"),
+    "pf_title": ("清洁生产审核绩效表", "Cleaner-production audit performance table"),
+    "pf_plan": ("已实施方案", "Implemented plan"), "pf_date": ("实施日期", "Implemented"),
+    "pf_investment": ("投资（万元）", "Investment (10k yuan)"), "pf_savings": ("年节约量", "Yearly savings"),
+    "pf_money": ("年经济效益（万元）", "Yearly saving (10k yuan)"), "pf_co2": ("减排CO2（t/a）", "CO2 avoided (t/a)"),
+    "pf_total": ("合计", "Total"), "pf_indicator": ("主要指标", "Key indicator"), "pf_unit": ("单位", "Unit"),
+    "pf_before": ("实施前", "Before"), "pf_after": ("实施后", "After"), "pf_change": ("变化", "Change"),
+    "pf_missing": ("缺少的数据", "Missing figures"),
     "t_cp_eval": ("清洁生产水平评价", "Cleaner-production level (evaluation index system)"),
     "cp_intro": ("按行业清洁生产评价指标体系逐项评定（*为限定性指标）；基准值来源与核实情况见下。",
                  "Each indicator against the sector's evaluation index system (* = limiting indicator); where the "
