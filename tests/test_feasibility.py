@@ -224,3 +224,27 @@ def test_coal_by_kind_and_equipment_uses_the_guideline_method(kb):
     assert co2(carrier="coal", amount=1000, unit="t", fuel_kind="anthracite", equipment="cement_kiln")[1] == \
         "common.ef_coal_anthracite_cement_kiln"
     assert co2(carrier="coal", amount=1000, unit="t") == (1900.3, "common.ef_coal_t")  # no kind: the 原煤 row
+
+
+def test_a_measures_sourced_energy_effect_gets_its_co2_where_every_input_has_a_factor(kb):
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from cpadvisor.economics.co2 import effect_co2
+
+    def eff(value, unit, carrier=None, kind="energy"):
+        return SimpleNamespace(kind=kind, value=value, unit=unit, carrier=carrier)
+    mix = Decimal("2.5")  # tCO2/tce of a plant's declared mix
+    assert effect_co2(kb.thresholds, eff(1000, "tce/a"), mix) == (Decimal("2500.0"), "tCO2/a", None)
+    assert effect_co2(kb.thresholds, eff(10, "kgce/t"), mix) == (Decimal("25.000"), "kgCO2/t", None)
+    coal = kb.thresholds["common.ef_coal_tce"].value
+    v, unit, _ = effect_co2(kb.thresholds, eff(10, "gce/kWh", "coal"), None)
+    assert unit == "kgCO2/kWh" and float(v) == pytest.approx(10e-6 * coal * 1000)
+    assert effect_co2(kb.thresholds, eff(1000, "tce/a"), None)[2] == "mix"  # no mix: named, not guessed
+    assert effect_co2(kb.thresholds, eff(5, "%", "electricity"), mix)[2] == "base"
+    assert effect_co2(kb.thresholds, eff(2.5, "kg/t"), mix)[2] == "fuel"
+    a = assess(EXAMPLES / "steel_plant.yaml", kb=kb)
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "CO2未计算：缺少节约的是哪种燃料（来源未写明）" in md  # the sinter effect: kg of an unnamed solid fuel
+    en = render_report(a, "md", "en", kb=kb)
+    assert "CO2 not computed: missing which fuel is saved" in en

@@ -87,3 +87,42 @@ def mix_intensity(thresholds: dict, energy: list, on: Optional[date] = None,
     if missing or total_tce <= 0:
         return None, used, missing or ["energy (fuels in tce)"]
     return total_co2 / total_tce, used, []
+
+
+def effect_co2(thresholds: dict, effect: Any, intensity: Optional[Decimal], on: Optional[date] = None,
+               scope: Optional[str] = None) -> tuple[Optional[Decimal], str, Optional[str]]:
+    """The CO2 of a measure's sourced energy effect, where every input has a factor: (value, unit, what is missing:
+    ``value``, ``factor`` (of the effect's fuel), ``mix``, ``electricity``, ``base`` or ``fuel``).
+
+    An amount in standard coal (tce/a, kgce/t) is taken at the plant's energy-mix intensity (tCO2/tce); an amount of
+    a named fuel or of electricity at that carrier's factor (per tce, or per kWh for electricity). A relative
+    effect (%) or one of an unnamed fuel has no factor to apply: what is missing is said instead."""
+    if effect.kind != "energy":
+        return None, "", None
+    num = effect.value if effect.value is not None else None
+    if num is None:
+        return None, "", "value"
+    amount, _, per = effect.unit.partition("/")
+    if amount in ("tce", "kgce", "gce"):
+        scale = {"tce": Decimal(1), "kgce": Decimal("0.001"), "gce": Decimal("0.000001")}[amount]
+        if effect.carrier and effect.carrier != "electricity":
+            hit = factor_for(thresholds, effect.carrier, "tce", on, scope)
+            if hit is None:
+                return None, "", "factor"
+            factor = Decimal(str(hit[1].value))
+        elif intensity is not None:
+            factor = intensity
+        else:
+            return None, "", "mix"
+        t = Decimal(str(num)) * scale * factor  # tCO2 per the effect's denominator
+        return (t, f"tCO2/{per}", None) if per == "a" else (t * 1000, f"kgCO2/{per}", None)
+    if effect.carrier == "electricity" and amount in ("kWh", "MWh"):
+        hit = factor_for(thresholds, "electricity", "MWh", on, scope)
+        if hit is None:
+            return None, "", "electricity"
+        mwh = Decimal(str(num)) / (1000 if amount == "kWh" else 1)
+        t = mwh * Decimal(str(hit[1].value))
+        return (t, f"tCO2/{per}", None) if per == "a" else (t * 1000, f"kgCO2/{per}", None)
+    if amount == "%" or effect.unit == "%":
+        return None, "", "base"
+    return None, "", "fuel"

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Optional
 
-from cpadvisor.economics.co2 import co2_of
+from cpadvisor.economics.co2 import co2_of, effect_co2, mix_intensity
 from cpadvisor.economics.finance import after_tax_cash_flow, annual_flows, irr, npv, npv_ratio, simple_payback
 from cpadvisor.models.results import EffectUse, Finding, PlanResult, PlanSavingUse, Scenario, Text, ToCollect
 
@@ -177,9 +177,16 @@ def evaluate_plans(kb: Any, profile: Any, findings: list[Finding],
     _rank(results)
     planned = {p.measure for p in getattr(profile, "plans", ())}
     collect = []
+    mix = None
     for f in findings:
         if f.status == "applies" and f.cost == "medium_high" and f.kind == "measure" and f.measure_id not in planned:
             m = kb.measures[f.measure_id].measure
-            collect.append(ToCollect(measure_id=f.measure_id, name=f.name, figures=list(FIGURES),
-                                     typical=[EffectUse(**e.model_dump()) for e in m.effects]))
+            if mix is None and m.effects:
+                mix = (mix_intensity(kb.thresholds, list(getattr(profile, "energy", ())), on, scope)[0],)
+            typical = []
+            for e in m.effects:  # each sourced energy effect with its CO2 where every input has a factor
+                co2, unit, missing = effect_co2(kb.thresholds, e, mix[0] if mix else None, on, scope)
+                typical.append(EffectUse(**e.model_dump(), co2=_f(co2, 4), co2_unit=unit or None,
+                                         co2_missing=missing))
+            collect.append(ToCollect(measure_id=f.measure_id, name=f.name, figures=list(FIGURES), typical=typical))
     return results, collect

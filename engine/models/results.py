@@ -304,6 +304,11 @@ class EffectUse(BaseModel):
     url: Optional[str] = None
     year: Optional[int] = None
     verified: bool = False
+    # an energy effect's CO2 at the applicable factor (the plant's energy mix, the fuel's or the grid's), or what is
+    # missing for it (value, factor, mix, electricity, base, fuel)
+    co2: Optional[float] = None
+    co2_unit: Optional[str] = None
+    co2_missing: Optional[str] = None
 
 
 class ToCollect(BaseModel):

@@ -454,13 +454,33 @@ class Ctx:
         return cite_en(c, getattr(t, "cite_en", None)) if self.lang == "en" else c
 
     def effect_line(self, e: Any) -> dict:
-        """A typical effect in words: what, how much, where it holds, the source and its mark."""
+        """A typical effect in words: what, how much, where it holds, the source and its mark; for an energy effect
+        its CO2 where every input has a factor (else what is missing)."""
         num = (fmt_num(e.value, e.unit) if e.value is not None
                else f"{fmt_num(e.low)}–{fmt_num(e.high, e.unit)}")
         src = ((e.source_en if self.lang == "en" and e.source_en else e.source) or "") + (f" ({e.year})" if e.year else "")
         text = f"{self.t(e.basis)}: {num} ({self.L['e_scope']}: {self.t(e.scope)}); {src}"
+        if e.kind == "energy":
+            from cpadvisor.economics.co2 import effect_co2
+            value, unit, missing = effect_co2(self.kb.thresholds, e, self._mix_intensity(), self.a.assessed_at.date(),
+                                              (self.p.get("attributes") or {}).get("grid_factor_scope"))
+            if value is not None:
+                text += "; " + self.L["e_co2"].format(v=fmt_num(float(round(value, 4)), unit))
+            elif missing:
+                text += "; " + self.L["e_co2_missing"].format(m=self.L[f"e_miss_{missing}"])
         return {"text": text, "verified": e.verified,
                 "mark": "" if e.verified else self.L["b_unverified"]}
+
+    def _mix_intensity(self) -> Any:
+        """The plant's energy-mix CO2 intensity (tCO2/tce) where every fuel has a factor (once per report)."""
+        if "mix" not in self.__dict__:
+            from types import SimpleNamespace
+
+            from cpadvisor.economics.co2 import mix_intensity
+            energy = [SimpleNamespace(**e) for e in self.p.get("energy") or []]
+            self.__dict__["mix"] = mix_intensity(self.kb.thresholds, energy, self.a.assessed_at.date(),
+                                                 (self.p.get("attributes") or {}).get("grid_factor_scope"))[0]
+        return self.__dict__["mix"]
 
     def carrier(self, c: str) -> str:
         """A saving's carrier in words: a fuel of the vocabulary, or water / material."""
