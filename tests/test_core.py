@@ -206,3 +206,17 @@ def test_out_of_order_quota_levels_give_no_grade_or_gap(kb):
 def test_required_pack_must_be_loaded(make_kb):
     with pytest.raises(KnowledgeError, match="requires pack 'nowhere'"):
         make_kb({"demo/pack.yaml": demo_pack().replace("  sector: true\n", "  sector: true\n  requires: [nowhere]\n")})
+
+
+def test_piped_output_is_plain_lines_not_a_wrapped_box():
+    """Issue 32: piped, the table wrapped at 80 columns and became unreadable; one plain line a finding now."""
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "cpadvisor", "assess", str(EXAMPLES / "steel_plant.yaml")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0
+    assert not set("┃┏━│") & set(r.stdout)
+    lines = r.stdout.splitlines()
+    assert lines[1].startswith("措施编号 | 名称 | 状态")
+    row = next(x for x in lines if x.startswith("policy.mandatory_audit | "))
+    assert "第二十七条第二款" in row  # the whole reason on its one line

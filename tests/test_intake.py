@@ -399,3 +399,42 @@ def test_wrong_measure_in_place_names_its_own_cell(kb, tmp_path):
     with pytest.raises(InputError) as exc:
         load_profile(x, kb)
     assert f"!{IN_PLACE[0]}!A{HEAD_ROWS + 12}" in str(exc.value) and "[measures_in_place.11]" in str(exc.value)
+
+
+def test_a_city_and_a_subsector_as_a_person_writes_them(kb):
+    """Issue 32: 株洲 and 陶瓷 were rejected where a person would write them."""
+    from cpadvisor.intake.profiles import validate_profile
+    p = validate_profile({"name": "醴陵某瓷业", "city": "株洲", "sectors": ["building_materials"],
+                          "subsectors": ["陶瓷"]}, kb)
+    assert p.city == "株洲市" and p.subsectors == ["ceramics"]
+
+
+def test_the_templates_placeholder_name_is_warned(kb, tmp_path):
+    """Issue 32: "（企业名称）" was accepted silently."""
+    import subprocess
+    import sys
+    f = tmp_path / "p.yaml"
+    f.write_text("name: （企业名称）\nsectors: [food]\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "cpadvisor", "assess", str(f)], capture_output=True, text=True)
+    assert r.returncode == 0 and "模板占位文字" in r.stderr and str(f) in r.stderr
+    assert "placeholder" in assess(f, kb=kb).warnings[0]
+
+
+@pytest.mark.parametrize("written, tce", [("26000吨标煤", 26000), ("2.6万吨标煤", 26000), ("26,000 tce", 26000),
+                                          ("26000000 kgce", 26000)])
+def test_a_number_with_its_unit_is_understood(kb, written, tce):
+    """Issue 32: "26000吨标煤" gave an English-only error with no unit hint."""
+    from cpadvisor.intake.profiles import validate_profile
+    p = validate_profile({"name": "x", "total_energy_tce": written, "electricity_mwh": "450 GWh",
+                          "water_m3": "12万方"}, kb)
+    assert (p.total_energy_tce, p.electricity_mwh, p.water_m3) == (pytest.approx(tce), 450000, 120000)
+
+
+def test_a_number_in_another_unit_says_which_unit_the_field_wants(tmp_path):
+    import subprocess
+    import sys
+    f = tmp_path / "p.yaml"
+    f.write_text("name: x\ntotal_energy_tce: 26000 kg\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "cpadvisor", "assess", str(f)], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert f"{f}:2: [total_energy_tce] 应为以吨标煤（tce）计的数字" in r.stderr and "a number in tce" in r.stderr

@@ -21,6 +21,19 @@ out = Console()
 err = Console(stderr=True)
 
 
+def emit(table: Any) -> None:
+    """A table on a terminal; plain lines ("a | b | c", one a row, never wrapped) when the output is piped or
+    redirected, where a box drawn at 80 columns is unreadable."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    lines = [str(table.title)] if table.title else []
+    lines.append(" | ".join(str(c.header) for c in table.columns))
+    for row in zip(*(list(c.cells) for c in table.columns)):
+        lines.append(" | ".join(" ".join(str(x).split()) for x in row))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
 def _lang(value: str) -> str:
     if value not in ("zh", "en"):
         raise typer.BadParameter(f"'{value}': use zh or en / 语言应为 zh 或 en")
@@ -199,7 +212,7 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or 
         t.add_row(f.measure_id, f.name.get(lang), _l(STATUS_LABEL[f.status], lang),
                   _l(PRIORITY_LABEL[f.priority], lang), _l(COST_LABEL[f.cost], lang), ", ".join(f.units),
                   f.clause, detail)
-    out.print(t)
+    emit(t)
     n_app, n_ver, n_opt = len(a.recommended), len(a.to_verify), len(a.optional)
     out.print(f"{n_app} recommended, {n_ver} to verify, {n_opt} optional questions (--all shows them)" if lang == "en"
               else f"{n_app} 项建议实施，{n_ver} 项待核实，{n_opt} 项可选核实（--all 显示）", highlight=False)
@@ -257,7 +270,7 @@ def measures(pack: Optional[str] = typer.Option(None, "--pack", "-p"), lang: str
     for i in rows:
         m = i.measure
         t.add_row(m.id, m.name.get(lang), m.kind, m.clause, _l(COST_LABEL[m.cost], lang), str(len(i.rules)))
-    out.print(t)
+    emit(t)
     out.print(f"{len(rows)} measures, knowledge {kb.version}", highlight=False)
 
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import get_kb, guarded, kb_option, out
+    from cpadvisor.cli.app import emit, get_kb, guarded, kb_option, out
 
     @app.command()
     @guarded
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         t.add_row("[bold]total[/bold]", *(str(tot[k]) for k in
                                           ("catalog", "encoded", "reached", "positive", "negative", "rules",
                                            "rules_fired")))
-        out.print(t)
+        emit(t)
         from cpadvisor.authoring.coverage import system_coverage
         systems = system_coverage(kb)
         if systems:
@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
                 st.add_row(x["id"], x["pack"], str(x["year"]), x["tier"] + ("" if x["verified"] else " (unverified)"),
                            "yes" if x["complete"] else "no", *(str(x[k]) for k in (
                                "indicators", "levels", "weights", "from_profile", "improved_by", "cases")))
-            out.print(st)
+            emit(st)
         for p in cov.problems:
             out.print(f"[yellow]gap[/yellow] {p}", highlight=False)
         if not cov.problems:

@@ -96,7 +96,7 @@ def yaml_template(kb: Any, pack: str, sub: Optional[str]) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import err, get_kb, guarded, kb_option, lang_option, out
+    from cpadvisor.cli.app import emit, err, get_kb, guarded, kb_option, lang_option, out
 
     @app.command()
     @guarded
@@ -199,7 +199,7 @@ def register(app: typer.Typer) -> None:
                 t.add_row(w["key"], w["zh"], w["en"], w["pack"], ", ".join(w.get("aliases", [])),
                           *((", ".join(w["is_a"]),) if fam else ()),
                           *((", ".join(w["members"]),) if kind == "unit_families" else ()))
-            out.print(t)
+            emit(t)
         t = Table(title="attributes", title_justify="left")
         for col in ("name", "on / 位置", "type", "values / range", "zh", "en", "pack"):
             t.add_column(col, overflow="fold")
@@ -208,7 +208,7 @@ def register(app: typer.Typer) -> None:
                 " .. ".join(str(x) for x in (a.get("min"), a.get("max")) if x is not None)
             t.add_row(a["name"], a["where"], a["type"] + (f" ({a['unit']})" if a.get("unit") else ""), rng,
                       a["zh"], a["en"], a["pack"])
-        out.print(t)
+        emit(t)
 
     @app.command()
     @guarded

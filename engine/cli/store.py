@@ -17,7 +17,7 @@ PLAN_STATUS = {"proposed": "拟实施/proposed", "accepted": "已确定/accepted
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import lang_option, guarded, kb_option, out
+    from cpadvisor.cli.app import emit, lang_option, guarded, kb_option, out
     from cpadvisor.cli.batch import db_option
 
     @app.command()
@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
                 t.add_row(str(a["id"]), a["at"][:19], a["knowledge_version"], a["audit_type"] or "-",
                           str(a["recommended"]), str(a["to_verify"]),
                           "" if a["saving_tce"] is None else f"{a['saving_tce']:,.1f}", Text(a["source_file"] or ""))
-            out.print(t)
+            emit(t)
             for a in g["assessments"]:
                 c = a["changes"]
                 if not c:
@@ -160,20 +160,20 @@ def register(app: typer.Typer) -> None:
                          f"{r['tce']:,.1f} tce; {r['mwh']:,.1f} MWh; {r['tco2']:,.1f} tCO2; {r['wan']:,.1f} 万元")
         head.add_row("profiles rejected (latest run)" if en else "画像有误（最近一次）", str(s["invalid_profiles"]))
         head.add_row("knowledge versions" if en else "知识库版本", ", ".join(s["knowledge_versions"]) or "-")
-        out.print(head)
+        emit(head)
         top = Table(title="Most often recommended measures" if en else "最常建议的措施")
         for col in ("measure", "name", "enterprises", "share") if en else ("措施编号", "名称", "企业数", "占比"):
             top.add_column(col)
         for m in s["top_measures"]:
             top.add_row(m["measure_id"], m["en"] if en else m["zh"], str(m["enterprises"]), f"{m['share_pct']}%")
-        out.print(top)
+        emit(top)
         tt = Table(title="Policy targets (2025)" if en else "政策目标（2025年）")
         for col in ("target", "portfolio", "source") if en else ("目标", "本组合", "来源"):
             tt.add_column(col, overflow="fold")
         for t in s["targets"]:
             k = "en" if en else "zh"
             tt.add_row(t[k], t["portfolio"][k], t["source"][k])
-        out.print(tt)
+        emit(tt)
         if chart:
             out.print(f"chart / 图表: {chart}", highlight=False)
         if xlsx:

@@ -77,7 +77,14 @@ def validate_profile(data: Any, kb: KnowledgeBase, file: str = "<input>", doc: A
     if problems:
         raise ProfileError(problems)
     _canonical(profile, kb)
+    if profile.name.strip("（）() ") in PLACEHOLDER_NAMES:  # the blank template's own words, left in
+        profile._notices = list(profile._notices) + [
+            f"the name is still the template's placeholder '{profile.name}': give the enterprise's name / "
+            "名称仍为模板占位文字，请填写企业（园区）名称"]
     return profile
+
+
+PLACEHOLDER_NAMES = {"企业名称", "园区名称"}
 
 
 def _canonical(profile: AnyProfile, kb: KnowledgeBase) -> None:

@@ -6,11 +6,12 @@ the loaded vocabulary by :func:`engine.vocabulary.Vocabulary.check_profile`.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator,
-                      model_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StringConstraints,
+                      field_validator, model_validator)
 
 HUNAN_CITIES = (
     "长沙市", "株洲市", "湘潭市", "衡阳市", "邵阳市", "岳阳市", "常德市",
@@ -70,6 +71,42 @@ def validate_credit_code(code: str) -> str:
     if code[17] != expected:
         raise ValueError(f"统一社会信用代码校验位错误 / wrong check digit: expected {expected}, got {code[17]}")
     return code
+
+
+# the unit words people write beside a number, and what they are in the field's unit (definitional factors only:
+# 1 万 = 10,000; 1 tce = 1,000 kgce; 1 MWh = 1,000 kWh)
+_QUANTITY = re.compile(r"^\s*([-+]?\d[\d,]*(?:\.\d+)?)\s*(\S*?)\s*$")
+UNIT_WORDS: dict[str, tuple[str, float]] = {
+    "tce": ("tce", 1), "吨标煤": ("tce", 1), "吨标准煤": ("tce", 1), "t标煤": ("tce", 1), "kgce": ("tce", 0.001),
+    "千克标煤": ("tce", 0.001), "万tce": ("tce", 1e4), "万吨标煤": ("tce", 1e4), "万吨标准煤": ("tce", 1e4),
+    "MWh": ("MWh", 1), "兆瓦时": ("MWh", 1), "kWh": ("MWh", 0.001), "度": ("MWh", 0.001), "千瓦时": ("MWh", 0.001),
+    "万kWh": ("MWh", 10), "万度": ("MWh", 10), "万千瓦时": ("MWh", 10), "GWh": ("MWh", 1000), "亿kWh": ("MWh", 1e5),
+    "m3": ("m3", 1), "m³": ("m3", 1), "立方米": ("m3", 1), "方": ("m3", 1), "吨水": ("m3", 1), "万m3": ("m3", 1e4),
+    "万m³": ("m3", 1e4), "万立方米": ("m3", 1e4), "万方": ("m3", 1e4), "万吨水": ("m3", 1e4),
+    "万元": ("万元", 1), "元": ("万元", 1e-4), "亿元": ("万元", 1e4),
+}
+UNIT_HINT = {"tce": ("吨标煤（tce）", "吨标煤"), "MWh": ("兆瓦时（MWh）", "MWh"), "m3": ("立方米（m³）", "m³"),
+             "万元": ("万元", "万元")}
+
+
+def quantity(unit: str) -> Any:
+    """A number in ``unit``, or a number written with a unit of the same kind ("26000吨标煤", "450 GWh", "1.2亿元"),
+    converted; anything else is refused naming the unit the field wants, in Chinese and English."""
+
+    def parse(v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        m = _QUANTITY.match(v)
+        if m:
+            number = float(m[1].replace(",", ""))
+            if not m[2]:
+                return number
+            got = UNIT_WORDS.get(m[2])
+            if got is not None and got[0] == unit:
+                return number * got[1]
+        raise ValueError(f"应为以{UNIT_HINT[unit][0]}计的数字，如 26000 或“26000 {UNIT_HINT[unit][1]}” / "
+                         f"a number in {unit} (got '{v}')")
+    return BeforeValidator(parse)
 
 
 class _Strict(BaseModel):
@@ -207,8 +244,8 @@ class Plan(_Strict):
     measure: MeasureId
     id: Optional[Key] = None
     name: Optional[Name] = None
-    investment_wan: Optional[NonNeg] = None  # 总投资，万元
-    annual_saving_wan: Optional[Signed] = None  # 年节约费用（收益），万元/年
+    investment_wan: Annotated[Optional[NonNeg], quantity("万元")] = None  # 总投资，万元
+    annual_saving_wan: Annotated[Optional[Signed], quantity("万元")] = None  # 年节约费用（收益），万元/年
     operating_cost_change_wan: Signed = 0  # 年运行费用增加（+）或减少（-），万元/年
     savings: Many(PlanSaving) = Field(default_factory=list)  # 年节约量，按能源品种/水/物料
     life_years: Optional[Annotated[int, Field(ge=1, le=60)]] = None  # 方案寿命（计算期），年
@@ -245,6 +282,9 @@ class _Common(_Strict):
         if v is None:
             return v
         if v not in HUNAN_CITIES:
+            by_prefix = [c for c in HUNAN_CITIES if c.startswith(v)]
+            if len(by_prefix) == 1:  # 株洲 -> 株洲市, as a person writes it
+                return by_prefix[0]
             near = [c for c in HUNAN_CITIES if v in c or c.startswith(v)]
             hint = f" (did you mean {near[0]}?)" if near else ""
             raise ValueError(f"不是湖南省的市州 / not a city or prefecture of Hunan: {v}{hint}")
@@ -304,9 +344,9 @@ class EnterpriseProfile(_Common):
     project_type: Literal["existing", "new", "rebuilt", "expanded"] = "existing"
     cp_audit_passed: Optional[bool] = None
     financing_constrained: Optional[bool] = None
-    total_energy_tce: Optional[NonNeg] = None
-    electricity_mwh: Optional[NonNeg] = None
-    water_m3: Optional[NonNeg] = None
+    total_energy_tce: Annotated[Optional[NonNeg], quantity("tce")] = None
+    electricity_mwh: Annotated[Optional[NonNeg], quantity("MWh")] = None
+    water_m3: Annotated[Optional[NonNeg], quantity("m3")] = None
     emissions: Emissions = Field(default_factory=Emissions)
     energy: Many(EnergyUse, "energy") = Field(default_factory=list)
     units: Many(Unit, "units") = Field(default_factory=list)
@@ -345,7 +385,7 @@ class ParkProfile(_Common):
     energy_mix: EnergyMix = Field(default_factory=EnergyMix)
     shared_facilities: Many(Key) = Field(default_factory=list)
     water_reuse_rate: Optional[Share] = None
-    total_energy_tce: Optional[NonNeg] = None
+    total_energy_tce: Annotated[Optional[NonNeg], quantity("tce")] = None
 
 
 Profile = Annotated[Union[EnterpriseProfile, ParkProfile], Field(discriminator="kind")]
