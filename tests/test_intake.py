@@ -438,3 +438,22 @@ def test_a_number_in_another_unit_says_which_unit_the_field_wants(tmp_path):
     r = subprocess.run([sys.executable, "-m", "cpadvisor", "assess", str(f)], capture_output=True, text=True)
     assert r.returncode == 2
     assert f"{f}:2: [total_energy_tce] 应为以吨标煤（tce）计的数字" in r.stderr and "a number in tce" in r.stderr
+
+
+def test_the_request_never_asks_what_the_engine_computes_and_its_answers_merge(kb):
+    """Issue 32: the data request asked `energy_grade / energy_grade` (a computed field with no column), and
+    answering it broke the merge ("unknown field 'attributes' (did you mean 'attributes'?)")."""
+    from cpadvisor.intake.request import merge_answers, requests
+    tile = {"name": "瓷砖", "key": "ceramic_tile_wa_le_0_2", "annual_output": 1800}
+    for project in ("existing", "new"):
+        a = assess({"name": "x", "sectors": ["building_materials"], "project_type": project, "products": [tile]}, kb=kb)
+        rows = requests(kb, a)
+        paths = [r.path for r in rows]
+        assert not [p for p in paths if any(w in p for w in ("energy_grade", "vs_benchmark", "worse_than"))], paths
+        assert "products[瓷砖].unit_energy" in paths
+        if project == "new":
+            assert "products[瓷砖].cp_advanced_energy" in paths and "products[瓷砖].unit_water" in paths
+        answers = [(r.path, 1 if "cp_advanced" in r.path or "unit_" in r.path else True, "资料清单!H3") for r in rows
+                   if r.path.startswith("products[")]
+        data, _ = merge_answers(kb, a.profile, answers)
+        assess(data, kb=kb)  # the answered request merges into a valid profile

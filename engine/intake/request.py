@@ -14,6 +14,7 @@ from cpadvisor.intake.schema import FIELD_DOCS
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, Product, Unit
 from cpadvisor.models.results import Assessment
+from cpadvisor.rules.facts import COMPUTED_INPUTS
 
 SHEET = "资料清单"
 HEADERS = [("编号", "path"), ("资料 / fact", "fact"), ("所属 / item", "item"), ("单位 / unit", "unit"),
@@ -149,6 +150,14 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
 
     def add(fact: str, name: str, target: Optional[str], mid: Optional[str], decided: bool = False) -> None:
         """``decided``: the caller has found the fact missing itself (a ground's kinds: an empty list)."""
+        if fact == "product" and name in COMPUTED_INPUTS and COMPUTED_INPUTS[name] != (name,):
+            # a field the engine computes (a grade, a comparison): ask for the figures it is computed from
+            item = items["product"].get(target, (None, {}))[1] if target else {}
+            covered = "cp_II" in kb.product_levels(item.get("key"))  # an index system gives the 国内先进 level
+            for source in COMPUTED_INPUTS[name]:
+                if not (source == "cp_advanced_energy" and covered):
+                    add(fact, source, target, mid, decided)
+            return
         path, words, unit, allowed, typ = _describe(kb, fact, name)
         if fact in LIST_OF:
             if target is None or target not in items[fact]:

@@ -69,6 +69,16 @@ def _worse(value: Optional[float], advanced: Optional[float]) -> Optional[bool]:
     return value > advanced
 
 
+# the product fields the engine computes, and the observable figures each is computed from (what to ask for)
+COMPUTED_INPUTS: dict[str, tuple[str, ...]] = {
+    "energy_grade": ("unit_energy",), "vs_benchmark": ("unit_energy",),
+    "energy_worse_than_cp_advanced": ("unit_energy", "cp_advanced_energy"),
+    "water_worse_than_cp_advanced": ("unit_water", "cp_advanced_water"),
+    "material_worse_than_cp_advanced": ("unit_material", "cp_advanced_material"),
+    "has_quota": (), "has_access_level": (), "has_baseline": (), "in_project": ("in_project",),
+}
+
+
 def product_fact(p: Product, i: int, levels: dict[str, float], in_project: bool = False) -> dict[str, Any]:
     f: dict[str, Any] = {"t": "product", "id": f"product:{i}", "uid": p.name, "has_quota": has_quota(levels),
                          "has_access_level": "quota_2" in levels, "has_baseline": has_baseline(levels),
