@@ -457,3 +457,50 @@ def test_the_request_never_asks_what_the_engine_computes_and_its_answers_merge(k
                    if r.path.startswith("products[")]
         data, _ = merge_answers(kb, a.profile, answers)
         assess(data, kb=kb)  # the answered request merges into a valid profile
+
+
+def test_dropdowns_offer_labels_with_commas_and_they_read_back(kb, tmp_path):
+    """Issue 32: every Chinese label holding a comma (the ceramic tiles, wall materials, reheating furnaces) was
+    offered as its key: the single-choice lists now carry the label (a range on the hidden sheet: Excel splits
+    only inline lists), and the label reads back as the key."""
+    from cpadvisor.intake.profiles import load_profile
+    data = {"name": "醴陵某瓷业", "sectors": ["building_materials"],
+            "products": [{"name": "瓷砖", "key": "ceramic_tile_wa_0_2_to_0_5", "annual_output": 1800}]}
+    raw = write_workbook(kb, data)
+    wb = openpyxl.load_workbook(io.BytesIO(raw))
+    lists = wb["_lists"]
+    col = next(c for c in range(1, lists.max_column + 1) if lists.cell(1, c).value == "one:products")
+    words = [lists.cell(r, col).value for r in range(2, lists.max_row + 1)]
+    label = "陶瓷砖（干压，0.2%<吸水率≤0.5%）"
+    assert label in words and "ceramic_tile_wa_0_2_to_0_5" not in words
+    ws = wb["产品"]
+    key_col = next(c for c in range(1, ws.max_column + 1) if ws.cell(2, c).value == "key")
+    assert ws.cell(3, key_col).value == label  # the cell shows the label too
+    f = tmp_path / "tiles.xlsx"
+    wb.save(f)
+    assert load_profile(f, kb).products[0].key == "ceramic_tile_wa_0_2_to_0_5"
+
+
+def test_plan_status_toxic_kinds_and_measures_in_the_consultants_words(kb, tmp_path):
+    """Issue 32: the plan status header read "(proposed/accepted/…)", 有毒有害物质类别 rejected its Chinese labels,
+    已实施措施 listed ids only."""
+    from cpadvisor.intake.profiles import load_profile, validate_profile
+    p = validate_profile({"name": "x", "emissions": {"toxic_hazardous": True, "toxic_categories": ["重金属", "危险废物"]},
+                          "plans": [{"measure": "steel.hot_charging", "status": "已实施"}]}, kb)
+    assert p.emissions.toxic_categories == ["heavy_metals", "hazardous_waste"] and p.plans[0].status == "implemented"
+    raw = write_workbook(kb, {"name": "x", "sectors": ["steel"], "measures_in_place": ["steel.hot_charging"],
+                              "plans": [{"measure": "steel.orc_waste_heat_power", "status": "accepted"}]})
+    wb = openpyxl.load_workbook(io.BytesIO(raw))
+    plans = wb["清洁生产方案"]
+    heads = [c.value for c in plans[1]]
+    assert "状态（拟实施/已采纳/已实施/已否决）" in heads
+    assert plans.cell(3, heads.index("状态（拟实施/已采纳/已实施/已否决）") + 1).value == "已采纳"
+    lists = wb["_lists"]
+    col = next(c for c in range(1, lists.max_column + 1) if lists.cell(1, c).value == "one:measures")
+    assert "steel.hot_charging 热装热送" in [lists.cell(r, col).value for r in range(2, lists.max_row + 1)]
+    wb["已实施措施"]["A4"] = "steel.bof_primary_dry_dedusting 转炉一次烟气干法除尘"  # picked from the drop-down
+    f = tmp_path / "w.xlsx"
+    wb.save(f)
+    back = load_profile(f, kb)
+    assert back.measures_in_place == ["steel.hot_charging", "steel.bof_primary_dry_dedusting"]
+    assert back.plans[0].status == "accepted"

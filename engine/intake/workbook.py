@@ -116,7 +116,7 @@ PLANS = ("清洁生产方案", "plans", [
     Col("income_tax_rate", "所得税税率", "Income tax rate", "number", "0–1"),
     Col("benchmark_irr", "基准收益率", "Benchmark rate of return", "number", "0–1"),
     Col("cost_class", "费用类别（无/低费、中费、较高费、高费）", "Cost class (low/medium/higher/high)"),
-    Col("status", "状态（proposed/accepted/implemented/rejected）", "Status"),
+    Col("status", "状态（拟实施/已采纳/已实施/已否决）", "Status (proposed/accepted/implemented/rejected)", "plan_status"),
     Col("status_date", "状态日期", "Status date", "date"), Col("note", "说明", "Note"),
 ])
 SAVING = re.compile(r"^\s*([a-z][a-z0-9_]*)\s+(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(\S+)\s*$")
@@ -142,10 +142,13 @@ def _attr_cols(kb: KnowledgeBase, on: str, packs: Optional[set[str]], present: I
     return cols
 
 
-def _words(kb: KnowledgeBase, labels: Labels, kind: str, packs: Optional[set[str]]) -> list[str]:
-    """The drop-down words of a vocabulary kind (Chinese labels, or keys where a label is ambiguous)."""
-    if kind == "measures":
-        return sorted(m for m, info in kb.measures.items() if packs is None or info.pack in packs)
+def _words(kb: KnowledgeBase, labels: Labels, kind: str, packs: Optional[set[str]], many: bool = True) -> list[str]:
+    """The drop-down words of a vocabulary kind: Chinese labels; in a column that takes several words (``many``),
+    a label holding a separator (，、;) is its key, since the cell is split on them. The list lives in a range of
+    the hidden sheet, so Excel never splits a label at its commas."""
+    if kind == "measures":  # the id, then its name (the id is read back)
+        return [f"{m} {kb.measures[m].measure.name.zh}" for m in sorted(
+            m for m, info in kb.measures.items() if packs is None or info.pack in packs)]
     if kind in ("size", "project_type", "level"):
         from cpadvisor.intake.labels import FIXED
         return [labels.label(kind, k) for k in FIXED[kind]]
@@ -154,7 +157,7 @@ def _words(kb: KnowledgeBase, labels: Labels, kind: str, packs: Optional[set[str
     else:
         keys = sorted(k for k in kb.vocab.terms[kind]
                       if packs is None or kb.vocab.owner.get((kind, k)) in packs)
-    return [_listable(labels.label(kind, k), k) for k in keys]
+    return [_listable(labels.label(kind, k), k) if many else labels.label(kind, k) for k in keys]
 
 
 # ------------------------------------------------------------------ writing
@@ -164,6 +167,8 @@ def _cell_value(col: Col, value: Any, labels: Labels) -> Any:
         return None
     if col.kind == "savings":
         return "; ".join(f"{x['carrier']} {x['amount']:g} {x['unit']}" for x in value) or None
+    if col.kind == "plan_status":
+        return PLAN_STATUS_LABELS.get(value, value)
     if col.kind == "bool":
         return "是" if value else "否"
     if col.kind.startswith("terms:"):
@@ -181,6 +186,9 @@ def _cell_value(col: Col, value: Any, labels: Labels) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
     return value
+
+
+PLAN_STATUS_LABELS = {"proposed": "拟实施", "accepted": "已采纳", "implemented": "已实施", "rejected": "已否决"}
 
 
 def _listable(word: str, key: str) -> str:
@@ -231,7 +239,8 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
         elif kind_ == "bool":
             words = ["是", "否"]
         else:
-            words = _words(kb, labels, kind_, scope)
+            name = kind_.split(":", 1)[1] if kind_.startswith(("one:", "many:")) else kind_
+            words = _words(kb, labels, name, scope, many=not kind_.startswith("one:"))
         if not words:
             return None
         col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
@@ -246,8 +255,11 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
     def validate(ws: Any, col: Col, cells: str) -> None:
         k = col.kind
         dv = None
-        if k == "bool" or k.startswith(("term:", "terms:", "attr:")):
-            ref = list_range(k.split(":", 1)[1] if k.startswith(("term:", "terms:")) else k)
+        if k == "plan_status":
+            dv = DataValidation(type="list", formula1='"拟实施,已采纳,已实施,已否决"', allow_blank=True)
+        elif k == "bool" or k.startswith(("term:", "terms:", "attr:")):
+            ref = list_range(("one:" if k.startswith("term:") else "many:") + k.split(":", 1)[1]
+                             if k.startswith(("term:", "terms:")) else k)
             if ref:
                 dv = DataValidation(type="list", formula1=f"={ref}", allow_blank=True, errorStyle="warning",
                                     showErrorMessage=True, error="不在词表中：请从下拉列表选择，或写编号 / not in the vocabulary")
@@ -482,7 +494,11 @@ def _read_value(col: Col, value: Any) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(int(value)) if float(value).is_integer() else str(value)
         return [w.strip() for w in SPLIT.split(str(value)) if w.strip()]
+    if col.kind == "term:measures":  # the drop-down shows "id 名称": the id is the first word
+        return str(value).split()[0] if str(value).strip() else None
     if col.kind.startswith("term:"):
+        return str(value).strip()
+    if col.kind == "plan_status":
         return str(value).strip()
     if col.kind.startswith("attr:"):
         return _bool(value) if isinstance(value, str) and value.strip().casefold() in TRUE_WORDS | FALSE_WORDS \

@@ -152,6 +152,18 @@ class Product(_Strict):
 TOXIC_CATEGORIES = ("hazardous_waste", "toxic_chemicals", "heavy_metals", "pops", "other_toxic")
 
 
+TOXIC_WORDS = {
+    "危险废物": "hazardous_waste",
+    "剧毒化学品": "toxic_chemicals", "重点环境管理危险化学品": "toxic_chemicals",
+    "剧毒化学品、重点环境管理危险化学品及含有上述化学品的物质": "toxic_chemicals",
+    "重金属": "heavy_metals", "含铅、汞、镉、铬等重金属和类金属砷的物质": "heavy_metals",
+    "持久性有机污染物": "pops", "《斯德哥尔摩公约》附件所列持久性有机污染物": "pops",
+    "其他有毒有害物质": "other_toxic", "其他具有毒性、可能污染环境的物质": "other_toxic",
+}
+PLAN_STATUS_WORDS = {"拟实施": "proposed", "提出": "proposed", "已采纳": "accepted", "采纳": "accepted",
+                     "已实施": "implemented", "实施": "implemented", "已否决": "rejected", "否决": "rejected"}
+
+
 class Emissions(_Strict):
     """Facts behind the mandatory audit (双超双有)."""
 
@@ -167,6 +179,14 @@ class Emissions(_Strict):
     # hazardous waste; highly toxic chemicals and those on the key-environmental-management list; substances
     # with Pb, Hg, Cd, Cr or As; Stockholm-convention POPs; other toxic substances that may pollute
     toxic_categories: Many(Literal[TOXIC_CATEGORIES]) = Field(default_factory=list)  # type: ignore[valid-type]
+
+    @field_validator("toxic_categories", mode="before")
+    @classmethod
+    def _toxic_words(cls, v: Any) -> Any:
+        """The categories as the 办法 words them, or as a consultant shortens them (重金属, 危险废物 …)."""
+        if isinstance(v, list):
+            return [TOXIC_WORDS.get(x.strip(), x.strip()) if isinstance(x, str) else x for x in v]
+        return v
 
     @model_validator(mode="after")
     def _toxic(self) -> "Emissions":
@@ -257,6 +277,11 @@ class Plan(_Strict):
     # 费用类别 as the consultant states it (定额偿还期: 中费 2–3 年, 较高费 5 年, 高费 10 年; no sourced investment bands)
     cost_class: Optional[Literal["low", "medium", "higher", "high"]] = None
     status: Literal[PLAN_STATUSES] = "proposed"  # type: ignore[valid-type]
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, v: Any) -> Any:
+        return PLAN_STATUS_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
 
     @field_validator("cost_class", mode="before")
     @classmethod
