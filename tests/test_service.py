@@ -236,9 +236,18 @@ def test_browser_uploads_reads_the_table_and_downloads_the_report(server, tmp_pa
         cp = {r.get_attribute("data-indicator"): r.find_elements(By.TAG_NAME, "td")[-1].text
               for r in driver.find_elements(By.CSS_SELECTOR, "#cp-eval tr[data-indicator]")}
         assert cp["ironmaking_energy"] == "Ⅱ级" and cp["sintering_energy"] == "Ⅰ级" and cp["fresh_water"] == "待补充"
+        # the client's words: no ids, field paths or rule syntax in what the page shows (issue 32)
+        body = driver.find_element(By.ID, "result").text
+        for word in ("verify.", "derived.", "enterprise.", "policy.", "is_a", "art8_"):
+            assert word not in body, word
+        assert "强制性清洁生产审核" in driver.find_element(By.ID, "audit").text
+        assert driver.find_elements(By.CSS_SELECTOR, "#optional tr[data-measure]")  # optional apart, as the CLI counts
+        assert "可选核实" in driver.find_element(By.ID, "summary").text
         assert "清洁生产水平评价" in driver.find_element(By.ID, "cp-eval").text
         rows[0].find_element(By.CSS_SELECTOR, "button.explain").click()
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#recommended tr.explained li")))
+        driver.find_element(By.CSS_SELECTOR, "#recommended tr.explained button.trace").click()  # the trace on request
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#recommended tr.explained ul.muted li")))
         driver.find_element(By.ID, "dl-docx").click()
         driver.find_element(By.ID, "dl-request").click()
         deadline = time.time() + 60
@@ -253,3 +262,33 @@ def test_browser_uploads_reads_the_table_and_downloads_the_report(server, tmp_pa
         assert "Cleaner-production assessment" in driver.title
     finally:
         driver.quit()
+
+
+def test_the_page_view_speaks_the_clients_words_and_counts_like_the_cli(client, kb):
+    """Issue 32: the page showed ids (verify.…, derived.…, enterprise.…) and English conditions, and counted optional
+    questions with the others; /v1/page gives what the report shows."""
+    r = client.post("/v1/page?lang=zh", content=STEEL.read_bytes(), headers=YAML)
+    assert r.status_code == 200, r.text[:300]
+    v = r.json()
+    a = assess(STEEL, kb=kb)
+    assert v["counts"] == {"recommended": len(a.recommended), "to_verify": len(a.to_verify),
+                           "optional": len(a.optional)}
+    shown = json.dumps({k: v[k] for k in ("obligations", "recommended", "to_verify", "optional", "audit")},
+                       ensure_ascii=False)
+    shown = shown.replace('"id": ', "")  # the measure id travels as data for the trace only
+    for word in ("verify.", "derived.", "enterprise.emissions", "is_a", "art8_"):
+        assert word not in shown, word
+    assert v["benchmarks"] and v["cp_eval"][0]["rows"]
+    en = client.post("/v1/page?lang=en", content=STEEL.read_bytes(), headers=YAML).json()
+    assert "Mandatory cleaner-production audit" in en["audit"]
+
+
+def test_errors_name_the_uploaded_file_and_blank_workbooks_download(client):
+    r = client.post("/v1/assess", content=b"name: x\nsectors: [nope]\n",
+                    headers={"content-type": "application/yaml", "x-filename": "%E9%86%B4%E9%99%B5.yaml"})
+    assert r.status_code == 422 and r.json()["detail"].startswith("醴陵.yaml:2:")
+    t = client.get("/v1/template?sector=building_materials")
+    assert t.status_code == 200 and t.content[:2] == b"PK"
+    assert openpyxl.load_workbook(io.BytesIO(t.content)).sheetnames[:2] == ["说明", "企业"]
+    page = client.get("/").text
+    assert "/v1/template?sector=steel" in page and "cpadvisor init" in page

@@ -600,6 +600,7 @@ class Ctx:
             doc = f"{self.t(e.name)}（{e.issuer.zh}，{e.year}" + (f"，{e.number}" if e.number else "") + "）" if not en \
                 else f"{self.t(e.name)} ({e.issuer.en}, {e.year})"
             out.append({"title": self.t(e.name), "document": doc, "levels": names, "rows": rows, "y": y, "grade": grade,
+                        "ids": [r.id for r in e.indicators],
                         "reason": self.t(e.reason), "capped": ", ".join(
                             self.t(r.name) for r in e.indicators if r.id in e.capped_by),
                         "problems": problems, "source": self.t(e.cite),

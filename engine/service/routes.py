@@ -63,8 +63,9 @@ def add_routes(app: FastAPI) -> None:
         return Store(app.state.db)
 
     async def profile_of(request: Request) -> Any:
+        from cpadvisor.service.web import upload_name
         raw = await body_bytes(request)
-        return await run_in_threadpool(parse_profile_body, kb, raw, media(request))
+        return await run_in_threadpool(parse_profile_body, kb, raw, media(request), upload_name(request))
 
     def authorized(request: Request) -> bool:
         from cpadvisor.service.security import bearer_ok
@@ -80,7 +81,7 @@ def add_routes(app: FastAPI) -> None:
             finally:
                 s.close()
 
-    def report_of(raw: bytes, content_type: str, format: str, lang: str) -> Any:
+    def report_of(raw: bytes, content_type: str, format: str, lang: str, name: str = "<request>") -> Any:
         """The report of a profile or saved assessment (run on a worker thread: rendering is CPU work)."""
         from cpadvisor.advisor import assess
         a = None
@@ -88,7 +89,7 @@ def add_routes(app: FastAPI) -> None:
             from cpadvisor.intake.profiles import saved_assessment
             a = saved_assessment(json_body(raw), kb, "<request>")
         if a is None:
-            profile = parse_profile_body(kb, raw, content_type)
+            profile = parse_profile_body(kb, raw, content_type, name)
             refuse_large(profile)
             a = assess(profile, kb=kb)
         if format == "xlsx":
@@ -125,8 +126,9 @@ def add_routes(app: FastAPI) -> None:
     async def report_route(request: Request, format: str = Query("docx", pattern="^(docx|html|md|xlsx)$"),
                            lang: str = Query("zh", pattern="^(zh|en)$")) -> Response:
         """The consultant's report (docx, html, md) or the assessment as a workbook (xlsx) / 报告。"""
+        from cpadvisor.service.web import upload_name
         raw = await body_bytes(request)
-        data: Any = await run_in_threadpool(report_of, raw, media(request), format, lang)
+        data: Any = await run_in_threadpool(report_of, raw, media(request), format, lang, upload_name(request))
         name = f"report.{format}"
         return Response(data if isinstance(data, bytes) else data.encode("utf-8"), media_type=REPORT_TYPES[format],
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
