@@ -99,3 +99,22 @@ def test_missing_knowledge_dir_is_bad_input(tmp_path):
     r = run_cli("--knowledge", str(tmp_path / "nope"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "nope" in r.stderr and "--knowledge" in r.stderr
+
+
+def test_lint_file_shows_the_authors_file_first_and_not_the_others_warnings(tmp_path):
+    """Issue 32: `lint` printed 200 warnings (177 threshold-date), drowning a new measure's messages."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    repo = Path(__file__).resolve().parent.parent
+    root = tmp_path / "knowledge"
+    shutil.copytree(repo / "knowledge", root)
+    mine = root / "steel" / "hot_charging.yaml"
+    text = mine.read_text(encoding="utf-8")
+    mine.write_text(text.replace("    year: ", "    year_: ", 1) if "    year: " in text else text, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "cpadvisor", "lint", "--knowledge", str(root), "--file", str(mine)],
+                       capture_output=True, text=True, cwd=tmp_path)
+    lines = [x for x in r.stdout.splitlines() if x.strip()]
+    assert all("hot_charging.yaml" in x or ": error:" in x for x in lines), lines[:5]
+    assert "warnings of other files not shown" in r.stderr

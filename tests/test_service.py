@@ -292,3 +292,11 @@ def test_errors_name_the_uploaded_file_and_blank_workbooks_download(client):
     assert openpyxl.load_workbook(io.BytesIO(t.content)).sheetnames[:2] == ["说明", "企业"]
     page = client.get("/").text
     assert "/v1/template?sector=steel" in page and "cpadvisor init" in page
+
+
+def test_the_service_makes_pdfs_like_the_cli(client):
+    """Issue 32: /v1/report?format=pdf was 422 though the CLI makes PDFs."""
+    if not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (scripts/ci.d/chromium.sh)")
+    r = client.post("/v1/report?format=pdf&lang=zh", content=STEEL.read_bytes(), headers=YAML)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content[:5] == b"%PDF-"

@@ -29,7 +29,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # preflight) is refused, so a cross-site form cannot make the service assess or store anything
 SUFFIX_OF = {"application/json": ".json", "application/yaml": ".yaml", "application/x-yaml": ".yaml",
              "text/yaml": ".yaml", "text/x-yaml": ".yaml", XLSX: ".xlsx"}
-REPORT_TYPES = {"docx": DOCX, "html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "xlsx": XLSX}
+REPORT_TYPES = {"docx": DOCX, "html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "xlsx": XLSX,
+                "pdf": "application/pdf"}
 
 
 class Problem(Exception):

@@ -95,6 +95,13 @@ def add_routes(app: FastAPI) -> None:
         if format == "xlsx":
             return assessment_workbook(kb, a, lang)
         from cpadvisor.report import render_report
+        if format == "pdf":  # as the CLI prints it: the HTML report through headless Chromium
+            from cpadvisor.report.pdf import chromium, pdf_bytes
+            if chromium() is None:
+                raise Problem(503, "PDF unavailable / 无法生成PDF", [InputError(
+                    "PDF needs Chromium on the server (apt-get install chromium); ask for docx or html / "
+                    "服务器未安装Chromium")], "unavailable")
+            return pdf_bytes(render_report(a, "html", lang, kb=kb))
         return render_report(a, format, lang, kb=kb)
 
     @app.get("/v1/version", response_model=Version, tags=["meta"])
@@ -123,9 +130,9 @@ def add_routes(app: FastAPI) -> None:
               openapi_extra={"requestBody": {**PROFILE_BODY, "description": PROFILE_BODY["description"] +
                                              "; or a saved assessment (the JSON of /v1/assess)"}},
               responses={200: {"content": {t: {} for t in REPORT_TYPES.values()}}})
-    async def report_route(request: Request, format: str = Query("docx", pattern="^(docx|html|md|xlsx)$"),
+    async def report_route(request: Request, format: str = Query("docx", pattern="^(docx|html|md|xlsx|pdf)$"),
                            lang: str = Query("zh", pattern="^(zh|en)$")) -> Response:
-        """The consultant's report (docx, html, md) or the assessment as a workbook (xlsx) / 报告。"""
+        """The consultant's report (docx, html, md, pdf with Chromium) or the assessment as a workbook (xlsx) / 报告。"""
         from cpadvisor.service.web import upload_name
         raw = await body_bytes(request)
         data: Any = await run_in_threadpool(report_of, raw, media(request), format, lang, upload_name(request))
