@@ -105,9 +105,25 @@ def render(pack: str, mid: str, entry: Optional[CatalogEntry], sector: bool, par
     return "\n".join(head + body) + "\n"
 
 
+def add_to_catalog(catalog: Path, entry: CatalogEntry) -> None:
+    """Append a new measure's row to the package's catalog (knowledge/catalog.csv), the one list of measure ids."""
+    import csv
+    from dataclasses import astuple
+
+    from cpadvisor.knowledge.catalog import COLUMNS
+    text = catalog.read_text(encoding="utf-8-sig")
+    with open(catalog, "a", encoding="utf-8", newline="") as fh:
+        if text and not text.endswith("\n"):
+            fh.write("\n")
+        csv.writer(fh, lineterminator="\n").writerow(astuple(entry)[:len(COLUMNS)])
+
+
 def new_measure(pack: str, measure_id: str, knowledge: Optional[Path] = None,
-                catalog: Optional[Path] = None) -> tuple[Path, Optional[CatalogEntry]]:
-    """Write knowledge/<pack>/<slug>.yaml; never overwrites. Returns (path, catalog row or None)."""
+                catalog: Optional[Path] = None, clause: Optional[str] = None, name_zh: Optional[str] = None,
+                name_en: Optional[str] = None, kind: str = "measure",
+                applies_when: str = "") -> tuple[Path, Optional[CatalogEntry]]:
+    """Write knowledge/<pack>/<slug>.yaml; never overwrites. A measure id the catalog does not list yet is added
+    to it with the given clause and names (all three needed). Returns (path, catalog row or None)."""
     root = Path(knowledge) if knowledge else default_knowledge_dir()
     packs = sorted(d.name for d in root.iterdir() if (d / "pack.yaml").exists()) if root.is_dir() else []
     if pack not in packs:
@@ -119,15 +135,26 @@ def new_measure(pack: str, measure_id: str, knowledge: Optional[Path] = None,
     import re
     if not re.fullmatch(r"[a-z_]+\.[a-z0-9_]+", mid):
         raise InputError(f"measure id '{mid}' must look like {pack}.lower_case_words / 措施编号格式错误", file="cpadvisor new-measure", field="ID")
-    entries = load_catalog(catalog)
+    from cpadvisor.knowledge.paths import catalog_path
+    cat_file = Path(catalog) if catalog else catalog_path(root)
+    entries = load_catalog(cat_file)
     entry = entries.get(mid)
-    if entry is None and entries:
-        hint = did_you_mean(mid, [k for k in entries if k.startswith(pack + ".")])
-        if hint:
-            raise InputError(f"measure id '{mid}' is not in the catalog{hint} / 目录中没有该编号", file="cpadvisor new-measure", field="ID")
     path = root / pack / f"{mid.split('.', 1)[1]}.yaml"
     if path.exists():
         raise InputError("file exists, not overwritten / 文件已存在，不覆盖", str(path))
+    if entry is None and entries:
+        given = {"--clause": clause, "--name-zh": name_zh, "--name-en": name_en}
+        if any(v is None for v in given.values()):
+            hint = did_you_mean(mid, [k for k in entries if k.startswith(pack + ".")])
+            lack = ", ".join(k for k, v in given.items() if v is None)
+            raise InputError(f"measure id '{mid}' is not in the catalog{hint}: to add a new measure give {lack} "
+                             "(the catalog row is written for you) / 目录中没有该编号：新增措施须提供条款与中英文名称",
+                             file="cpadvisor new-measure", field="ID")
+        if cat_file is None:
+            raise InputError("no measure catalog to add the measure to / 找不到措施目录", field="--catalog")
+        entry = CatalogEntry(id=mid, pack=pack, clause=clause, kind=kind, name_zh=name_zh, name_en=name_en,  # type: ignore[arg-type]
+                             applies_when=applies_when)
+        add_to_catalog(cat_file, entry)
     pf = load_file(root / pack / "pack.yaml").data
     sector = bool(isinstance(pf, dict) and isinstance(pf.get("pack"), dict) and pf["pack"].get("sector"))
     text = render(pack, mid, entry, sector, _anchors_on_park(root / pack))
