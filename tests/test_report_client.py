@@ -98,7 +98,8 @@ def test_working_papers_hold_the_workings_and_can_be_left_out(kb, assessments):
     a = assessments["steel_plant.yaml"]
     full = render_report(a, "md", "zh", kb=kb)
     work = full[full.index("### （三）工作底稿"):]
-    assert "steel.sinter\\_flue\\_gas\\_recirculation" in work and "!= true" in work and "Tier C" in work
+    assert "steel.sinter\\_flue\\_gas\\_recirculation" in work and "!= true" in work and "C级来源" in work
+    assert "Tier C" not in work  # the Chinese working papers say where a number comes from in Chinese (issue 32)
     short = render_report(a, "md", "zh", kb=kb, workings=False)
     assert "工作底稿" not in short and "Tier" not in short
     assert "steel.sinter" not in body_of(short, "zh")  # (the appendix lists the profile's plans as given)
@@ -198,3 +199,27 @@ def test_every_example_prints_clean_in_libreoffice(tmp_path, kb, assessments):
             compact = without_client(re.sub(r"\s+", "", "\n".join(raw[:appendix])), a, compact=True)
             left = CJK.findall(compact)
             assert not left, (stem, "".join(left)[:40])
+
+
+LILING = {"name": "醴陵某瓷业有限公司", "city": "株洲", "sectors": ["building_materials"], "subsectors": ["陶瓷"],
+          "total_energy_tce": 26000, "units": [{"id": "YL1", "type": "industrial_kiln", "fuel": "coal"}],
+          "products": [{"name": "瓷砖", "key": "ceramic_tile_wa_0_5_to_10", "annual_output": 18000000,
+                        "output_unit": "m2", "unit_energy": 3.0}],
+          "emissions": {"over_standard": False, "over_total_quota": False, "toxic_hazardous": False,
+                        "on_mandatory_list": False}}
+
+
+def test_a_ceramics_report_says_only_what_its_findings_used(kb):
+    """Issue 32: a ceramics report asked whether the quota was exceeded while rating the plant 能耗限额1级, cited the
+    节约能源法 10,000 tce line under findings whose reasons do not use it, and spoke of 废钢比/铁水比."""
+    from cpadvisor.intake.request import requests
+    a = assess(LILING, kb=kb)
+    g = {x.id: x for x in a.grounds_of("policy.mandatory_audit")}
+    assert g["art8_2"].status == "not_applies" and "限额限定值以内" in g["art8_2"].note.zh
+    assert "emissions.energy_over_quota" not in [r.path for r in requests(kb, a)]
+    assert a.audit_type() == "voluntary"
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "废钢比" not in md and "铁水比" not in md
+    for f in a.findings:  # a finding cites only the thresholds of its own conditions
+        if f.measure_id in ("common.smart_microgrid", "common.onsite_wind_solar"):
+            assert "common.key_energy_user_tce" not in [t.id for t in f.thresholds], f.measure_id

@@ -379,7 +379,8 @@ class _Loader:
         join = w.joined()
         if join:
             pats[join] = C.Pattern(join)
-        used_thresholds: list[str] = []
+        used_thresholds: list[str] = []  # the rule's own: a finding cites only what its reason used
+        ask_thresholds: list[str] = []  # ask_if's, which only decide whether a question is asked
         for kind in FACT_KINDS:
             for j, raw in enumerate(getattr(w, kind) or ()):
                 cond = self._condition(f, doc, loc + ("when", kind, j), kind, raw, values)
@@ -406,10 +407,10 @@ class _Loader:
                     if cond is None:
                         ok = False
                         continue
-                    used_thresholds += [c.threshold for c in C.items_of(cond) if c.threshold]
+                    ask_thresholds += [c.threshold for c in C.items_of(cond) if c.threshold]
                     pat.conds.append(cond)
                 ask.append(pat)
-        for t in used_thresholds:
+        for t in used_thresholds + ask_thresholds:
             th = kb.thresholds[t]
             if not th.source.strip():
                 self.err(f"threshold '{t}' has no source", str(f), line_of(doc, loc))

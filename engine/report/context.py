@@ -31,6 +31,14 @@ TERM_OF_FIELD = {
 WORDS_OF_FIELD = {"size": SIZE, "project_type": PROJECT_TYPE, "level": PARK_LEVEL, "vs_benchmark": VS_BENCHMARK,
                   "toxic_categories": TOXIC_CATEGORY, "list_department": LIST_DEPARTMENT}
 MEMO_MAX = 50_000  # words kept per language across reports
+PROVENANCE_ZH = (  # longest first
+    ("Tier C DRAFT transcription (uebench), official text not read", "征求意见稿的第三方转录（uebench，C级来源），未读官方原文"),
+    ("Tier C transcription (uebench), official text not read", "第三方转录（uebench，C级来源），未读官方原文"),
+    ("Tier C demo data in public GitHub JS, official text not read", "公开代码中的演示数据（C级来源），未读官方原文"),
+    ("Tier C demo data, official text not read", "演示数据（C级来源），未读官方原文"),
+    ("official text not read", "未读官方原文"), ("as reported by", "据报道："), ("Tier C", "C级来源"),
+    ("Tier B", "B级来源"),
+)
 COLLECT_INSTEAD = {"energy_grade": "unit_energy", "vs_benchmark": "unit_energy"}  # computed fields: collect the input
 CORE_LABEL_KEYS = {  # core fields shown with an overview label
     "sectors": "f_sectors", "subsectors": "f_subsectors", "industry_codes": "f_industry_codes",
@@ -830,6 +838,15 @@ class Ctx:
                 "incentives": pick_items(INCENTIVE_IDS), "consequences": pick_items(CONSEQUENCE_IDS),
                 "other": pick_items(OTHER_POLICY_IDS)}
 
+    def provenance(self, source: str) -> str:
+        """A number's provenance for the working papers: in the Chinese report, the recurring English notes of the
+        reference data in Chinese (the document names stay as they are)."""
+        if self.lang == "en":
+            return source
+        for en, zh in PROVENANCE_ZH:
+            source = source.replace(en, zh)
+        return source
+
     def workings(self) -> list[dict]:
         """The engine's working papers (工作底稿): per finding its id, the rule, the conditions with the profile
         values, and the full provenance of every number. For the auditor's file, not the client's text."""
@@ -838,7 +855,7 @@ class Ctx:
             out.append({"id": f.measure_id, "name": self.t(f.name), "status": self.L[f"st_{f.status}"],
                         "rule": f.rule_id or "—",
                         "conditions": [f"{e['label']} = {e['value']} ({e['cond']})" for e in self.evidence(f.conditions)],
-                        "thresholds": [f"{t.id} = {fmt_num(t.value, t.unit)}: {t.source}"
+                        "thresholds": [f"{t.id} = {fmt_num(t.value, t.unit)}: {self.provenance(t.source)}"
                                        + ("" if t.verified else f" [{self.L['b_unverified']}]") for t in f.thresholds]})
         for f in self.a.findings:
             for d in f.duties:
@@ -848,11 +865,11 @@ class Ctx:
             if b.co2_factor is not None:
                 out.append({"id": b.co2_factor.id, "name": f"{b.product} · CO2", "status": "", "rule": "—",
                             "conditions": [], "thresholds": [f"{fmt_num(b.co2_factor.value, b.co2_factor.unit)}: "
-                                                             f"{b.co2_factor.source}"]})
+                                                             f"{self.provenance(b.co2_factor.source)}"]})
             for lv in b.levels:
                 out.append({"id": lv.id, "name": f"{b.product} · {self.L.get('lv_' + lv.id.rsplit('.', 1)[-1], lv.id)}",
                             "status": "", "rule": "—", "conditions": [],
-                            "thresholds": [f"{fmt_num(lv.value, lv.unit)}: {lv.source}"
+                            "thresholds": [f"{fmt_num(lv.value, lv.unit)}: {self.provenance(lv.source)}"
                                            + ("" if lv.verified else f" [{self.L['b_unverified']}]")]})
         return out
 
@@ -867,8 +884,11 @@ class Ctx:
             """A row not remembered: (meaning, value in words), the same for the same field and value in any
             report, so remembered under ``key`` (a scalar's; None for a list)."""
             label = self.field_label(fact, field)
+            attr = self.kb.vocab.terms["attributes"].get(field) if isinstance(v, str) else None
+            labels = getattr(attr, "labels", None) or {}
             got = ("" if label == field else label,
-                   self.word(field, v, fact) if not isinstance(v, str) or field in TERM_OF_FIELD
+                   (labels[v].en if self.lang == "en" else labels[v].zh) if isinstance(v, str) and v in labels  # an enum attribute's value in words (登记管理, not registration)
+                   else self.word(field, v, fact) if not isinstance(v, str) or field in TERM_OF_FIELD
                    or field in WORDS_OF_FIELD or field in ("sectors", "kind") else v)
             if key is not None:
                 memo[key] = got

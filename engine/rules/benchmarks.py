@@ -132,8 +132,13 @@ def _targets(kb: KnowledgeBase, pr: Any, pk: Any, unit: str, v: float, ids: list
                    "different documents and editions and may be defined differently. The limit is the mandatory "
                    "standard's minimum and must be met first; the gap to the baseline is for comparison only."))
     if any(lvl.startswith("quota_") for lvl in by_level):
+        # the examples name what such standards correct for in the product's own trade (a steel example in a
+        # ceramics report misleads)
+        steel = (pr.key or "").startswith("steel_")
+        zh_ex = "原料品位、废钢比或铁水比、海拔" if steel else "原料、产品规格、海拔、负荷率"
+        en_ex = "ore grade, scrap or hot-metal ratio, altitude" if steel else "raw material, product grade, altitude, load"
         notes.append(Text(
-            zh="若能耗限额标准对原料品位、废钢比或铁水比、海拔、负荷率等规定了修正系数，本评估未作修正：等级和差距为参考性判断。",
-            en="Where the quota standard defines correction factors (ore grade, scrap or hot-metal ratio, altitude, "
-               "load), they were not applied: the grade and gaps are indicative."))
+            zh=f"若能耗限额标准对{zh_ex}等规定了修正系数，本评估未作修正：等级和差距为参考性判断。",
+            en=f"Where the quota standard defines correction factors ({en_ex}), they were not applied: the grade "
+               "and gaps are indicative."))
     return out, notes

@@ -79,6 +79,18 @@ COMPUTED_INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def within_quota(products: Any, levels_of: Callable[[Optional[str]], dict[str, float]]) -> bool:
+    """Every product has a quota standard and a unit energy within its limit (grade 1-3): the plant's energy is
+    computed to be within the quota (an enterprise that declares nothing is not asked what the report computes)."""
+    if not products:
+        return False
+    for pr in products:
+        levels = levels_of(pr.key) if pr.key else {}
+        if not has_quota(levels) or pr.unit_energy is None or energy_grade(pr.unit_energy, levels) == 4:
+            return False
+    return True
+
+
 def product_fact(p: Product, i: int, levels: dict[str, float], in_project: bool = False) -> dict[str, Any]:
     f: dict[str, Any] = {"t": "product", "id": f"product:{i}", "uid": p.name, "has_quota": has_quota(levels),
                          "has_access_level": "quota_2" in levels, "has_baseline": has_baseline(levels),
@@ -136,6 +148,8 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile],
                  "electricity_mwh", "water_m3"):
         _put(ent, name, getattr(p, name))
     em = p.emissions.model_dump(exclude_none=True, mode="json")  # dates as ISO text (facts are JSON)
+    if "energy_over_quota" not in em and within_quota(p.products, levels_of):
+        em["energy_over_quota"] = False  # computed: the report rates every product within its quota, never asks
     if em:
         ent["emissions"] = em
     fuels = [e.fuel for e in p.energy] + [u.fuel for u in p.units if u.fuel]

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.results import GroundResult, Text
 from cpadvisor.rules.conflicts import QuotaStanding, hazardous_wastes, quota_standing
+from cpadvisor.rules.facts import within_quota
 from cpadvisor.rules.laws import china_today, dated_cite, law_standing
 
 
@@ -40,10 +41,16 @@ def grounds_of(kb: KnowledgeBase, profile: Any, standing: Optional[list[QuotaSta
 def _ground(kb: KnowledgeBase, profile: Any, em: Any, mid: str, g: Any, standing: list[QuotaStanding],
             on: date) -> GroundResult:
     values = {f"emissions.{n}": getattr(em, n) for n in g.facts}
+    note = None
+    if g.computed == "energy_quota" and values.get("emissions.energy_over_quota") is None and \
+            within_quota(getattr(profile, "products", ()), kb.product_levels):
+        values["emissions.energy_over_quota"] = False  # computed, as the engine's facts have it: never asked
+        note = Text(zh="各产品单位能耗均在能耗限额限定值以内（按画像计算，限额值未经核实）",
+                    en="every product's unit energy is within its quota limit (computed from the profile; the "
+                       "limits are not verified)")
     known = [v for v in values.values() if v is not None]
     missing = [k for k, v in values.items() if v is None]
     status = "applies" if any(known) else "not_applies" if not missing else "to_verify"
-    note = None
     if g.computed == "energy_quota" and status != "applies":
         worse = [s for s in standing if s.worse]
         if worse:
