@@ -504,3 +504,21 @@ def test_plan_status_toxic_kinds_and_measures_in_the_consultants_words(kb, tmp_p
     back = load_profile(f, kb)
     assert back.measures_in_place == ["steel.hot_charging", "steel.bof_primary_dry_dedusting"]
     assert back.plans[0].status == "accepted"
+
+
+@pytest.mark.parametrize("unit, output", [("万m²", 1800), ("m²", 18_000_000), ("㎡", 18_000_000), ("万平方米", 1800)])
+def test_output_units_people_write_are_converted_to_the_quotas(kb, unit, output):
+    """Issue 32: with 产量单位 万m² or m² the report printed "1,800 万 m²" beside "缺少数据: 产量计量单位" and the
+    saving stayed to verify."""
+    a = assess({"name": "醴陵某瓷业", "sectors": ["building_materials"],
+                "products": [{"name": "瓷砖", "key": "ceramic_tile_wa_0_5_to_10", "annual_output": output,
+                              "output_unit": unit, "unit_energy": 4.0}]}, kb=kb)
+    p = a.profile["products"][0]
+    assert (p["annual_output"], p["output_unit"]) == (18_000_000, "m2")
+    b = a.benchmarks[0]
+    assert "product.output_unit" not in b.missing and b.saving_tce_per_year is not None
+    if unit != "m2":
+        assert any("output_unit" in w for w in a.warnings)
+    from cpadvisor import render_report
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "缺少数据: 产量计量单位" not in md and "产量计量单位；" not in md

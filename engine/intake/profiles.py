@@ -77,6 +77,9 @@ def validate_profile(data: Any, kb: KnowledgeBase, file: str = "<input>", doc: A
     if problems:
         raise ProfileError(problems)
     _canonical(profile, kb)
+    converted = _output_units(profile, kb)
+    if converted:
+        profile._notices = list(profile._notices) + converted
     if profile.name.strip("（）() ") in PLACEHOLDER_NAMES:  # the blank template's own words, left in
         profile._notices = list(profile._notices) + [
             f"the name is still the template's placeholder '{profile.name}': give the enterprise's name / "
@@ -85,6 +88,37 @@ def validate_profile(data: Any, kb: KnowledgeBase, file: str = "<input>", doc: A
 
 
 PLACEHOLDER_NAMES = {"企业名称", "园区名称"}
+
+
+# output units as people write them -> (the unit, its size in it): 1 万 = 10,000, 1 kt = 1,000 t
+OUTPUT_UNITS: dict[str, tuple[str, float]] = {
+    "m2": ("m2", 1), "m²": ("m2", 1), "㎡": ("m2", 1), "平方米": ("m2", 1), "平米": ("m2", 1),
+    "万m2": ("m2", 1e4), "万m²": ("m2", 1e4), "万㎡": ("m2", 1e4), "万平方米": ("m2", 1e4), "万平米": ("m2", 1e4),
+    "t": ("t", 1), "吨": ("t", 1), "kt": ("t", 1e3), "千吨": ("t", 1e3), "万t": ("t", 1e4), "万吨": ("t", 1e4),
+    "Mt": ("t", 1e6), "百万吨": ("t", 1e6),
+}
+
+
+def _output_units(profile: AnyProfile, kb: KnowledgeBase) -> list[str]:
+    """A product's output written in another unit of the same kind than its quota counts in (万m², ㎡, 万吨, kt)
+    is converted to it, with a notice; one that cannot be converted is named."""
+    notes = []
+    for pr in getattr(profile, "products", ()):
+        if not pr.key or not pr.output_unit:
+            continue
+        want = getattr(kb.vocab.terms["products"].get(pr.key), "output_unit", None)
+        got = OUTPUT_UNITS.get(pr.output_unit.replace(" ", ""))
+        if not want or pr.output_unit == want:
+            continue
+        if got is not None and got[0] == want:
+            if pr.annual_output is not None:
+                pr.annual_output = pr.annual_output * got[1]
+            notes.append(f"products[{pr.name}].output_unit: {pr.output_unit} -> {want} (年产量已换算 / output converted)")
+            pr.output_unit = want
+        else:
+            notes.append(f"products[{pr.name}].output_unit: '{pr.output_unit}' cannot be converted to the quota's "
+                         f"unit {want}; give the output in {want} / 产量单位无法换算为{want}，请以{want}填写")
+    return notes
 
 
 def _canonical(profile: AnyProfile, kb: KnowledgeBase) -> None:
