@@ -258,8 +258,35 @@ def test_browser_uploads_reads_the_table_and_downloads_the_report(server, tmp_pa
             time.sleep(0.2)
         assert (downloads / "steel_plant-report.docx").read_bytes()[:2] == b"PK", list(downloads.iterdir())
         assert "资料清单" in openpyxl.load_workbook(downloads / "steel_plant-request.xlsx").sheetnames
+        # the consultant's way in English: a filled workbook uploaded, the result read, every file downloaded
         driver.get(server + "/?lang=en")
         assert "Cleaner-production assessment" in driver.title
+        book = tmp_path / "steel_book.xlsx"
+        book.write_bytes(write_workbook(kb, assess(STEEL, kb=kb).profile))
+        driver.find_element(By.ID, "profile").send_keys(str(book))
+        driver.find_element(By.ID, "go").click()
+        wait.until(EC.visibility_of_element_located((By.ID, "recommended")))
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#recommended tr[data-measure]"))
+        assert "Mandatory cleaner-production audit" in driver.find_element(By.ID, "audit").text
+        text = driver.find_element(By.ID, "result").text
+        assert "Ironmaking process energy use" in text and "verify." not in text
+        for button in ("dl-docx", "dl-html", "dl-request"):
+            driver.find_element(By.ID, button).click()
+        want = {"steel_book-report.docx", "steel_book-report.html", "steel_book-request.xlsx"}
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            names = {p.name for p in downloads.iterdir() if not p.name.endswith(".crdownload")}
+            if want <= names:
+                break
+            time.sleep(0.2)
+        assert want <= {p.name for p in downloads.iterdir()}, list(downloads.iterdir())
+        assert "Cleaner-Production" in (downloads / "steel_book-report.html").read_text(encoding="utf-8")
+        # a blank workbook from the landing page
+        driver.find_element(By.CSS_SELECTOR, 'a[href="/v1/template?sector=steel"]').click()
+        deadline = time.time() + 60
+        while time.time() < deadline and not (downloads / "cpadvisor-steel.xlsx").exists():
+            time.sleep(0.2)
+        assert "企业" in openpyxl.load_workbook(downloads / "cpadvisor-steel.xlsx").sheetnames
     finally:
         driver.quit()
 
