@@ -13,8 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, pass_eval_context
-from jinja2.compiler import CodeGenerator, find_undeclared, optimizeconst
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_eval_context
 from jinja2.filters import sync_do_join
 from markupsafe import Markup, escape
 
@@ -35,9 +34,8 @@ class Raw(str):
     """Markdown the templates built themselves (a macro's output): not escaped again."""
 
 
-_ESCAPED: dict[str, str] = {}  # text -> its escaped form: a report prints about a thousand values, most of them
-_HTML: dict[str, str] = {}  # the labels and measure words every report repeats (md and HTML apart)
-_ESCAPED_MAX = 20_000          # texts kept in each; bounded, since profile text passes through too
+_ESCAPED: dict[str, str] = {}  # text -> its Markdown form: a report prints about a thousand values, most of them
+_ESCAPED_MAX = 20_000          # the labels and measure words every report repeats; bounded (profile text too)
 
 
 def _md_text(text: str) -> str:
@@ -61,103 +59,6 @@ try:  # markupsafe >= 3: the function escape() wraps in Markup, giving the escap
 except ImportError:  # pragma: no cover - older markupsafe
     def _escaped_str(text: str) -> str:
         return str(escape(text))
-
-
-def html_escape(value: Any) -> str:
-    """markupsafe.escape as the text it prints, remembering it for plain text (bounded like md_escape); Markup
-    (a macro's output) as it is, where escape would copy it. Only what a template prints passes through here,
-    so plain text needs no Markup around it."""
-    if value.__class__ is str:
-        out = _HTML.get(value)
-        if out is None:
-            if len(_HTML) >= _ESCAPED_MAX:  # keep(), inline: this is the report's hottest call
-                _HTML.clear()
-            out = _HTML[value] = _escaped_str(value)
-        return out
-    if value.__class__ is Markup:
-        return value
-    return escape(value)
-
-
-class _Code(CodeGenerator):
-    """The packaged templates' compiler: what a report repeats a thousand times is inlined.
-
-    - ``item.field`` on a dict that has the key reads it (``(o["field"] if (o := item).__class__ is dict and
-      "field" in o else environment.getattr(o, "field"))``); anything else goes through ``environment.getattr``
-      as before;
-    - a call of one of the template's macros calls it directly, as ``context.call`` would (the eval context
-      first), or, for a macro defined once at the top level and called with positional arguments, calls its
-      function as ``Macro.__call__`` would; any other callable goes through ``context.call``;
-    - ``{{ value }}`` of plain text takes its remembered escaped form when there is one (``_cp_memo``, the
-      module's name for ``environment.memo``),
-      else goes through ``environment.escape_text`` (HTML: markupsafe.escape, remembered) or the finalize
-      (Markdown: md_escape) as before.
-
-    Same output as a stock environment (tests/test_report_speed.py renders both and checks the compiled code).
-    """
-
-    _cp_plain: dict[str, int] = {}  # the macros called through their function (visit_Template), by name
-
-    @optimizeconst
-    def visit_Getattr(self, node: Any, frame: Any) -> None:
-        if self.environment.is_async or self.environment.sandboxed:
-            return super().visit_Getattr(node, frame)
-        attr = repr(node.attr)
-        self.write(f"(_cp_o[{attr}] if (_cp_o := ")
-        self.visit(node.node, frame)
-        self.write(f").__class__ is dict and {attr} in _cp_o else environment.getattr(_cp_o, {attr}))")
-
-    @optimizeconst
-    def visit_Call(self, node: Any, frame: Any, forward_caller: bool = False) -> None:
-        if forward_caller or self.environment.is_async or self.environment.sandboxed or \
-                not isinstance(node.node, nodes.Name):
-            return super().visit_Call(node, frame, forward_caller=forward_caller)
-        n = self._cp_plain.get(node.node.name)
-        if n is not None and not (node.kwargs or node.dyn_args or node.dyn_kwargs) and len(node.args) <= n and \
-                not frame.eval_ctx.volatile:
-            # this template's own macro (not one imported or set under its name), called with positional
-            # arguments: its function, as Macro._invoke calls it
-            self.write(f"({'Markup(' if frame.eval_ctx.autoescape else '('}_cp_m._func(")
-            for arg in node.args:
-                self.visit(arg, frame)
-                self.write(", ")
-            self.write("missing, " * (n - len(node.args)) + ")")
-            guard = f" and _cp_m.name == {node.node.name!r} and _cp_m._func.__globals__ is _cp_g"
-        else:  # another macro: called as context.call would call it (the eval context first), directly
-            self.write("(_cp_m(context.eval_ctx")
-            self.signature(node, frame)
-            guard = ""
-        self.write(") if (_cp_m := ")
-        self.visit(node.node, frame)
-        self.write(f").__class__ is Macro{guard} else ")
-        super().visit_Call(node, frame)  # anything else: Jinja's own call
-        self.write(")")
-
-    def visit_Template(self, node: Any, frame: Any = None) -> None:
-        # the template's macros that its calls may call directly, with their number of arguments: defined once, at
-        # the top level, reading no caller, kwargs or varargs (what Macro.__call__ would do is then to call the
-        # function with the positional arguments, `missing` for the others)
-        names = [m.name for m in node.find_all(nodes.Macro)]
-        self._cp_plain = {m.name: len(m.args) for m in node.body if isinstance(m, nodes.Macro) and
-                          names.count(m.name) == 1 and not ({"caller", "kwargs", "varargs"} & {a.name for a in m.args}
-                                                            or find_undeclared(m.body, ("caller", "kwargs", "varargs")))}
-        self.writeline("_cp_memo = environment.memo")  # the escapes' memo, one name of the module
-        self.writeline("_cp_g = globals()")  # the module's namespace: its macros' functions have it
-        super().visit_Template(node, frame)
-
-    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
-        if frame.eval_ctx.volatile:
-            return super()._output_child_pre(node, frame, finalize)
-        self.write("(_cp_memo[_cp_e] if (_cp_e := ")
-
-    def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
-        if frame.eval_ctx.volatile:
-            return super()._output_child_post(node, frame, finalize)
-        self.write(").__class__ is str and _cp_e in _cp_memo else ")
-        if frame.eval_ctx.autoescape:
-            self.write("environment.escape_text(_cp_e))")
-        else:
-            self.write(f"str({finalize.src or ''}_cp_e){')' if finalize.src else ''})")
 
 
 class _Env(Environment):
@@ -222,14 +123,10 @@ def environment(kind: str) -> Environment:
     common: dict[str, Any] = dict(loader=_Labelled(kind), undefined=StrictUndefined,
                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     if kind == "html":
-        env = _Env(autoescape=True, **common)
-        env.escape_text = html_escape  # type: ignore[attr-defined]
-        env.memo = _HTML  # type: ignore[attr-defined]
+        env = _Env(autoescape=True, **common)  # markupsafe's escape, as Jinja compiles it
     else:
         env = _Env(autoescape=False, finalize=md_escape, **common)
         env.filters["raw"] = Raw
-        env.memo = _ESCAPED  # type: ignore[attr-defined]
-    env.code_generator_class = _Code
     env.filters["join"] = _join
     return env
 
