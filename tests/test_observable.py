@@ -154,11 +154,35 @@ def test_key_energy_user_is_derived_from_the_sourced_10000_tce_line(kb, tce, exp
         assert f is None or f.rule_id != "policy.performance_contracting/financing_constrained_key_energy_user"
 
 
-def test_park_energy_mix_numbers_give_the_judgement_question(kb):
-    a = assess({"name": "园区", "kind": "park", "energy_mix": {"coal": 0.5, "oil": 0.2}}, kb=kb)
-    f = a.finding("parks.clean_energy_structure")
-    assert f.status == "to_verify" and f.observed[0].value == pytest.approx(0.7)
-    assert "0.7" in f.observed[0].question.en
+@pytest.mark.parametrize("mix,status", [
+    ({"coal": 0.5, "oil": 0.2}, "applies"),  # 0.7 together: the larger part
+    ({"coal": 0.68}, "applies"),  # coal alone already more than half
+    ({"coal": 0.3, "oil": 0.2, "electricity": 0.5}, "not_applies"),  # exactly half is not the larger part
+    ({"electricity": 0.7, "gas": 0.3}, "not_applies"),  # the mix adds up to 1 without coal or oil
+    ({"coal": 0.4, "electricity": 0.4}, "to_verify"),  # 0.2 unaccounted: 0.4 to 0.6, undecided
+])
+def test_park_mainly_coal_and_oil_is_the_majority_of_the_given_shares(kb, mix, status):
+    """以煤、油为主 (三(三)1): coal and oil together more than half; the words decide, no cut-off (issue 29)."""
+    f = assess({"name": "园区", "kind": "park", "energy_mix": mix}, kb=kb).finding("parks.clean_energy_structure")
+    assert (f.status if f else "not_applies") == status
+    if status == "applies":
+        ob = [o for o in f.observed if o.fact == "park.park_coal_oil_dominant"]
+        assert ob and ob[0].threshold == "parks.majority_share"
+    if status == "to_verify":
+        assert "park.park_coal_oil_dominant" in f.missing
+
+
+def test_share_of_names_parts_of_the_whole(make_kb):
+    pack = PACK + """\
+vocabulary:
+  attributes:
+    big: {on: enterprise, type: bool, zh: 大, en: Big, judged_from: {number: [total_energy_tce], share_of: energy_mix, op: ">", threshold: demo.t, question: {zh: a, en: a}}}
+thresholds:
+  demo.t: {value: 0.5, unit: share, level: other, source: the words, verified: true}
+"""
+    with pytest.raises(KnowledgeError) as exc:
+        make_kb({"demo/pack.yaml": pack, "demo/m.yaml": MEASURE % "type == industrial_boiler"})
+    assert "share_of" in str(exc.value)
 
 
 def test_paper_water_intake_and_coal_consumption_numbers_are_shown(kb):
@@ -257,3 +281,11 @@ def test_cli_assess_prints_the_to_verify_count(tmp_path):
     res = runner.invoke(app, ["assess", str(EXAMPLES / "tea_processor.yaml")])
     assert res.exit_code == 0, res.output
     assert "待核实" in res.output
+
+
+def test_a_share_written_as_a_percentage_is_read_as_the_share(kb):
+    a = assess({"name": "园区", "kind": "park", "energy_mix": {"coal": "68%", "electricity": "32 ％"}}, kb=kb)
+    assert a.finding("parks.clean_energy_structure").status == "applies"
+    with pytest.raises(Exception) as exc:
+        assess({"name": "园区", "kind": "park", "energy_mix": {"coal": "六成%"}}, kb=kb)
+    assert "68%" in str(exc.value)

@@ -103,6 +103,9 @@ def run_case(kb: KnowledgeBase, info: CaseInfo, engine: str = "durable") -> Case
     for mid in exp.to_verify:
         if st(mid) != "to_verify":
             fail(mid, "to_verify")
+    for mid in exp.decided_not:
+        if st(mid) in ("applies", "to_verify"):
+            fail(mid, "not applies, not asked")
     for mid, units in exp.units.items():
         got = found[mid].units if mid in found else []
         if sorted(got) != sorted(units):

@@ -58,6 +58,9 @@ class Judgement(_Strict):
     the number and asks for the consultant's judgement. A verdict written in the profile always counts."""
 
     number: list[str] = Field(min_length=1)  # field(s) of the same fact; several are summed (energy_mix.coal + .oil)
+    # the numbers are parts of a whole (shares 0..1 of this mapping, adding up to at most 1): a part left out is
+    # bounded by what the given parts leave, so 0.75 coal alone is a majority and {electricity 0.7, gas 0.3} has none
+    share_of: Optional[Key] = None
     op: Optional[Literal[">", ">=", "<", "<="]] = None
     threshold: Optional[ThresholdId] = None
     unit: Optional[str] = None
@@ -372,6 +375,8 @@ class CaseExpect(_Strict):
     applies: list[MeasureId] = Field(default_factory=list)
     not_applies: list[MeasureId] = Field(default_factory=list)
     to_verify: list[MeasureId] = Field(default_factory=list)
+    # neither applies nor asked: the profile's facts decide it does not apply (not_applies also passes a question)
+    decided_not: list[MeasureId] = Field(default_factory=list)
     derived: list[Key] = Field(default_factory=list)
     units: dict[MeasureId, list[str]] = Field(default_factory=dict)
     missing: dict[MeasureId, list[str]] = Field(default_factory=dict)

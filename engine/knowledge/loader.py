@@ -438,6 +438,9 @@ class _Loader:
                 if spec is None or spec.type != "number":
                     self.err(f"judged_from '{n}' is not a number field of the {a.on}{did_you_mean(n, specs)}",  # type: ignore[union-attr]
                              f, line, f"vocabulary.attributes.{name}.judged_from")
+            if j.share_of and any(not n.startswith(f"{j.share_of}.") for n in j.number):
+                self.err(f"judged_from share_of '{j.share_of}': each number must be one of its shares "
+                         f"('{j.share_of}.<part>')", f, line, f"vocabulary.attributes.{name}.judged_from")
             if j.threshold and j.threshold not in kb.thresholds:
                 self.err(f"judged_from threshold '{j.threshold}' is unknown{did_you_mean(j.threshold, kb.thresholds)}",
                          f, line, f"vocabulary.attributes.{name}.judged_from")

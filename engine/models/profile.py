@@ -45,7 +45,19 @@ Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=
 MeasureId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$", max_length=120)]
 NonNeg = Annotated[float, Field(ge=0, le=LIMITS["number_max"])]
 Signed = Annotated[float, Field(ge=-LIMITS["number_max"], le=LIMITS["number_max"])]
-Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def _percent(v: Any) -> Any:
+    """A share written as a percentage ("68%", "68 %", "68％") is the share 0.68; other values pass unchanged."""
+    if isinstance(v, str) and v.strip().endswith(("%", "％")):
+        try:
+            return float(v.strip()[:-1].strip().replace(",", "")) / 100
+        except ValueError:
+            raise ValueError(f"应为0–1的比例或百分数，如 0.68 或 68% / a share 0-1 or a percentage (got '{v}')")
+    return v
+
+
+Share = Annotated[float, BeforeValidator(_percent), Field(ge=0, le=1)]
 Attributes = Annotated[dict[Key, Scalar], Field(max_length=LIMITS["attributes"])]
 
 

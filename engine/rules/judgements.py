@@ -38,6 +38,22 @@ def number(fact: dict, j: Judgement) -> Optional[Decimal]:
     return total
 
 
+def share_bounds(fact: dict, j: Judgement) -> tuple[Optional[Decimal], Decimal]:
+    """The least and the most the parts ``j.number`` of the whole ``j.share_of`` can add up to: the given parts,
+    plus at most what the whole's given shares leave unaccounted (a share left out of a whole that adds up to 1
+    is 0). (None, 0) when the whole holds no share at all."""
+    whole = C.value_of_field(fact, j.share_of or "")
+    given = {k: Decimal(str(v)) for k, v in (whole or {}).items()
+             if v is not None and not isinstance(v, bool)} if isinstance(whole, dict) else {}
+    if not given:
+        return None, Decimal(0)
+    parts = [p.split(".", 1)[1] if p.startswith(f"{j.share_of}.") else p for p in j.number]
+    low = sum((given[p] for p in parts if p in given), Decimal(0))
+    rest = max(Decimal(1) - sum(given.values(), Decimal(0)), Decimal(0))
+    high = low + rest if any(p not in given for p in parts) else low
+    return low, high
+
+
 def judge(kb: KnowledgeBase, facts: Facts) -> None:
     """Derive each judged verdict the profile leaves open where its number and a sourced threshold exist."""
     for kind in ("enterprise", "unit", "park"):
@@ -48,10 +64,19 @@ def judge(kb: KnowledgeBase, facts: Facts) -> None:
             for name, j in rules:
                 if name in fact or j.threshold is None:
                     continue
-                n = number(fact, j)
-                if n is None:
-                    continue
-                fact[name] = _OPS[j.op](n, Decimal(str(kb.thresholds[j.threshold].value)))  # type: ignore[index]
+                limit = Decimal(str(kb.thresholds[j.threshold].value))
+                op = _OPS[j.op]  # type: ignore[index]
+                if j.share_of is not None:
+                    low, high = share_bounds(fact, j)
+                    if low is None or op(low, limit) != op(high, limit):
+                        continue
+                    verdict = op(low, limit)
+                else:
+                    n = number(fact, j)
+                    if n is None:
+                        continue
+                    verdict = op(n, limit)
+                fact[name] = verdict
                 fact.setdefault(JUDGED, {})[name] = j.threshold
 
 
@@ -76,7 +101,7 @@ def observed(kb: KnowledgeBase, kind: str, fact: Optional[dict], names: list[str
         tid = judged.get(name)
         if name in fact and tid is None:
             continue  # the consultant's own verdict
-        n = number(fact, j)
+        n = share_bounds(fact, j)[0] if j.share_of is not None else number(fact, j)
         if n is None:
             continue
         shown = _shown(n, j.unit)
