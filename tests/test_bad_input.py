@@ -26,7 +26,7 @@ def assess(path: Path, *extra: str):
     ("malformed.yaml", 3, None, "malformed YAML/JSON"),
     ("malformed.json", 2, None, "malformed YAML/JSON"),
     ("alias_bomb.yaml", 2, None, "anchors/aliases are not allowed"),
-    ("wrong_types.yaml", 3, "total_energy_tce", "valid number"),
+    ("wrong_types.yaml", 3, "total_energy_tce", "a number in tce"),
     ("negative_output.yaml", 6, "products.0.annual_output", "greater than or equal to 0 (got -5)"),
     ("unknown_sector.yaml", 2, "sectors.0", "unknown sector 'steal' (did you mean 'steel'?)"),
     ("typo_unit.yaml", 5, "units.0.type", "unknown unit type 'sintering_machin' (did you mean 'sintering_machine'?)"),

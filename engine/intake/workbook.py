@@ -95,7 +95,8 @@ ENERGY = ("能源", "energy", [
     Col("unit", "计量单位", "Unit"),
 ])
 WASTES = ("固体废物", "solid_wastes", [
-    Col("kind", "种类", "Kind", "term:waste_kinds"), Col("annual_t", "年产生量", "Annual amount", "number", "t"),
+    Col("kind", "种类", "Kind", "term:waste_kinds"), Col("name", "名称（企业叫法）", "Name (the plant's own)"),
+    Col("annual_t", "年产生量", "Annual amount", "number", "t"),
     Col("disposal", "处置方式", "Disposal", "term:disposals"), Col("hazardous", "危险废物", "Hazardous", "bool"),
 ])
 VOCS = ("VOCs工序", "voc_operations", [

@@ -212,6 +212,7 @@ class Emissions(_Strict):
 
 class SolidWaste(_Strict):
     kind: Key
+    name: Optional[Name] = None  # the plant's own word (废瓷片, 废釉), kept and shown beside the kind
     annual_t: Optional[NonNeg] = None
     disposal: Optional[Key] = None
     hazardous: Optional[bool] = None

@@ -198,13 +198,21 @@ class Ctx:
             return self.L[CORE_LABEL_KEYS[field]]
         return field
 
+    def waste_name(self, waste: dict, kind: Optional[str] = None) -> str:
+        """A waste as the plant names it, with its kind: 废瓷片（其他固废）; the kind alone without a name."""
+        kind = kind if kind is not None else self.term("waste_kinds", waste["kind"])
+        name = waste.get("name")
+        if not name or name == kind:
+            return kind
+        return f"{name}（{kind}）" if self.lang != "en" else f"{name} ({kind})"
+
     def _uid_labels(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for u in self.p.get("units", []) or []:
             out[u["id"]] = f"{u['id']}（{self.term('unit_types', u['type'])}）" if self.lang != "en" else \
                 f"{u['id']} ({self.term('unit_types', u['type'])})"
         for i, w in enumerate(self.p.get("solid_wastes", []) or []):
-            out[f"{w['kind']}#{i + 1}"] = f"{self.term('waste_kinds', w['kind'])} #{i + 1}"
+            out[f"{w['kind']}#{i + 1}"] = self.waste_name(w) + f" #{i + 1}"
         for i, o in enumerate(self.p.get("voc_operations", []) or []):
             out[f"{o['kind']}#{i + 1}"] = f"{self.term('voc_kinds', o['kind'])} #{i + 1}"
         return out
@@ -288,7 +296,7 @@ class Ctx:
                                                               L["c_unit_energy"]], "rows": rows})
         if p.get("solid_wastes"):
             tables.append({"title": L["t_wastes"], "head": [L["c_kind"], L["c_amount"], L["c_disposal"], L["c_hazardous"]],
-                           "rows": [[w("kind", s["kind"], "waste"),
+                           "rows": [[self.waste_name(s, w("kind", s["kind"], "waste")),
                                      fmt_num(s["annual_t"], "t") if s.get("annual_t") is not None else L["not_available"],
                                      w("disposal", s.get("disposal")), w("hazardous", s.get("hazardous"))]
                                     for s in p["solid_wastes"]]})

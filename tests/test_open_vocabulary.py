@@ -1,0 +1,59 @@
+"""Issue 29: common Hunan equipment, fuels and wastes are entered as the plant names them and reach the
+family's measures; a Liling tile plant goes through the workbook without substitution."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cpadvisor import assess, render_report
+from cpadvisor.intake.labels import Labels
+from cpadvisor.intake.profiles import load_profile, validate_profile
+from cpadvisor.intake.workbook import write_workbook
+
+LILING = {
+    "name": "醴陵某陶瓷有限公司", "sectors": ["building_materials"], "subsectors": ["ceramics"],
+    "total_energy_tce": "26000吨标煤",
+    "units": [
+        {"id": "1号辊道窑", "type": "ceramic_kiln", "fuel": "producer_gas"},
+        {"id": "2号辊道窑", "type": "ceramic_kiln", "fuel": "producer_gas"},
+        {"id": "煤气发生炉", "type": "coal_gasifier", "fuel": "coal"},
+        {"id": "喷雾干燥塔", "type": "spray_dryer", "fuel": "coal_water_slurry"},
+    ],
+    "products": [{"name": "陶瓷砖", "key": "ceramic_tile_wa_0_5_to_10", "annual_output": 1800,
+                  "output_unit": "万m²"}],
+    "solid_wastes": [{"kind": "other", "name": "废瓷片", "annual_t": 4000, "disposal": "utilised"},
+                     {"kind": "other", "name": "废釉", "hazardous": True}],
+    "attributes": {"water_recycling_pct": 60},
+}
+
+
+def test_producer_gas_gasifier_spray_dryer_and_slurry_are_words_of_the_vocabulary(kb):
+    v, idx = kb.vocab, Labels(kb.vocab).index
+    assert idx["fuels"]["发生炉煤气"] == {"producer_gas"} and idx["fuels"]["水煤浆"] == {"coal_water_slurry"}
+    assert idx["unit_types"]["煤气发生炉"] == {"coal_gasifier"} and idx["unit_types"]["喷雾干燥塔"] == {"spray_dryer"}
+    assert "kiln_or_furnace" in v.families_of("coal_gasifier") and "dryer" in v.families_of("spray_dryer")
+
+
+def test_liling_plant_names_each_unit_and_waste_as_given(kb):
+    a = assess(LILING, kb=kb)
+    f = a.finding("common.kiln_clean_fuel_substitution")
+    assert f.status == "applies" and sorted(f.units) == ["喷雾干燥塔", "煤气发生炉"]
+    md = render_report(a, "md", "zh", kb=kb)
+    for word in ("煤气发生炉", "喷雾干燥塔", "发生炉煤气", "水煤浆", "废瓷片（其他固废）", "废釉（其他固废）", "水重复利用率"):
+        assert word in md, word
+    assert "工业废水回用率 60" not in md  # 60 % 水重复利用率 is not taken for the wastewater reuse rate
+    en = render_report(a, "md", "en", kb=kb)
+    assert "废瓷片 (Other solid waste)" in en and "Producer gas" in en
+
+
+def test_liling_plant_goes_through_the_workbook_without_substitution(kb, tmp_path: Path):
+    profile = validate_profile(LILING, kb)
+    path = tmp_path / "liling.xlsx"
+    path.write_bytes(write_workbook(kb, profile.model_dump(mode="json")))
+    got = load_profile(path, kb)
+    assert [u.type for u in got.units] == ["ceramic_kiln", "ceramic_kiln", "coal_gasifier", "spray_dryer"]
+    assert [u.fuel for u in got.units] == ["producer_gas", "producer_gas", "coal", "coal_water_slurry"]
+    assert [(w.kind, w.name) for w in got.solid_wastes] == [("other", "废瓷片"), ("other", "废釉")]
+    assert got.attributes["water_recycling_pct"] == 60 and got.total_energy_tce == 26000
+    assert got.model_dump(mode="json") == profile.model_dump(mode="json")
