@@ -32,6 +32,7 @@ def test_producer_gas_gasifier_spray_dryer_and_slurry_are_words_of_the_vocabular
     v, idx = kb.vocab, Labels(kb.vocab).index
     assert idx["fuels"]["发生炉煤气"] == {"producer_gas"} and idx["fuels"]["水煤浆"] == {"coal_water_slurry"}
     assert idx["unit_types"]["煤气发生炉"] == {"coal_gasifier"} and idx["unit_types"]["喷雾干燥塔"] == {"spray_dryer"}
+    assert idx["waste_kinds"]["电解锰渣"] == {"manganese_residue"} and idx["waste_kinds"]["废瓷片"] == {"waste_ceramic"}
     assert "kiln_or_furnace" in v.families_of("coal_gasifier") and "dryer" in v.families_of("spray_dryer")
 
 

@@ -202,7 +202,7 @@ class Ctx:
         """A waste as the plant names it, with its kind: 废瓷片（其他固废）; the kind alone without a name."""
         kind = kind if kind is not None else self.term("waste_kinds", waste["kind"])
         name = waste.get("name")
-        if not name or name == kind:
+        if not name or name in kind:
             return kind
         return f"{name}（{kind}）" if self.lang != "en" else f"{name} ({kind})"
 
