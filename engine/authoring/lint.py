@@ -293,10 +293,12 @@ class _Lint:
                          "under `laws:` of a pack.yaml so whether it is in force is checked / 引用的法规未登记")
         under = {law.under for law in kb.laws.values()} | {law.successor for law in kb.laws.values()}
         used |= {t[4:] for cr in kb.rules for t in cr.rule.rests_on if t.startswith("law:")}
+        used |= {lid for lid, law in kb.laws.items()  # a verified threshold that cites the text by its title
+                 if any(t.verified and law.title.zh in (t.cite or "") for t in kb.thresholds.values())}
         for lid in kb.laws:
             if lid not in used and lid not in under:
                 self.add(kb.root, None, "warning", "legal-text", f"legal text '{lid}' is declared but no duty or "
-                         "ground cites it")
+                         "ground cites it, nor a verified threshold")
 
     def thresholds(self, kb: KnowledgeBase) -> None:
         docs = {}

@@ -49,6 +49,11 @@ RETIRED: dict[str, Retired] = {
                "请填写 permit_category、key_pollutant_discharger、heavy_metals",
         why_en="the policy's own words (四(三)) are not a fact to decide on; the simplified audit is decided on the "
                "permit's management category, the key dischargers list and heavy metals"),
+    "large_electricity_consumer": Retired(
+        since="0.3", instead=("electricity_mwh",),
+        why_zh="“用电大户”没有出处可查的判定限值；智能微电网按年用电量（electricity_mwh）给出建议并说明，请填写年用电量",
+        why_en="no sourced cut-off defines a large consumer; the smart microgrid is recommended on the yearly "
+               "electricity use, which is shown as the reason"),
 }
 
 

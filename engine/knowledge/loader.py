@@ -363,7 +363,8 @@ class _Loader:
         problems = C.check(cond, self.kb.specs[kind])
         problems += [f"'{c.text}': a number compared in a rule must be a sourced threshold ($id from a pack's "
                      "thresholds), never a bare number / 规则阈值必须有来源"
-                     for c in C.items_of(cond) if c.op in (">", ">=", "<", "<=") and not c.threshold]
+                     for c in C.items_of(cond) if c.op in (">", ">=", "<", "<=") and not c.threshold
+                     and not (c.op == ">" and c.value == 0)]  # "> 0": there is some at all, not a cut-off
         for problem in problems:
             self.err(problem, *at)
         return None if problems else cond
