@@ -88,13 +88,19 @@ def test_bad_arguments(kb_dir):
         new_measure("demo", "not_encode", kb_dir, CATALOG)
 
 
-def test_id_outside_catalog_gets_placeholders(kb_dir):
-    path, entry = new_measure("demo", "brand_new_idea", kb_dir, CATALOG)
-    assert entry is None
+def test_id_outside_catalog_needs_its_clause_and_names(kb_dir, tmp_path):
+    """Issue 32: one catalog; a new id is refused until the author gives its clause and names, then its row is
+    written and the file's name is filled in (no placeholders to guess)."""
+    with pytest.raises(InputError, match="--clause"):
+        new_measure("demo", "brand_new_idea", kb_dir, CATALOG)
+    cat = tmp_path / "catalog.csv"
+    shutil.copy(CATALOG, cat)
+    path, entry = new_measure("demo", "brand_new_idea", kb_dir, cat, clause="三(一)9", name_zh="全新措施",
+                              name_en="A brand-new idea")
+    assert entry is not None and entry.id == "demo.brand_new_idea"
+    assert "demo.brand_new_idea" in cat.read_text(encoding="utf-8")
     text = path.read_text(encoding="utf-8")
-    assert "not in the measure catalog" in text and '"TODO 措施名称"' in text
-    checks = {f.check for f in lint(kb_dir, CATALOG) if f.file == str(path)}
-    assert {"placeholder", "load"} <= checks  # lint says what to fill and that the catalog lacks the id
+    assert "全新措施" in text and "A brand-new idea" in text and "TODO 措施名称" not in text
 
 
 def test_park_pack_scaffold(tmp_path):
