@@ -88,3 +88,23 @@ def test_deep_nesting_is_refused_before_the_parser_recurses(text, tmp_path):
     assert r.returncode == 2, (r.returncode, r.stderr[-300:])
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "嵌套层级过深" in lines[0] and str(f) in lines[0]
+
+
+def test_json_is_parsed_as_json_with_lines_when_asked(monkeypatch):
+    """Issue 32: a JSON profile is read by the json module (the YAML composer is not run on a valid file);
+    a line is still found for an error, and a duplicate key is refused with its line."""
+    text = '{\n  "name": "厂",\n  "total_energy_tce": 1e4,\n  "units": [\n    {"type": "x"}\n  ]\n}\n'
+    composed = []
+    real = yamlio._yaml
+
+    def spy():
+        composed.append(1)
+        return real()
+    monkeypatch.setattr(yamlio, "_yaml", spy)
+    doc = yamlio.loads(text, "p.json")
+    assert doc.data == {"name": "厂", "total_energy_tce": 10000.0, "units": [{"type": "x"}]}
+    assert not composed  # JSON as JSON
+    assert yamlio.line_of(doc, ("units", 0, "type")) == 5 and yamlio.line_of(doc, ("total_energy_tce",)) == 3
+    with pytest.raises(InputError) as exc:
+        yamlio.loads('{\n  "a": 1,\n  "a": 2\n}', "d.json")
+    assert "duplicate" in str(exc.value) and exc.value.line == 3

@@ -289,8 +289,36 @@ def _check_depth(text: str, file: str) -> None:
         return  # malformed before it got too deep: the composer reports it
 
 
+class _JsonDoc(Doc):
+    """A document the json module read: its lines are found (by composing it as YAML) only when asked."""
+
+    def __init__(self, data: Any, text: str):
+        super().__init__(data, {})
+        self._text: Optional[str] = text
+        self._lines = None  # type: ignore[assignment]
+
+    @property
+    def lines(self) -> dict[Loc, int]:
+        if self._lines is None:
+            try:
+                self._lines = _lines_of(_yaml().compose(self._text))
+            except (YAMLError, ValueError, RecursionError):
+                self._lines = {(): 1}  # JSON that YAML refuses (e.g. U+007F): the document's first line
+            self._text = None
+        return self._lines
+
+
 def loads(text: str, file: str = "<input>") -> Doc:
-    """Parse YAML or JSON text into a :class:`Doc` (plain data and line index)."""
+    """Parse YAML or JSON text into a :class:`Doc` (plain data and line index). Text that is JSON is read by the
+    json module (fast); anything it refuses (a duplicate key included) goes the YAML way for a line-numbered
+    error."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            doc = _json(text, file)
+        except InputError:
+            doc = None
+        if doc is not None:
+            return _JsonDoc(doc.data, text)
     _check_depth(text, file)
     try:
         root = _yaml().compose(text)
