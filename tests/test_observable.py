@@ -129,17 +129,21 @@ def test_migrate_rewrites_old_form_keeping_comments(tmp_path, kb):
 STEEL = {"name": "钢厂", "sectors": ["steel"], "units": [{"id": "ZL1", "type": "basic_oxygen_furnace"}]}
 
 
-def test_scrap_ratio_number_is_shown_with_the_question(kb):
-    f = assess({**STEEL, "attributes": {"scrap_ratio_pct": 8}}, kb=kb).finding("steel.scrap_recycling")
-    assert f.status == "to_verify" and not f.optional
-    assert f.observed and f.observed[0].value == 8 and "8 %" in f.observed[0].question.zh
-    assert f.observed[0].threshold is None  # no sourced cut-off: the consultant judges
+@pytest.mark.parametrize("pct,status", [(8, "applies"), (60, "applies"), (100, "not_applies")])
+def test_scrap_ratio_number_decides_room_and_is_the_reason(kb, pct, status):
+    """Issue 29: no cut-off for a "low" scrap ratio exists, so the number itself is the reason (room below 100 %)."""
+    f = assess({**STEEL, "attributes": {"scrap_ratio_pct": pct}}, kb=kb).finding("steel.scrap_recycling")
+    assert (f.status if f else "not_applies") == status
+    if status == "applies":
+        assert any(c.field == "scrap_ratio_pct" and c.value == pct for c in f.conditions)
 
 
-def test_consultant_verdict_still_counts(kb):
-    f = assess({**STEEL, "attributes": {"scrap_ratio_pct": 8, "low_scrap_ratio": True}}, kb=kb).finding(
-        "steel.scrap_recycling")
-    assert f.status == "applies" and not f.observed
+def test_a_retired_verdict_is_kept_and_named_in_a_notice(kb):
+    a = assess({**STEEL, "attributes": {"low_scrap_ratio": True, "wastewater_reuse_low": True}}, kb=kb)
+    assert a.finding("steel.scrap_recycling").status == "to_verify"
+    assert "enterprise.scrap_ratio_pct" in a.finding("steel.scrap_recycling").missing
+    notices = " ".join(a.warnings)
+    assert "low_scrap_ratio" in notices and "scrap_ratio_pct" in notices and "wastewater_reuse_pct" in notices
 
 
 @pytest.mark.parametrize("tce,expected", [(12000, True), (10000, True), (9999, False)])

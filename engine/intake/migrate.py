@@ -54,6 +54,16 @@ RETIRED: dict[str, Retired] = {
         why_zh="“用电大户”没有出处可查的判定限值；智能微电网按年用电量（electricity_mwh）给出建议并说明，请填写年用电量",
         why_en="no sourced cut-off defines a large consumer; the smart microgrid is recommended on the yearly "
                "electricity use, which is shown as the reason"),
+    "low_scrap_ratio": Retired(
+        since="0.3", instead=("scrap_ratio_pct",),
+        why_zh="“废钢比偏低”没有出处可查的判定限值；按废钢比数值给出建议并说明（低于100%即有提升空间），请填写废钢比",
+        why_en="no sourced cut-off defines a low scrap ratio; the measure is recommended on the ratio itself (room "
+               "below 100 %), shown as the reason"),
+    "wastewater_reuse_low": Retired(
+        since="0.3", instead=("wastewater_reuse_pct",),
+        why_zh="“工业废水回用率偏低”没有出处可查的判定限值；按回用率数值给出建议并说明（低于100%即有提升空间），请填写工业废水回用率",
+        why_en="no sourced cut-off defines a low reuse rate; the measure is recommended on the rate itself (room "
+               "below 100 %), shown as the reason"),
 }
 
 

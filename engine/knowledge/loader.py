@@ -351,6 +351,14 @@ class _Loader:
             info.cases.append(case)
             kb.cases.append(CaseInfo(case, pack, str(f), line_of(doc, ("cases", i)), m.id))
 
+    def _bound(self, kind: str, c: C.Cond) -> bool:
+        """``x > 0`` (there is some at all) or ``x < max`` of an attribute declaring that max (not all of it, e.g.
+        a rate below 100 %): definitions, not cut-offs."""
+        if c.op == ">" and c.value == 0:
+            return True
+        a = self.kb.vocab.attributes(kind).get(c.field) if kind in ("enterprise", "unit", "park") else None
+        return bool(c.op == "<" and a is not None and a.max is not None and c.value == a.max)
+
     def _condition(self, f: Path, doc: Any, where: tuple, kind: str, raw: Any,
                    values: dict[str, float]) -> Optional[C.Condition]:
         """One condition of a rule (``when`` or ``ask_if``), parsed and checked; None after reporting a problem."""
@@ -364,7 +372,7 @@ class _Loader:
         problems += [f"'{c.text}': a number compared in a rule must be a sourced threshold ($id from a pack's "
                      "thresholds), never a bare number / 规则阈值必须有来源"
                      for c in C.items_of(cond) if c.op in (">", ">=", "<", "<=") and not c.threshold
-                     and not (c.op == ">" and c.value == 0)]  # "> 0": there is some at all, not a cut-off
+                     and not self._bound(kind, c)]
         for problem in problems:
             self.err(problem, *at)
         return None if problems else cond
