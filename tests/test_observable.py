@@ -249,10 +249,14 @@ def test_tea_workshop_is_not_asked_about_hydrogen_microgrids_or_remanufacturing(
                         "common.onsite_wind_solar"}
 
 
-def test_every_park_is_not_told_to_run_a_park_wide_audit(kb):
-    a = assess({"name": "园区", "kind": "park", "level": "other"}, kb=kb)
-    f = a.finding("parks.park_wide_audit")
-    assert f is None or (f.status == "to_verify" and f.optional)
+def test_every_park_is_told_to_explore_not_to_run_a_park_wide_audit(kb):
+    """Issue 29: 三(三)6 asks every park to explore the park-wide audit; the pilot is not a condition, and the
+    finding says explore (探索), at low priority, unless the park is a pilot."""
+    f = assess({"name": "园区", "kind": "park", "level": "other"}, kb=kb).finding("parks.park_wide_audit")
+    assert f.status == "applies" and f.priority == "low" and "探索" in f.reason.zh and not f.missing
+    f = assess({"name": "园区", "kind": "park", "attributes": {"park_audit_pilot": True}}, kb=kb).finding(
+        "parks.park_wide_audit")
+    assert f.status == "applies" and f.priority == "medium" and "试点" in f.reason.zh
 
 
 def test_general_waste_heat_question_gives_way_to_coke_dry_quenching(kb):
