@@ -58,3 +58,16 @@ def test_liling_plant_goes_through_the_workbook_without_substitution(kb, tmp_pat
     assert [(w.kind, w.name) for w in got.solid_wastes] == [("other", "废瓷片"), ("other", "废釉")]
     assert got.attributes["water_recycling_pct"] == 60 and got.total_energy_tce == 26000
     assert got.model_dump(mode="json") == profile.model_dump(mode="json")
+
+
+def test_data_request_asks_the_numbers_and_the_unstated_list(kb):
+    """Issue 29: a verdict the engine derives from numbers is asked as the numbers; an empty list of shared
+    facilities is "not stated" and asked, not taken for none."""
+    from cpadvisor.intake.request import requests
+    a = assess({"name": "某园区", "kind": "park", "level": "provincial"}, kb=kb)
+    keys = {r.path for r in requests(kb, a)}
+    assert {"energy_mix.coal", "energy_mix.oil", "shared_facilities"} <= keys
+    assert "attributes.park_coal_oil_dominant" not in keys
+    a = assess({"name": "某园区", "kind": "park", "shared_facilities": ["none"], "energy_mix": {"coal": 0.2}}, kb=kb)
+    keys = {r.path for r in requests(kb, a)}
+    assert "shared_facilities" not in keys and a.finding("parks.new_energy_microgrid").status == "applies"

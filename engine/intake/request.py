@@ -158,6 +158,15 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
                 if not (source == "cp_advanced_energy" and covered):
                     add(fact, source, target, mid, decided)
             return
+        attr = kb.vocab.attributes(fact).get(name) if fact in ("enterprise", "unit", "park") else None
+        j = getattr(attr, "judged_from", None)
+        if j is not None and j.threshold and fact in ("enterprise", "park"):
+            # a verdict the engine derives from numbers: ask for the numbers (the verdict only once they are given)
+            lack = [n for n in j.number if not _has(p, _profile_path(kb, fact, n))]
+            if lack:
+                for n in lack:
+                    add(fact, n, target, mid, decided)
+                return
         path, words, unit, allowed, typ = _describe(kb, fact, name)
         if fact in LIST_OF:
             if target is None or target not in items[fact]:
@@ -226,8 +235,8 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
 def _has(d: dict, path: str) -> bool:
     cur: Any = d
     for part in path.split("."):
-        if not isinstance(cur, dict) or cur.get(part) is None:
-            return False
+        if not isinstance(cur, dict) or cur.get(part) is None or cur.get(part) == []:
+            return False  # an empty list is "not stated"
         cur = cur[part]
     return True
 

@@ -157,7 +157,7 @@ class Vocabulary:
             "level": S("level", "enum", True, frozenset({"national", "provincial", "other"})),
             "enterprise_count": S("enterprise_count", "number", True),
             "leading_sectors": S("leading_sectors", "list", False, sectors),
-            "shared_facilities": S("shared_facilities", "list", False, v("shared_facilities")),
+            "shared_facilities": S("shared_facilities", "list", True, v("shared_facilities")),
             "water_reuse_rate": S("water_reuse_rate", "number", True),
             "total_energy_tce": S("total_energy_tce", "number", True),
         }

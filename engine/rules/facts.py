@@ -129,7 +129,8 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile],
         for name in ("level", "enterprise_count", "water_reuse_rate", "total_energy_tce"):
             _put(park, name, getattr(profile, name))
         _put(park, "leading_sectors", list(profile.leading_sectors))
-        _put(park, "shared_facilities", list(profile.shared_facilities))
+        if profile.shared_facilities:  # an empty list is "not stated": the rules ask (issue 29); [none] is none
+            _put(park, "shared_facilities", list(profile.shared_facilities))
         mix = profile.energy_mix.model_dump(exclude_none=True)
         if mix:
             park["energy_mix"] = mix
