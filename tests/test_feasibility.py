@@ -248,3 +248,22 @@ def test_a_measures_sourced_energy_effect_gets_its_co2_where_every_input_has_a_f
     assert "CO2未计算：缺少节约的是哪种燃料（来源未写明）" in md  # the sinter effect: kg of an unnamed solid fuel
     en = render_report(a, "md", "en", kb=kb)
     assert "CO2 not computed: missing which fuel is saved" in en
+
+
+def test_workbook_savings_carry_the_coals_kind_and_equipment(kb, tmp_path):
+    """Issue 31 (left over): the plans sheet writes and reads 'coal 7800 t（无烟煤，工业锅炉）'."""
+    from cpadvisor.intake.profiles import load_profile, validate_profile
+    from cpadvisor.intake.workbook import write_workbook
+    p = validate_profile({"name": "厂", "plans": [{"id": "f1", "measure": "common.coal_boiler_substitution",
+                          "savings": [{"carrier": "coal", "amount": 7800, "unit": "t", "fuel_kind": "anthracite",
+                                       "equipment": "industrial_boiler"},
+                                      {"carrier": "electricity", "amount": 2400, "unit": "MWh"}]}]}, kb)
+    x = tmp_path / "p.xlsx"
+    x.write_bytes(write_workbook(kb, p.model_dump(mode="json")))
+    import openpyxl
+    cells = [c.value for row in openpyxl.load_workbook(x)["清洁生产方案"].iter_rows() for c in row]
+    assert any(isinstance(v, str) and "无烟煤" in v and "工业锅炉" in v for v in cells)
+    back = load_profile(x, kb)
+    s = back.plans[0].savings[0]
+    assert (s.fuel_kind, s.equipment, s.amount) == ("anthracite", "industrial_boiler", 7800)
+    assert back.model_dump(mode="json") == p.model_dump(mode="json")

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Optional, Union
 from cpadvisor.errors import InputError
 from cpadvisor.intake.labels import Labels
 from cpadvisor.knowledge.loader import KnowledgeBase
+from cpadvisor.models.profile import SAVING_WORDS
 from cpadvisor.knowledge.yamlio import Doc
 
 Loc = tuple[Any, ...]
@@ -110,7 +111,7 @@ PLANS = ("清洁生产方案", "plans", [
     Col("investment_wan", "总投资", "Investment", "number", "万元"),
     Col("annual_saving_wan", "年节约费用", "Annual money saved", "number", "万元/年"),
     Col("operating_cost_change_wan", "年运行费用增加（减少填负数）", "Rise in operating cost", "number", "万元/年"),
-    Col("savings", "年节约量（如 coal 7800 tce; electricity 2400 MWh）", "Annual savings", "savings"),
+    Col("savings", "年节约量（如 coal 7800 t（无烟煤，工业锅炉）; electricity 2400 MWh）", "Annual savings", "savings"),
     Col("life_years", "寿命期", "Life", "int", "年"),
     Col("discount_rate", "折现率", "Discount rate", "number", "0–1"),
     Col("depreciation_years", "折旧年限", "Depreciation period", "int", "年"),
@@ -120,7 +121,7 @@ PLANS = ("清洁生产方案", "plans", [
     Col("status", "状态（拟实施/已采纳/已实施/已否决）", "Status (proposed/accepted/implemented/rejected)", "plan_status"),
     Col("status_date", "状态日期", "Status date", "date"), Col("note", "说明", "Note"),
 ])
-SAVING = re.compile(r"^\s*([a-z][a-z0-9_]*)\s+(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(\S+)\s*$")
+SAVING = re.compile(r"^\s*([a-z][a-z0-9_]*)\s+(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*([^\s(（]+)\s*(?:[(（]([^)）]*)[)）])?\s*$")
 IN_PLACE = ("已实施措施", "measures_in_place", [Col("measure", "措施编号", "Measure", "term:measures")])
 NOTES = Col("notes", "备注", "Notes")
 ITEM_SHEETS = (UNITS, PRODUCTS, ENERGY, WASTES, VOCS)
@@ -163,11 +164,18 @@ def _words(kb: KnowledgeBase, labels: Labels, kind: str, packs: Optional[set[str
 
 # ------------------------------------------------------------------ writing
 
+def _saving_text(x: dict) -> str:
+    """'coal 7800 t', with the coal's kind and equipment in words where given: 'coal 7800 t（无烟煤，工业锅炉）'."""
+    words = {v: k for k, v in SAVING_WORDS.items()}
+    extra = [words.get(x.get(k), x.get(k)) for k in ("fuel_kind", "equipment") if x.get(k)]
+    return f"{x['carrier']} {x['amount']:g} {x['unit']}" + (f"（{'，'.join(extra)}）" if extra else "")
+
+
 def _cell_value(col: Col, value: Any, labels: Labels) -> Any:
     if value is None:
         return None
     if col.kind == "savings":
-        return "; ".join(f"{x['carrier']} {x['amount']:g} {x['unit']}" for x in value) or None
+        return "; ".join(_saving_text(x) for x in value) or None
     if col.kind == "plan_status":
         return PLAN_STATUS_LABELS.get(value, value)
     if col.kind == "bool":
@@ -485,7 +493,17 @@ def _read_value(col: Col, value: Any) -> Any:
         for part in re.split(r"[;；\n]", str(value)):
             if part.strip():
                 m = SAVING.match(part)
-                out.append({"carrier": m[1], "amount": float(m[2].replace(",", "")), "unit": m[3]} if m else part.strip())
+                if not m:
+                    out.append(part.strip())
+                    continue
+                item: dict[str, Any] = {"carrier": m[1], "amount": float(m[2].replace(",", "")), "unit": m[3]}
+                for word in re.split(r"[,，、\s]+", m[4] or ""):  # （无烟煤，工业锅炉）: the coal's kind, equipment
+                    key = SAVING_WORDS.get(word.strip(), word.strip())
+                    if key in ("anthracite", "bituminous", "lignite"):
+                        item["fuel_kind"] = key
+                    elif key:
+                        item["equipment"] = key
+                out.append(item)
         return out
     if col.kind == "date":
         return value.date().isoformat() if hasattr(value, "date") else str(value).strip()
