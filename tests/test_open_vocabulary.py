@@ -71,3 +71,14 @@ def test_data_request_asks_the_numbers_and_the_unstated_list(kb):
     a = assess({"name": "某园区", "kind": "park", "shared_facilities": ["none"], "energy_mix": {"coal": 0.2}}, kb=kb)
     keys = {r.path for r in requests(kb, a)}
     assert "shared_facilities" not in keys and a.finding("parks.new_energy_microgrid").status == "applies"
+
+
+@pytest.mark.parametrize("word,key,family", [
+    ("锌电解车间", "zinc_electrolysis", "electrolyser"), ("电解锰电解车间", "manganese_electrolysis", "electrolyser"),
+    ("电镀线", "plating_line", None), ("定型机", "stenter", "dryer"), ("LF炉", "ladle_furnace", "kiln_or_furnace"),
+    ("制酸系统", "acid_plant", None), ("热电联产机组", "chp_unit", "generating_unit"), ("电机", "motor", "motor_system"),
+])
+def test_held_out_plants_equipment_is_in_the_vocabulary(kb, word, key, family):
+    assert Labels(kb.vocab).index["unit_types"][word.casefold()] == {key}
+    if family:
+        assert family in kb.vocab.families_of(key)
