@@ -82,3 +82,19 @@ def test_held_out_plants_equipment_is_in_the_vocabulary(kb, word, key, family):
     assert Labels(kb.vocab).index["unit_types"][word.casefold()] == {key}
     if family:
         assert family in kb.vocab.families_of(key)
+
+
+def test_a_unit_the_list_lacks_is_entered_by_its_family_and_the_familys_measures_reach_it(kb):
+    """Issue 29: a tunnel kiln the list lacks is entered as a kiln or furnace, with its own name kept; a boiler
+    of no listed type as a boiler; the suggestion for a mistyped family never crosses families."""
+    a = assess({"name": "x", "units": [{"id": "隧道窑", "type": "kiln_or_furnace", "fuel": "coal"},
+                                       {"id": "导热油炉", "type": "boiler", "fuel": "coal"}]}, kb=kb)
+    assert a.finding("common.kiln_clean_fuel_substitution").units == ["隧道窑"]
+    assert a.finding("common.coal_boiler_substitution").units == ["导热油炉"]
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "隧道窑（工业炉窑（窑炉、熔炉、加热炉））" in md
+    assert Labels(kb.vocab).index["unit_types"]["锅炉"] == {"boiler"}
+    from cpadvisor.errors import InputError
+    with pytest.raises(InputError) as exc:
+        assess({"name": "x", "units": [{"type": "kiln_or_furnance"}]}, kb=kb)
+    assert "kiln_or_furnace" in str(exc.value) and "ladle_furnace" not in str(exc.value)

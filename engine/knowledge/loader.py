@@ -279,6 +279,7 @@ class _Loader:
                              f, line_of(self.docs.get(f), ("pack", "requires")), "pack.requires")
         for msg in kb.vocab.attribute_clashes() + kb.vocab.family_problems():
             self.err(msg, str(root))
+        kb.vocab.open_families()
         for tid, t in kb.thresholds.items():
             if t.product and t.product not in kb.vocab.terms["products"]:
                 pack = kb.threshold_pack[tid]

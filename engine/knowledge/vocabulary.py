@@ -61,6 +61,15 @@ class Vocabulary:
             cache[unit_type] = out
         return cache[unit_type]
 
+    def open_families(self) -> None:
+        """Make every family a unit type too (issue 29): a unit the lists lack is entered by its family, with its
+        own name as its id, and the family's measures reach it. Called once all packs are loaded."""
+        for name, fam in list(self.terms["unit_families"].items()):
+            if name not in self.terms["unit_types"]:
+                self.terms["unit_types"][name] = fam
+                self.owner[("unit_types", name)] = self.owner.get(("unit_families", name), "common")
+        self.__dict__.pop("_family_cache", None)
+
     def family_problems(self) -> list[str]:
         """is_a names that are not families, is_a on other words, and is_a cycles."""
         out = []
