@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from cpadvisor._version import __version__
 from cpadvisor.errors import InputError
 from cpadvisor.models.results import Assessment, Explanation
-from cpadvisor.service.app import (REPORT_TYPES, XLSX, Problem, body_bytes, json_body, media,
-                                   parse_profile_body)
+from cpadvisor.service.http import (REPORT_TYPES, XLSX, Problem, body_bytes, json_body, media,
+                                    parse_profile_body, upload_name)
 
 PROFILE_BODY = {
     "description": "A profile: JSON (the profile schema, /v1/schema/profile), YAML, or the Excel workbook of "
@@ -63,7 +63,6 @@ def add_routes(app: FastAPI) -> None:
         return Store(app.state.db)
 
     async def profile_of(request: Request) -> Any:
-        from cpadvisor.service.web import upload_name
         raw = await body_bytes(request)
         return await run_in_threadpool(parse_profile_body, kb, raw, media(request), upload_name(request))
 
@@ -133,7 +132,6 @@ def add_routes(app: FastAPI) -> None:
     async def report_route(request: Request, format: str = Query("docx", pattern="^(docx|html|md|xlsx|pdf)$"),
                            lang: str = Query("zh", pattern="^(zh|en)$")) -> Response:
         """The consultant's report (docx, html, md, pdf with Chromium) or the assessment as a workbook (xlsx) / 报告。"""
-        from cpadvisor.service.web import upload_name
         raw = await body_bytes(request)
         data: Any = await run_in_threadpool(report_of, raw, media(request), format, lang, upload_name(request))
         name = f"report.{format}"
@@ -204,8 +202,8 @@ def add_routes(app: FastAPI) -> None:
                 "the service was started without a store (--db with an access token): no history / "
                 "未配置数据库，无历史记录")], "no-store")
         if not authorized(request):
-            from cpadvisor.service.app import _problem
-            resp = _problem(401, "unauthorized / 未授权", [InputError(
+            from cpadvisor.service.http import problem_response
+            resp = problem_response(401, "unauthorized / 未授权", [InputError(
                 "send the service's access token: Authorization: Bearer <token> / 需要访问令牌")], "unauthorized")
             resp.headers["WWW-Authenticate"] = 'Bearer realm="cpadvisor"'
             return resp

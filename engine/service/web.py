@@ -14,14 +14,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def upload_name(request: Any) -> str:
-    """The uploaded file's own name (the page sends it in X-Filename), for error lines; '<request>' otherwise."""
-    import re
-    from urllib.parse import unquote
-    raw = unquote(request.headers.get("x-filename") or "")
-    name = re.sub(r"[\x00-\x1f/\\]", "", raw).strip()[:120]
-    return name or "<request>"
-
 WORDS = {
     "title": ("清洁生产措施评估", "Cleaner-production assessment"),
     "lead": ("上传企业（园区）画像：YAML、JSON 或 Excel 工作簿（cpadvisor init 生成）。",
@@ -97,7 +89,7 @@ def add_web(app: FastAPI) -> None:
         from starlette.concurrency import run_in_threadpool
 
         from cpadvisor.advisor import assess
-        from cpadvisor.service.app import body_bytes, media, parse_profile_body
+        from cpadvisor.service.http import body_bytes, media, parse_profile_body, upload_name
         raw = await body_bytes(request)
         name = upload_name(request)
         profile = await run_in_threadpool(parse_profile_body, kb, raw, media(request), name)
@@ -110,7 +102,7 @@ def add_web(app: FastAPI) -> None:
         from cpadvisor.intake.workbook import write_workbook
         if sector not in kb.packs:
             from cpadvisor.errors import InputError
-            from cpadvisor.service.app import Problem
+            from cpadvisor.service.http import Problem
             raise Problem(404, "unknown sector / 未知行业", [InputError(f"unknown sector '{sector}'", field="sector")],
                           "not-found")
         return Response(write_workbook(kb, None, packs=[sector], kind="park" if sector == "parks" else "enterprise"),
