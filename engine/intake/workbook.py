@@ -12,12 +12,12 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Iterable, Optional, Union, get_args
 
 from cpadvisor.errors import InputError
 from cpadvisor.intake.labels import Labels
 from cpadvisor.knowledge.loader import KnowledgeBase
-from cpadvisor.models.profile import SAVING_WORDS
+from cpadvisor.models.profile import SAVING_WORDS, FuelKind
 from cpadvisor.knowledge.yamlio import Doc
 
 Loc = tuple[Any, ...]
@@ -164,10 +164,12 @@ def _words(kb: KnowledgeBase, labels: Labels, kind: str, packs: Optional[set[str
 
 # ------------------------------------------------------------------ writing
 
+_SAVING_WORD_OF = {key: word for word, key in SAVING_WORDS.items()}  # anthracite -> 无烟煤
+
+
 def _saving_text(x: dict) -> str:
     """'coal 7800 t', with the coal's kind and equipment in words where given: 'coal 7800 t（无烟煤，工业锅炉）'."""
-    words = {v: k for k, v in SAVING_WORDS.items()}
-    extra = [words.get(x.get(k), x.get(k)) for k in ("fuel_kind", "equipment") if x.get(k)]
+    extra = [_SAVING_WORD_OF.get(x.get(k), x.get(k)) for k in ("fuel_kind", "equipment") if x.get(k)]
     return f"{x['carrier']} {x['amount']:g} {x['unit']}" + (f"（{'，'.join(extra)}）" if extra else "")
 
 
@@ -499,7 +501,7 @@ def _read_value(col: Col, value: Any) -> Any:
                 item: dict[str, Any] = {"carrier": m[1], "amount": float(m[2].replace(",", "")), "unit": m[3]}
                 for word in re.split(r"[,，、\s]+", m[4] or ""):  # （无烟煤，工业锅炉）: the coal's kind, equipment
                     key = SAVING_WORDS.get(word.strip(), word.strip())
-                    if key in ("anthracite", "bituminous", "lignite"):
+                    if key in get_args(FuelKind):
                         item["fuel_kind"] = key
                     elif key:
                         item["equipment"] = key

@@ -47,6 +47,11 @@ NonNeg = Annotated[float, Field(ge=0, le=LIMITS["number_max"])]
 Signed = Annotated[float, Field(ge=-LIMITS["number_max"], le=LIMITS["number_max"])]
 
 
+def by_words(table: dict[str, str]) -> Any:
+    """Read the words a consultant writes (中费, Ⅱ级, 无烟煤 …) as the field's keys; other values pass unchanged."""
+    return BeforeValidator(lambda v: table.get(v.strip(), v.strip()) if isinstance(v, str) else v)
+
+
 def _percent(v: Any) -> Any:
     """A share written as a percentage ("68%", "68 %", "68％") is the share 0.68; other values pass unchanged."""
     if isinstance(v, str) and v.strip().endswith(("%", "％")):
@@ -190,15 +195,9 @@ class Emissions(_Strict):
     # 《清洁生产审核办法》第八条第（三）项's five categories of toxic raw materials or substances (as restated):
     # hazardous waste; highly toxic chemicals and those on the key-environmental-management list; substances
     # with Pb, Hg, Cd, Cr or As; Stockholm-convention POPs; other toxic substances that may pollute
-    toxic_categories: Many(Literal[TOXIC_CATEGORIES]) = Field(default_factory=list)  # type: ignore[valid-type]
-
-    @field_validator("toxic_categories", mode="before")
-    @classmethod
-    def _toxic_words(cls, v: Any) -> Any:
-        """The categories as the 办法 words them, or as a consultant shortens them (重金属, 危险废物 …)."""
-        if isinstance(v, list):
-            return [TOXIC_WORDS.get(x.strip(), x.strip()) if isinstance(x, str) else x for x in v]
-        return v
+    # as the 办法 words them, or as a consultant shortens them (重金属, 危险废物 …)
+    toxic_categories: Many(Annotated[Literal[TOXIC_CATEGORIES], by_words(TOXIC_WORDS)]) = Field(  # type: ignore[valid-type]
+        default_factory=list)
 
     @model_validator(mode="after")
     def _toxic(self) -> "Emissions":
@@ -243,6 +242,7 @@ class EnergyMix(_Strict):
         return self
 
 
+FuelKind = Literal["anthracite", "bituminous", "lignite"]  # a coal's kind (the guideline's NCV and carbon content)
 SAVING_WORDS = {"无烟煤": "anthracite", "烟煤": "bituminous", "褐煤": "lignite", "工业锅炉": "industrial_boiler",
                 "发电锅炉": "power_boiler", "水泥窑": "cement_kiln"}
 
@@ -255,13 +255,9 @@ class PlanSaving(_Strict):
     unit: Name  # tce, t, MWh, kWh, m3 ... (checked against the known units)
     # coal by the accounting guideline's method: its kind (NCV, carbon content) and the equipment it burns in
     # (oxidation rate); without them the 原煤 factor applies
-    fuel_kind: Optional[Literal["anthracite", "bituminous", "lignite"]] = None
-    equipment: Optional[Literal["industrial_boiler", "power_boiler", "cement_kiln"]] = None
-
-    @field_validator("fuel_kind", "equipment", mode="before")
-    @classmethod
-    def _words(cls, v: Any) -> Any:
-        return SAVING_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
+    fuel_kind: Annotated[Optional[FuelKind], by_words(SAVING_WORDS)] = None
+    equipment: Annotated[Optional[Literal["industrial_boiler", "power_boiler", "cement_kiln"]],
+                         by_words(SAVING_WORDS)] = None
 
 
 PLAN_STATUSES = ("proposed", "accepted", "implemented", "rejected")
@@ -288,19 +284,8 @@ class Plan(_Strict):
     income_tax_rate: Optional[Annotated[float, Field(ge=0, le=1)]] = None
     benchmark_irr: Optional[Annotated[float, Field(ge=0, le=1)]] = None  # 基准收益率 for the IRR test, if given
     # 费用类别 as the consultant states it (定额偿还期: 中费 2–3 年, 较高费 5 年, 高费 10 年; no sourced investment bands)
-    cost_class: Optional[Literal["low", "medium", "higher", "high"]] = None
-    status: Literal[PLAN_STATUSES] = "proposed"  # type: ignore[valid-type]
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _status(cls, v: Any) -> Any:
-        return PLAN_STATUS_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
-
-    @field_validator("cost_class", mode="before")
-    @classmethod
-    def _cost_class(cls, v: Any) -> Any:
-        """The words a consultant writes (中费, 高费 …) for the keys."""
-        return COST_CLASS_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
+    cost_class: Annotated[Optional[Literal["low", "medium", "higher", "high"]], by_words(COST_CLASS_WORDS)] = None
+    status: Annotated[Literal[PLAN_STATUSES], by_words(PLAN_STATUS_WORDS)] = "proposed"  # type: ignore[valid-type]
     status_date: Optional[date] = None
     note: Optional[Text] = None
 
@@ -339,8 +324,8 @@ class IndicatorInput(_Strict):
     its data quality (实测/统计/估算), or, for a qualitative indicator, a rating (Ⅰ/Ⅱ/Ⅲ级 or below) with its reason."""
 
     value: Optional[Signed] = None
-    rating: Optional[Literal["I", "II", "III", "below"]] = None
-    quality: Optional[Literal["measured", "statistical", "estimated"]] = None
+    rating: Annotated[Optional[Literal["I", "II", "III", "below"]], by_words(RATING_WORDS)] = None
+    quality: Annotated[Optional[Literal["measured", "statistical", "estimated"]], by_words(QUALITY_WORDS)] = None
     applicable: bool = True  # false: the indicator does not apply to this plant (say why in the note)
 
     @model_validator(mode="before")
@@ -357,16 +342,6 @@ class IndicatorInput(_Strict):
                 return {"rating": word}
         return v
     note: Optional[Annotated[str, StringConstraints(max_length=LIMITS["name_chars"])]] = None
-
-    @field_validator("rating", mode="before")
-    @classmethod
-    def _rating(cls, v: Any) -> Any:
-        return RATING_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
-
-    @field_validator("quality", mode="before")
-    @classmethod
-    def _quality(cls, v: Any) -> Any:
-        return QUALITY_WORDS.get(v.strip(), v.strip()) if isinstance(v, str) else v
 
 
 class EnterpriseProfile(_Common):
