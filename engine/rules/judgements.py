@@ -38,20 +38,22 @@ def number(fact: dict, j: Judgement) -> Optional[Decimal]:
     return total
 
 
-def share_bounds(fact: dict, j: Judgement) -> tuple[Optional[Decimal], Decimal]:
-    """The least and the most the parts ``j.number`` of the whole ``j.share_of`` can add up to: the given parts,
-    plus at most what the whole's given shares leave unaccounted (a share left out of a whole that adds up to 1
-    is 0). (None, 0) when the whole holds no share at all."""
-    whole = C.value_of_field(fact, j.share_of or "")
+def bounds(fact: dict, j: Judgement) -> Optional[tuple[Decimal, Decimal]]:
+    """The least and the most the judged number can be, or None while it is unknown: the number itself (its
+    fields summed); for parts of a whole (``share_of``), the given parts plus at most what the whole's given
+    shares leave unaccounted (a share left out of a whole that adds up to 1 is 0)."""
+    if j.share_of is None:
+        n = number(fact, j)
+        return None if n is None else (n, n)
+    whole = C.value_of_field(fact, j.share_of)
     given = {k: Decimal(str(v)) for k, v in (whole or {}).items()
              if v is not None and not isinstance(v, bool)} if isinstance(whole, dict) else {}
     if not given:
-        return None, Decimal(0)
+        return None
     parts = [p.split(".", 1)[1] if p.startswith(f"{j.share_of}.") else p for p in j.number]
     low = sum((given[p] for p in parts if p in given), Decimal(0))
     rest = max(Decimal(1) - sum(given.values(), Decimal(0)), Decimal(0))
-    high = low + rest if any(p not in given for p in parts) else low
-    return low, high
+    return low, (low + rest if any(p not in given for p in parts) else low)
 
 
 def judge(kb: KnowledgeBase, facts: Facts) -> None:
@@ -64,19 +66,12 @@ def judge(kb: KnowledgeBase, facts: Facts) -> None:
             for name, j in rules:
                 if name in fact or j.threshold is None:
                     continue
+                b = bounds(fact, j)
                 limit = Decimal(str(kb.thresholds[j.threshold].value))
                 op = _OPS[j.op]  # type: ignore[index]
-                if j.share_of is not None:
-                    low, high = share_bounds(fact, j)
-                    if low is None or op(low, limit) != op(high, limit):
-                        continue
-                    verdict = op(low, limit)
-                else:
-                    n = number(fact, j)
-                    if n is None:
-                        continue
-                    verdict = op(n, limit)
-                fact[name] = verdict
+                if b is None or op(b[0], limit) != op(b[1], limit):
+                    continue  # unknown, or the number's range straddles the threshold
+                fact[name] = op(b[0], limit)
                 fact.setdefault(JUDGED, {})[name] = j.threshold
 
 
@@ -101,9 +96,10 @@ def observed(kb: KnowledgeBase, kind: str, fact: Optional[dict], names: list[str
         tid = judged.get(name)
         if name in fact and tid is None:
             continue  # the consultant's own verdict
-        n = share_bounds(fact, j)[0] if j.share_of is not None else number(fact, j)
-        if n is None:
+        b = bounds(fact, j)
+        if b is None:
             continue
+        n = b[0]
         shown = _shown(n, j.unit)
         out.append({"fact": f"{kind}.{name}", "number": " + ".join(f"{kind}.{x}" for x in j.number),
                     "value": float(n), "unit": j.unit, "threshold": tid,
