@@ -137,7 +137,7 @@ def test_request_summary_and_service_workbooks_hold_no_formula(kb, tmp_path):
     from fastapi.testclient import TestClient
 
     from cpadvisor import assess
-    from cpadvisor.intake.request import requests, write_request_xlsx
+    from cpadvisor.report.request import requests, write_request_xlsx
     from cpadvisor.service.app import create_app
     from cpadvisor.store.db import Store
     from cpadvisor.store.summary import summarize, write_xlsx

@@ -208,7 +208,8 @@ def test_the_workbook_has_the_indicator_sheet_and_reads_it_back(kb, tmp_path):
 
 
 def test_the_data_request_asks_for_the_missing_indicators_and_its_answers_merge(kb):
-    from cpadvisor.intake.request import merge_answers, request_markdown, requests
+    from cpadvisor.intake.answers import merge_answers
+    from cpadvisor.report.request import request_markdown, requests
     a = assess(REPO / "examples" / "steel_plant.yaml", kb=kb)
     rows = {r.path: r for r in requests(kb, a)}
     assert "cp_indicators.steel_bf_bof_2014.fresh_water" in rows

@@ -67,7 +67,7 @@ def test_toxic_ground_names_its_categories_and_the_interval(kb):
 def test_toxic_ground_met_without_its_kinds_asks_which(kb):
     """第八条第（三）项 met on 'uses or emits toxic substances' alone: the consultant is asked which of the five
     kinds, in the ground, the report's line and the data request; once named, nothing is asked."""
-    from cpadvisor.intake.request import requests
+    from cpadvisor.report.request import requests
     a = assess(profile(toxic_hazardous=True), kb=kb)
     g = grounds(a)["art8_3"]
     assert g.status == "applies" and g.categories == [] and g.missing == ["emissions.toxic_categories"]

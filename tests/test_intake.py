@@ -17,10 +17,11 @@ from typer.testing import CliRunner
 
 from cpadvisor.advisor import assess
 from cpadvisor.cli.app import app
-from cpadvisor.cli.intake import compact, profile_yaml
+from cpadvisor.cli.files import compact, profile_yaml
 from cpadvisor.errors import InputError
 from cpadvisor.intake.profiles import load_profile, validate_profile
-from cpadvisor.intake.request import completed_profile, requests
+from cpadvisor.intake.answers import completed_profile
+from cpadvisor.report.request import requests
 from cpadvisor.intake.workbook import FORM, HEAD_ROWS, IN_PLACE, ITEM_SHEETS, PLANS, read_workbook, write_workbook
 from cpadvisor.knowledge.yamlio import load_file
 
@@ -443,7 +444,8 @@ def test_a_number_in_another_unit_says_which_unit_the_field_wants(tmp_path):
 def test_the_request_never_asks_what_the_engine_computes_and_its_answers_merge(kb):
     """Issue 32: the data request asked `energy_grade / energy_grade` (a computed field with no column), and
     answering it broke the merge ("unknown field 'attributes' (did you mean 'attributes'?)")."""
-    from cpadvisor.intake.request import merge_answers, requests
+    from cpadvisor.intake.answers import merge_answers
+    from cpadvisor.report.request import requests
     tile = {"name": "瓷砖", "key": "ceramic_tile_wa_le_0_2", "annual_output": 1800}
     for project in ("existing", "new"):
         a = assess({"name": "x", "sectors": ["building_materials"], "project_type": project, "products": [tile]}, kb=kb)

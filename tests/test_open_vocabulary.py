@@ -63,7 +63,7 @@ def test_liling_plant_goes_through_the_workbook_without_substitution(kb, tmp_pat
 def test_data_request_asks_the_numbers_and_the_unstated_list(kb):
     """Issue 29: a verdict the engine derives from numbers is asked as the numbers; an empty list of shared
     facilities is "not stated" and asked, not taken for none."""
-    from cpadvisor.intake.request import requests
+    from cpadvisor.report.request import requests
     a = assess({"name": "某园区", "kind": "park", "level": "provincial"}, kb=kb)
     keys = {r.path for r in requests(kb, a)}
     assert {"energy_mix.coal", "energy_mix.oil", "shared_facilities"} <= keys

@@ -52,25 +52,36 @@ def test_nothing_at_run_time_reads_shared():
         assert "shared" not in [p for p in f.read_text(encoding="utf-8").split('"') if p == "shared"], f
 
 
-def test_no_import_circles():
-    """Module-level imports between cpadvisor modules form no cycle."""
+def _imports() -> dict[str, set[str]]:
+    """Each cpadvisor module and the cpadvisor modules it imports, at module or function level alike."""
     mods: dict[str, set[str]] = {}
     for f in (REPO / "engine").rglob("*.py"):
         rel = f.relative_to(REPO / "engine").with_suffix("")
         name = ".".join(("cpadvisor", *rel.parts)).removesuffix(".__init__")
         deps: set[str] = set()
-        for node in ast.parse(f.read_text(encoding="utf-8")).body:  # top level only: lazy imports are deliberate
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cpadvisor"):
-                deps.add(node.module)
+                deps |= {f"{node.module}.{a.name}" for a in node.names}  # a module, or a name of one
             elif isinstance(node, ast.Import):
                 deps |= {a.name for a in node.names if a.name.startswith("cpadvisor")}
-        mods[name] = deps - {name}
+        mods[name] = deps
+
+    def module(d: str) -> str:
+        while d not in mods and "." in d:
+            d = d.rsplit(".", 1)[0]
+        return d
+
+    return {m: {module(d) for d in deps} - {m} for m, deps in mods.items()}
+
+
+def test_no_import_circles():
+    """No import, at module or function level, closes a circle between cpadvisor modules."""
+    mods = _imports()
     state: dict[str, int] = {}
 
     def visit(m: str, path: list[str]) -> None:
         state[m] = 1
-        for d in mods.get(m, ()):
-            d = d if d in mods else d.rsplit(".", 1)[0]
+        for d in sorted(mods.get(m, ())):
             if state.get(d) == 1:
                 pytest.fail("import circle: " + " -> ".join(path + [m, d]))
             if state.get(d) is None and d in mods:
@@ -81,6 +92,25 @@ def test_no_import_circles():
         if m not in state:
             visit(m, [])
     assert "cpadvisor.knowledge.loader" in mods
+
+
+# inputs below the rules, the rules below the outputs; a module that imports no cpadvisor module is a leaf any
+# layer may use (economics/units.py, the unit table)
+LAYERS = {"errors": 0, "_version": 0, "models": 1, "knowledge": 2, "intake": 3, "economics": 3, "rules": 4,
+          "advisor": 5, "report": 6, "authoring": 6, "store": 6, "service": 7, "cli": 8, "__main__": 9, "": 9}
+
+
+def test_imports_run_only_downwards():
+    """A subpackage imports only its own layer's modules or lower ones (DEVELOPERS.md, the module table)."""
+    mods = _imports()
+
+    def sub(m: str) -> str:
+        return (m.split(".") + [""])[1]
+
+    assert {sub(m) for m in mods} <= set(LAYERS), {sub(m) for m in mods} - set(LAYERS)  # a new one needs its layer
+    upward = sorted(f"{m} -> {d}" for m, deps in mods.items() for d in deps
+                    if mods.get(d) and sub(d) != sub(m) and LAYERS[sub(d)] > LAYERS[sub(m)])
+    assert not upward, upward
 
 
 # ---------------------------------------------------------------- schemas

@@ -43,7 +43,7 @@ def test_a_listed_motor_model_is_an_obligation(kb, engine):
 
 
 def test_the_data_request_asks_the_motor_system_only(kb):
-    from cpadvisor.intake.request import requests
+    from cpadvisor.report.request import requests
 
     a = assess({"name": "x", "units": [{"id": "FJ1", "type": "pump_fan_system"},
                                        {"id": "LZ1", "type": "continuous_caster"}]}, kb=kb)

@@ -212,7 +212,7 @@ LILING = {"name": "醴陵某瓷业有限公司", "city": "株洲", "sectors": ["
 def test_a_ceramics_report_says_only_what_its_findings_used(kb):
     """Issue 32: a ceramics report asked whether the quota was exceeded while rating the plant 能耗限额1级, cited the
     节约能源法 10,000 tce line under findings whose reasons do not use it, and spoke of 废钢比/铁水比."""
-    from cpadvisor.intake.request import requests
+    from cpadvisor.report.request import requests
     a = assess(LILING, kb=kb)
     g = {x.id: x for x in a.grounds_of("policy.mandatory_audit")}
     assert g["art8_2"].status == "not_applies" and "限额限定值以内" in g["art8_2"].note.zh

@@ -8,9 +8,10 @@ import pytest
 from jinja2 import FileSystemLoader, StrictUndefined
 
 import cpadvisor.report as R
+import cpadvisor.report.markdown as M
 from bench.synth import Generator
 from cpadvisor import assess, load_knowledge, render_report
-from cpadvisor.intake.request import requests
+from cpadvisor.report.request import requests
 from cpadvisor.models.results import Assessment
 from cpadvisor.report import build_context, environment
 from tests.conftest import EXAMPLES
@@ -25,7 +26,7 @@ def plain_md_escape(value: Any) -> Any:
         return ""
     if isinstance(value, R.Raw) or not isinstance(value, str):
         return value
-    return value.translate(R._MD_TABLE) if R._MD_NEED.search(value) else value
+    return value.translate(M._MD_TABLE) if M._MD_NEED.search(value) else value
 
 
 def stock(kind: str):
@@ -66,9 +67,9 @@ def test_jinja_compiles_the_templates():
 
 
 def test_escape_memos_are_bounded():
-    for i in range(R._ESCAPED_MAX + 100):
+    for i in range(M._ESCAPED_MAX + 100):
         R.md_escape(f"name_{i}")
-    assert len(R._ESCAPED) <= R._ESCAPED_MAX
+    assert len(M._ESCAPED) <= M._ESCAPED_MAX
     assert R.md_escape("a_b") == "a\\_b" and R.md_escape(R.Raw("a_b")) == "a_b" and R.md_escape(None) == ""
     assert R.md_escape(3) == 3
 

@@ -85,7 +85,7 @@ def test_explain_report_request_measures_vocabulary_schemas(client, kb):
     wb = openpyxl.load_workbook(io.BytesIO(client.post("/v1/report?format=xlsx", content=body, headers=YAML).content))
     assert wb.sheetnames == ["结论", "资料清单"]
     rows = client.post("/v1/request", content=body, headers=YAML).json()
-    from cpadvisor.intake.request import requests
+    from cpadvisor.report.request import requests
     assert [r["path"] for r in rows] == [r.path for r in requests(kb, assess(STEEL, kb=kb))]
     x = client.post("/v1/request?format=xlsx", content=body, headers=YAML)
     assert x.headers["content-type"] == XLSX and "资料清单" in openpyxl.load_workbook(io.BytesIO(x.content)).sheetnames

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cpadvisor import render_report
 from cpadvisor.advisor import assess
-from cpadvisor.intake.request import requests
+from cpadvisor.report.request import requests
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CLEAN = {"over_standard": False, "over_total_quota": False, "toxic_hazardous": False, "energy_over_quota": False,

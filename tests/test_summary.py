@@ -87,7 +87,7 @@ def test_cli_summary(monkeypatch, kb, tmp_path):
     run_batch([FIXTURES / "good"], store, jobs=1)
     store.close()
     chart = tmp_path / "p.svg"
-    from cpadvisor.cli import app as app_module
+    from cpadvisor.cli import common as app_module
     monkeypatch.setattr(app_module.out, "_width", 300)  # the console's width is fixed when it is created
     r = CliRunner().invoke(app, ["summary", "--db", db, "--chart", str(chart)])
     assert r.exit_code == 0, r.output

@@ -1,53 +1,22 @@
 """The ``cpadvisor`` command line."""
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from cpadvisor.errors import CpadvisorError, EngineError, KnowledgeError, StoreError
+from cpadvisor.cli.common import (COST_LABEL, PRIORITY_LABEL, STATUS_LABEL, in_lang, emit, err, get_kb, guarded, kb_option,
+                                  lang_option, out, plans_option, profile_source, say_notices, with_plans)
+from cpadvisor.cli.files import file_format, write_profile
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="cpadvisor: 清洁生产技术措施规则引擎 / cleaner-production rules engine (湘工信节能〔2024〕194号)")
-out = Console()
-err = Console(stderr=True)
-
-
-def emit(table: Any) -> None:
-    """A table on a terminal; plain lines ("a | b | c", one a row, never wrapped) when the output is piped or
-    redirected, where a box drawn at 80 columns is unreadable."""
-    if out.is_terminal:
-        out.print(table)
-        return
-    lines = [str(table.title)] if table.title else []
-    lines.append(" | ".join(str(c.header) for c in table.columns))
-    for row in zip(*(list(c.cells) for c in table.columns)):
-        lines.append(" | ".join(" ".join(str(x).split()) for x in row))
-    sys.stdout.write("\n".join(lines) + "\n")
-
-
-def _lang(value: str) -> str:
-    if value not in ("zh", "en"):
-        raise typer.BadParameter(f"'{value}': use zh or en / 语言应为 zh 或 en")
-    return value
-
-
-def say_notices(a, source) -> None:
-    """The intake's notices (a deprecated form upgraded, a retired attribute kept), one line each on stderr."""
-    for w in a.warnings:
-        err.print(f"{source}: {w}", highlight=False, soft_wrap=True)
-
-
-def lang_option():
-    return typer.Option("zh", "--lang", help="zh (default) or en", callback=_lang)
 
 
 def _version(value: bool) -> None:
@@ -66,83 +35,6 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """cpadvisor: 清洁生产技术措施规则引擎 / cleaner-production rules engine (湘工信节能〔2024〕194号)"""
     if no_cache:
         os.environ["CPADVISOR_NO_CACHE"] = "1"
-
-
-def plans_option() -> Any:
-    return typer.Option(None, "--plans", help="a plans file (profile: NAME or credit code, plans: [...]) whose "
-                                              "plans replace the profile's")
-
-
-def with_plans(kb: Any, profile: Any, plans: Optional[Path]) -> Any:
-    """The profile, with the plans of a separate plans file when one is given."""
-    if plans is None:
-        return profile
-    from cpadvisor.intake.plans_file import attach_plans, load_plans
-    from cpadvisor.intake.profiles import coerce_profile
-    return attach_plans(coerce_profile(profile, kb), load_plans(plans, kb), str(plans))
-
-
-def profile_source(profile: Path) -> Any:
-    """A profile path, or ``-``: YAML/JSON read from standard input."""
-    if str(profile) != "-":
-        return profile
-    from cpadvisor.intake.profiles import unwrap
-    from cpadvisor.knowledge.yamlio import MAX_BYTES, decode, loads
-    raw = sys.stdin.buffer.read(MAX_BYTES + 1)  # the file limit
-    return unwrap(loads(decode(raw, "<stdin>", MAX_BYTES), "<stdin>"))
-
-STATUS_LABEL = {
-    "applies": ("建议实施", "recommended"), "to_verify": ("待核实", "to verify"),
-    "in_place": ("已实施", "in place"), "superseded": ("被替代", "superseded"),
-    "not_applicable": ("不适用", "not applicable"),
-}
-PRIORITY_LABEL = {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low"), None: ("", "")}
-COST_LABEL = {"low": ("无/低费", "no/low cost"), "medium_high": ("中/高费", "medium/high cost")}
-
-
-MAX_SHOWN = 20  # problems printed for one bad input, then a count
-
-
-def guarded(fn):
-    """Bad input -> one line on stderr and exit code 2, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except KnowledgeError as exc:
-            for p in exc.problems:
-                err.print(f"[red]error[/red] {p.one_line()}", markup=True, highlight=False, soft_wrap=True)
-            raise typer.Exit(2)
-        except EngineError as exc:
-            err.print(f"engine error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(3)
-        except StoreError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(3)
-        except CpadvisorError as exc:
-            problems = getattr(exc, "problems", None) or [exc]
-            for p in problems[:MAX_SHOWN]:
-                err.print(f"error: {p}", markup=False, highlight=False, soft_wrap=True)
-            if len(problems) > MAX_SHOWN:
-                err.print(f"… {len(problems) - MAX_SHOWN} more problems / 另有 {len(problems) - MAX_SHOWN} 个问题",
-                          markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(2)
-
-    return wrapper
-
-
-def kb_option() -> Optional[Path]:
-    return typer.Option(None, "--knowledge", "-k", help="knowledge folder (default: the repo's knowledge/)")
-
-
-def get_kb(knowledge: Optional[Path]):
-    from cpadvisor.knowledge.loader import load_knowledge
-    return load_knowledge(knowledge)
-
-
-def _l(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
 
 
 @app.command()
@@ -164,11 +56,10 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or 
     from cpadvisor import advisor
     kb = get_kb(knowledge)
     if base is not None:
-        from cpadvisor.intake.request import completed_profile
+        from cpadvisor.intake.answers import completed_profile
         p = completed_profile(kb, profile, base)
         if write is not None:
-            from cpadvisor.cli.intake import _format, write_profile
-            write_profile(kb, p, write, _format(write, "profile"))
+            write_profile(kb, p, write, file_format(write, "profile"))
             err.print(f"{write}: 已写入补充后的画像 / completed profile written", highlight=False)
         a = advisor.assess(with_plans(kb, p, plans), kb=kb)
     else:
@@ -190,12 +81,12 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or 
     audit = a.audit_type()
     audit_words = {"mandatory": ("强制性审核", "mandatory audit"), "voluntary": ("自愿性审核", "voluntary audit")}
     out.print(f"[bold]{a.profile_name}[/bold]  " + ("knowledge " if lang == "en" else "知识库版本 ") + a.knowledge_version
-              + (f"  {_l(('审核类型', 'audit'), lang)}: {_l(audit_words[audit], lang)}" if audit else ""),
+              + (f"  {in_lang(('审核类型', 'audit'), lang)}: {in_lang(audit_words[audit], lang)}" if audit else ""),
               highlight=False)
     t = Table(show_lines=False)
     for col in (("措施编号", "measure"), ("名称", "name"), ("状态", "status"), ("优先级", "priority"),
                 ("费用", "cost"), ("装置", "units"), ("条款", "clause"), ("说明", "reason / missing")):
-        t.add_column(_l(col, lang), overflow="fold")
+        t.add_column(in_lang(col, lang), overflow="fold")
     for f in a.findings:
         if f.status in ("in_place", "superseded") and not show_all:
             continue
@@ -209,8 +100,8 @@ def assess(profile: Path = typer.Argument(..., help="profile YAML/JSON/xlsx, or 
             detail += (f" (列在 {f.ranked_below} 之后)" if lang != "en" else f" (after {f.ranked_below})")
         if f.status == "superseded":
             detail = f"→ {f.superseded_by}"
-        t.add_row(f.measure_id, f.name.get(lang), _l(STATUS_LABEL[f.status], lang),
-                  _l(PRIORITY_LABEL[f.priority], lang), _l(COST_LABEL[f.cost], lang), ", ".join(f.units),
+        t.add_row(f.measure_id, f.name.get(lang), in_lang(STATUS_LABEL[f.status], lang),
+                  in_lang(PRIORITY_LABEL[f.priority], lang), in_lang(COST_LABEL[f.cost], lang), ", ".join(f.units),
                   f.clause, detail)
     emit(t)
     n_app, n_ver, n_opt = len(a.recommended), len(a.to_verify), len(a.optional)
@@ -229,7 +120,7 @@ def explain(profile: Path, measure_id: str, as_json: bool = typer.Option(False, 
     if as_json:
         sys.stdout.write(e.model_dump_json(indent=2) + "\n")
         return
-    out.print(f"[bold]{e.measure_id}[/bold] {e.name.get(lang)}: {_l(STATUS_LABEL[e.status], lang)}", highlight=False)
+    out.print(f"[bold]{e.measure_id}[/bold] {e.name.get(lang)}: {in_lang(STATUS_LABEL[e.status], lang)}", highlight=False)
     out.print(e.summary.get(lang), highlight=False)
     if e.missing:
         out.print(("待核实: " if lang != "en" else "to verify: ") + ", ".join(e.missing), highlight=False)
@@ -269,7 +160,7 @@ def measures(pack: Optional[str] = typer.Option(None, "--pack", "-p"), lang: str
         t.add_column(col, overflow="fold")
     for i in rows:
         m = i.measure
-        t.add_row(m.id, m.name.get(lang), m.kind, m.clause, _l(COST_LABEL[m.cost], lang), str(len(i.rules)))
+        t.add_row(m.id, m.name.get(lang), m.kind, m.clause, in_lang(COST_LABEL[m.cost], lang), str(len(i.rules)))
     emit(t)
     out.print(f"{len(rows)} measures, knowledge {kb.version}", highlight=False)
 

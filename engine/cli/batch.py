@@ -13,7 +13,7 @@ def db_option():
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import err, guarded, kb_option, out
+    from cpadvisor.cli.common import err, guarded, kb_option, out
 
     @app.command()
     @guarded

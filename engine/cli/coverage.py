@@ -9,7 +9,7 @@ from rich.table import Table
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import emit, get_kb, guarded, kb_option, out
+    from cpadvisor.cli.common import emit, get_kb, guarded, kb_option, out
 
     @app.command()
     @guarded

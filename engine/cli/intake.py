@@ -9,46 +9,10 @@ from typing import Any, Optional
 
 import typer
 
+from cpadvisor.cli.common import emit, err, get_kb, guarded, kb_option, lang_option, out
+from cpadvisor.cli.files import file_format, write_profile
 from cpadvisor.errors import InputError
-
-YAML_SUFFIXES = (".yaml", ".yml")
-
-
-def _format(path: Path, what: str) -> str:
-    s = path.suffix.lower()
-    if s in YAML_SUFFIXES:
-        return "yaml"
-    if s == ".json":
-        return "json"
-    if s in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if s in (".md", ".markdown") and what == "request":
-        return "md"
-    allowed = ".yaml, .json, .xlsx" + (", .md" if what == "request" else "")
-    raise InputError(f"unknown file type '{path.suffix}': use {allowed} / 未知文件类型", str(path), field="-o")
-
-
-def profile_yaml(data: dict) -> str:
-    """A profile as YAML (block style, keys in the model's order)."""
-    from ruamel.yaml import YAML
-    import io
-    y = YAML(typ="safe", pure=True)
-    y.default_flow_style = False
-    y.allow_unicode = True
-    y.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
-    buf = io.StringIO()
-    y.dump(data, buf)
-    return buf.getvalue()
-
-
-def compact(profile: Any) -> dict:
-    """The fields a person would write: no empty lists, no defaults, no auto-assigned unit ids."""
-    data = profile.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    for i, u in enumerate(data.get("units") or []):
-        if u.get("id") == f"{u.get('type')}#{i + 1}":
-            u.pop("id")
-    return data
-
+from cpadvisor.intake.schema import vocabulary
 
 def yaml_template(kb: Any, pack: str, sub: Optional[str]) -> str:
     """A commented YAML template for a pack, valid as written."""
@@ -96,7 +60,6 @@ def yaml_template(kb: Any, pack: str, sub: Optional[str]) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import emit, err, get_kb, guarded, kb_option, lang_option, out
 
     @app.command()
     @guarded
@@ -118,7 +81,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"unknown subsector '{sub}'{kb.vocab.hint('subsectors', sub)}", field="SUBSECTOR")
         if output.exists() and not force:
             raise InputError("file exists, not overwritten (use --force) / 文件已存在", str(output))
-        fmt = _format(output, "profile")
+        fmt = file_format(output, "profile")
         if fmt == "xlsx":
             from cpadvisor.intake.workbook import write_workbook
             kind = "park" if pack == "parks" else "enterprise"
@@ -143,7 +106,7 @@ def register(app: typer.Typer) -> None:
         """Convert a profile between YAML, JSON and the Excel workbook (validated on the way)."""
         from cpadvisor.intake.profiles import load_profile
         kb = get_kb(knowledge)
-        fmt = _format(target, "profile")
+        fmt = file_format(target, "profile")
         if target.exists() and not force:
             raise InputError("file exists, not overwritten (use --force) / 文件已存在", str(target))
         p = load_profile(source, kb)
@@ -157,7 +120,7 @@ def register(app: typer.Typer) -> None:
                 in_place: bool = typer.Option(False, "--in-place", help="rewrite PROFILE itself"),
                 knowledge: Optional[Path] = kb_option()):
         """Rewrite the deprecated forms of a profile in today's vocabulary (comments and order kept)."""
-        from cpadvisor.intake.migrate import migrate_text
+        from cpadvisor.intake.rewrite import migrate_text
         kb = get_kb(knowledge)
         text, notes, standing = migrate_text(source.read_text(encoding="utf-8"), str(source), kb)
         for n in notes + standing:
@@ -220,11 +183,11 @@ def register(app: typer.Typer) -> None:
         Fill in the answer column, then: cpadvisor assess 资料清单.xlsx --profile PROFILE
         """
         from cpadvisor.advisor import assess
-        from cpadvisor.intake.request import request_markdown, requests, write_request_xlsx
+        from cpadvisor.report.request import request_markdown, requests, write_request_xlsx
         kb = get_kb(knowledge)
         a = assess(profile, kb=kb)
         rows = requests(kb, a)
-        fmt = _format(output, "request")
+        fmt = file_format(output, "request")
         if fmt == "xlsx":
             output.write_bytes(write_request_xlsx(kb, a, rows))
         elif fmt == "md":
@@ -234,40 +197,3 @@ def register(app: typer.Typer) -> None:
         out.print(f"{output}: {len(rows)} 项资料待补充 / facts to collect", highlight=False)
         if not rows:
             err.print("nothing is missing / 无待补充资料", highlight=False)
-
-
-def write_profile(kb: Any, p: Any, target: Path, fmt: str) -> None:
-    if fmt == "xlsx":
-        from cpadvisor.intake.workbook import write_workbook
-        target.write_bytes(write_workbook(kb, p.model_dump(mode="json")))
-    elif fmt == "json":
-        target.write_text(json.dumps(compact(p), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    else:
-        target.write_text(profile_yaml(compact(p)), encoding="utf-8")
-
-
-def vocabulary(kb: Any, pack: Optional[str] = None) -> dict:
-    """The vocabulary as data: words by kind and every attribute, with where it goes."""
-    v = kb.vocab
-    terms: dict[str, list] = {"sectors": [
-        {"key": k, "zh": n.zh, "en": n.en, "pack": k, "aliases": v.sector_aliases.get(k, [])}
-        for k, n in sorted(v.sectors.items()) if not pack or k == pack]}
-    for kind in ("subsectors", "unit_types", "unit_families", "fuels", "waste_kinds", "disposals", "voc_kinds",
-                 "voc_materials", "voc_methods", "shared_facilities", "products"):
-        terms[kind] = [{"key": k, "zh": t.zh, "en": t.en, "pack": v.owner.get((kind, k)),
-                        **({"aliases": list(t.aliases)} if getattr(t, "aliases", None) else {}),
-                        **({"is_a": v.families_of(k)[1:]} if kind in ("unit_types", "unit_families") else {}),
-                        **({"members": sorted(u for u in v.terms["unit_types"] if k in v.families_of(u))}
-                           if kind == "unit_families" else {})}
-                       for k, t in sorted(v.terms[kind].items()) if not pack or v.owner.get((kind, k)) == pack]
-    where = {"enterprise": "attributes", "unit": "units[].attributes", "park": "attributes (park)"}
-    attrs = []
-    for name, a in sorted(v.terms["attributes"].items()):
-        owner = v.owner.get(("attributes", name))
-        if pack and owner != pack:
-            continue
-        attrs.append({"name": name, "on": a.on, "where": where[a.on], "type": a.type, "zh": a.zh, "en": a.en,
-                      "values": list(a.values or []), "unit": a.unit, "min": a.min, "max": a.max, "pack": owner,
-                      **({"judged_from": a.judged_from.number, "threshold": a.judged_from.threshold}
-                         if a.judged_from else {})})
-    return {"knowledge_version": kb.version, "terms": terms, "attributes": attrs}

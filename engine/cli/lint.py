@@ -10,7 +10,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import err, guarded, kb_option
+    from cpadvisor.cli.common import err, guarded, kb_option
 
     @app.command()
     @guarded

@@ -33,7 +33,7 @@ def load_assessment(path: Path, kb):
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import get_kb, guarded, kb_option, lang_option, plans_option, say_notices, with_plans
+    from cpadvisor.cli.common import get_kb, guarded, kb_option, lang_option, plans_option, say_notices, with_plans
 
     @app.command()
     @guarded

@@ -8,7 +8,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import err, guarded, kb_option, out
+    from cpadvisor.cli.common import err, guarded, kb_option, out
 
     @app.command("new-measure")
     @guarded

@@ -9,7 +9,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import err, guarded
+    from cpadvisor.cli.common import err, guarded
 
     @app.command()
     @guarded

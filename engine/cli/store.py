@@ -17,7 +17,7 @@ PLAN_STATUS = {"proposed": "拟实施/proposed", "accepted": "已确定/accepted
 
 
 def register(app: typer.Typer) -> None:
-    from cpadvisor.cli.app import emit, lang_option, guarded, kb_option, out
+    from cpadvisor.cli.common import emit, lang_option, guarded, kb_option, out
     from cpadvisor.cli.batch import db_option
 
     @app.command()

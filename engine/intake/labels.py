@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Optional
 
+from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.knowledge.vocabulary import Vocabulary
 
 Loc = tuple[Any, ...]
@@ -183,3 +184,11 @@ def normalise(data: Any, labels: Labels) -> list[tuple[Loc, str]]:
                 if name in labels.attr_index:
                     fix(attrs, name, ("units", i, "attributes", name), name, attribute=True)
     return problems
+
+
+def labels_of(kb: KnowledgeBase) -> Labels:
+    """The label index of a knowledge base (built once per process)."""
+    lab = kb.runtime.get("labels")
+    if lab is None:
+        lab = kb.runtime["labels"] = Labels(kb.vocab)
+    return lab

@@ -117,37 +117,3 @@ def upgrade(data: dict) -> list[str]:
         apply_unit_upgrade(units[i], up)
         notes.append(notice(i, units[i], up))
     return notes + retired_notices(data)
-
-
-def migrate_text(text: str, file: str, kb: Any) -> tuple[str, list[str], list[str]]:
-    """A YAML or JSON profile with its deprecated forms rewritten (ruamel round trip: comments and key order kept);
-    the notices of what was rewritten; the notices that still stand (a retired attribute: nothing to rewrite, it
-    is kept and decides nothing). The result is validated like any profile."""
-    import copy
-    import io
-
-    from ruamel.yaml import YAML
-
-    from cpadvisor.intake.labels import normalise
-    from cpadvisor.intake.profiles import labels_of, profile_from_text
-    from cpadvisor.knowledge.yamlio import loads
-
-    plain = loads(text, file).data  # the safe loader first: no tags, no aliases, sizes checked
-    rt = YAML()
-    rt.preserve_quotes = True
-    rt.indent(mapping=2, sequence=4, offset=2)
-    doc = rt.load(text)
-    body = doc["profile"] if isinstance(doc, dict) and isinstance(doc.get("profile"), dict) else doc
-    flat = copy.deepcopy(plain.get("profile", plain) if isinstance(plain, dict) else plain)
-    if isinstance(flat, dict):
-        normalise(flat, labels_of(kb))
-    notes = []
-    for i, up in unit_upgrades(flat.get("units") if isinstance(flat, dict) else None):
-        unit = body["units"][i]
-        apply_unit_upgrade(unit, up)
-        notes.append(notice(i, unit, up))
-    buf = io.StringIO()
-    rt.dump(doc, buf)
-    out = buf.getvalue() if notes else text  # nothing rewritten: the file stays as it was, byte for byte
-    standing = profile_from_text(out, file, kb)._notices  # still a valid profile
-    return out, notes, list(standing)

@@ -8,8 +8,9 @@ from pydantic import ValidationError
 
 from cpadvisor.errors import InputError
 from cpadvisor.knowledge.loader import KnowledgeBase
-from cpadvisor.intake.labels import Labels, normalise
+from cpadvisor.intake.labels import labels_of, normalise
 from cpadvisor.intake.migrate import upgrade
+from cpadvisor.intake.workbook import read_workbook
 from cpadvisor.models.profile import LIMITS, EnterpriseProfile, ParkProfile, Product, Unit, _ProfileDoc, parse_profile
 from cpadvisor.knowledge.yamlio import Doc, decode, load_file, loads, locate, model_field_names, pydantic_errors
 
@@ -141,14 +142,6 @@ def _canonical(profile: AnyProfile, kb: KnowledgeBase) -> None:
         fix(u.attributes, "unit")
 
 
-def labels_of(kb: KnowledgeBase) -> Labels:
-    """The label index of a knowledge base (built once per process)."""
-    lab = kb.runtime.get("labels")
-    if lab is None:
-        lab = kb.runtime["labels"] = Labels(kb.vocab)
-    return lab
-
-
 _UNIT_FIELDS = set(Unit.model_fields)
 _ENTERPRISE_FIELDS = set(EnterpriseProfile.model_fields)
 _PRODUCT_FIELDS = set(Product.model_fields)
@@ -193,7 +186,6 @@ def profile_from_text(text: str, file: str, kb: KnowledgeBase) -> AnyProfile:
 def profile_from_bytes(raw: bytes, file: str, kb: KnowledgeBase) -> AnyProfile:
     """Validated profile from the bytes of a YAML/JSON file (UTF-8, size limit) or of an .xlsx workbook."""
     if is_workbook(file):
-        from cpadvisor.intake.workbook import read_workbook
         sheet = read_workbook(file, kb, data=raw)
         return validate_profile(sheet.data, kb, file, sheet)
     return profile_from_text(decode(raw, file), file, kb)
@@ -206,7 +198,6 @@ def is_workbook(path: Union[str, Path]) -> bool:
 def load_profile(path: Union[str, Path], kb: KnowledgeBase) -> AnyProfile:
     """A profile file: YAML, JSON or an .xlsx workbook (errors name file:line, or file!sheet!cell)."""
     if is_workbook(path):
-        from cpadvisor.intake.workbook import read_workbook
         sheet = read_workbook(path, kb)
         return validate_profile(sheet.data, kb, str(path), sheet)
     doc = unwrap(load_file(Path(path)))

@@ -8,7 +8,7 @@ pack attribute with its type and range, and states the size limits checked befor
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Optional
 
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import LIMITS, EnterpriseProfile, ParkProfile
@@ -163,3 +163,30 @@ def assessment_schema() -> dict:
     schema["$schema"] = DIALECT
     schema["title"] = "cpadvisor assessment / 评估结果"
     return schema
+
+
+def vocabulary(kb: Any, pack: Optional[str] = None) -> dict:
+    """The vocabulary as data: words by kind and every attribute, with where it goes."""
+    v = kb.vocab
+    terms: dict[str, list] = {"sectors": [
+        {"key": k, "zh": n.zh, "en": n.en, "pack": k, "aliases": v.sector_aliases.get(k, [])}
+        for k, n in sorted(v.sectors.items()) if not pack or k == pack]}
+    for kind in ("subsectors", "unit_types", "unit_families", "fuels", "waste_kinds", "disposals", "voc_kinds",
+                 "voc_materials", "voc_methods", "shared_facilities", "products"):
+        terms[kind] = [{"key": k, "zh": t.zh, "en": t.en, "pack": v.owner.get((kind, k)),
+                        **({"aliases": list(t.aliases)} if getattr(t, "aliases", None) else {}),
+                        **({"is_a": v.families_of(k)[1:]} if kind in ("unit_types", "unit_families") else {}),
+                        **({"members": sorted(u for u in v.terms["unit_types"] if k in v.families_of(u))}
+                           if kind == "unit_families" else {})}
+                       for k, t in sorted(v.terms[kind].items()) if not pack or v.owner.get((kind, k)) == pack]
+    where = {"enterprise": "attributes", "unit": "units[].attributes", "park": "attributes (park)"}
+    attrs = []
+    for name, a in sorted(v.terms["attributes"].items()):
+        owner = v.owner.get(("attributes", name))
+        if pack and owner != pack:
+            continue
+        attrs.append({"name": name, "on": a.on, "where": where[a.on], "type": a.type, "zh": a.zh, "en": a.en,
+                      "values": list(a.values or []), "unit": a.unit, "min": a.min, "max": a.max, "pack": owner,
+                      **({"judged_from": a.judged_from.number, "threshold": a.judged_from.threshold}
+                         if a.judged_from else {})})
+    return {"knowledge_version": kb.version, "terms": terms, "attributes": attrs}

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Union, get_args
 
 from cpadvisor.errors import InputError
-from cpadvisor.intake.labels import Labels
+from cpadvisor.intake.labels import Labels, labels_of
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import SAVING_WORDS, FuelKind
 from cpadvisor.knowledge.yamlio import Doc
@@ -223,7 +223,6 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from cpadvisor.intake.profiles import labels_of
     labels = labels_of(kb)
     p = profile or {}
     kind = p.get("kind", kind)

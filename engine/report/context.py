@@ -793,7 +793,7 @@ class Ctx:
     def to_verify(self) -> dict:
         """What the consultant should collect, grouped as the data request (资料清单) groups it: one row per
         fact, with the items it is about and the findings waiting for it; then the measures waiting."""
-        from cpadvisor.intake.request import requests
+        from cpadvisor.report.request import requests
         collect: "OrderedDict[str, dict]" = OrderedDict()
         names = self.kb.runtime.setdefault("report_names", {}).get(self.lang)
         if names is None:

@@ -145,7 +145,7 @@ def add_routes(app: FastAPI) -> None:
                             lang: str = Query("zh", pattern="^(zh|en)$")) -> Any:
         """The data request (资料清单): every missing fact once, where it goes, what waits on it."""
         from cpadvisor.advisor import assess
-        from cpadvisor.intake.request import request_markdown, requests, write_request_xlsx
+        from cpadvisor.report.request import request_markdown, requests, write_request_xlsx
         profile = await profile_of(request)
         a = await run_in_threadpool(assess, profile, kb=kb)
         rows = await run_in_threadpool(requests, kb, a)
@@ -173,7 +173,7 @@ def add_routes(app: FastAPI) -> None:
     @app.get("/v1/vocabulary", tags=["knowledge"])
     def vocabulary(pack: Optional[str] = None) -> JSONResponse:
         """The vocabulary: words with zh/en labels and aliases, every attribute / 词汇。"""
-        from cpadvisor.cli.intake import vocabulary as vocab
+        from cpadvisor.intake.schema import vocabulary as vocab
         if pack is not None and pack not in kb.packs:
             raise Problem(404, "unknown pack / 未知知识包", [InputError(f"unknown pack '{pack}'", field="pack")],
                           "not-found")
@@ -282,7 +282,7 @@ def assessment_workbook(kb: Any, a: Assessment, lang: str = "zh") -> bytes:
     from openpyxl import Workbook, load_workbook
     from openpyxl.styles import Font
 
-    from cpadvisor.intake.request import requests, write_request_xlsx
+    from cpadvisor.report.request import requests, write_request_xlsx
     en = lang == "en"
     req = load_workbook(io.BytesIO(write_request_xlsx(kb, a, requests(kb, a))))
     wb = Workbook()

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Union
 
-from cpadvisor import __version__
+from cpadvisor._version import __version__
 from cpadvisor.errors import InputError
 from cpadvisor.intake.profiles import profile_from_bytes
 from cpadvisor.knowledge.loader import KnowledgeBase, load_knowledge

@@ -1,28 +1,24 @@
 """The data request (资料清单): every fact an assessment still misses, once, with where it goes, which
-findings wait on it, and an empty answer column; and merging the answers back into the profile."""
+findings wait on it, and an empty answer column. Its answers are read back by ``cpadvisor.intake.answers``."""
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
-from cpadvisor.errors import InputError
+from cpadvisor.advisor import facts_of
+from cpadvisor.intake.answers import HEADERS, LIST_OF, SHEET
+from cpadvisor.intake.profiles import validate_profile
+from cpadvisor.intake.xlsx import text_safe
 from cpadvisor.intake.schema import FIELD_DOCS
+from cpadvisor.intake.workbook import ENTERPRISE_FIELDS, PARK_FIELDS
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, Product, Unit
 from cpadvisor.models.results import Assessment
+from cpadvisor.report.markdown import md_escape
 from cpadvisor.rules.facts import COMPUTED_INPUTS
-
-SHEET = "资料清单"
-HEADERS = [("编号", "path"), ("资料 / fact", "fact"), ("所属 / item", "item"), ("单位 / unit", "unit"),
-           ("取值 / allowed", "allowed"), ("填写位置 / where", "where"), ("等待的结论 / waiting findings", "waiting"),
-           ("答复 / answer", "answer")]
-_ITEM = re.compile(r"^(?P<list>units|products|solid_wastes|voc_operations)\[(?P<id>[^\]]+)\]\.(?P<rest>.+)$")
-LIST_OF = {"unit": ("units", "生产单元"), "product": ("products", "产品"), "waste": ("solid_wastes", "固体废物"),
-           "voc": ("voc_operations", "VOCs工序")}
+from cpadvisor.rules.plain import candidates, outcome, unknowns
 
 
 @dataclass
@@ -73,7 +69,6 @@ def _describe_once(kb: KnowledgeBase, fact: str, name: str) -> tuple[str, str, s
     attr = kb.vocab.terms["attributes"].get(name)
     col = None
     if "." in name and fact in ("enterprise", "park"):  # emissions.<field>, energy_mix.<carrier>: the workbook's row
-        from cpadvisor.intake.workbook import ENTERPRISE_FIELDS, PARK_FIELDS
         col = next((c for c in (ENTERPRISE_FIELDS if fact == "enterprise" else PARK_FIELDS) if c.key == name), None)
     if col is not None:
         zh, en, unit, values = col.zh, col.en, col.unit, None
@@ -105,8 +100,6 @@ def _expand(kb: KnowledgeBase, a: Assessment, missing: list[str], ctx: dict) -> 
     Only the producers of the derived facts named are evaluated (``ctx`` caches the profile's facts): a
     derived fact the assessment holds is 'yes', one it lists as missing 'unknown'.
     """
-    from cpadvisor.rules.plain import candidates, outcome, unknowns
-
     out: list[tuple[str, Optional[dict]]] = []
     todo = list(missing)
     seen: set[str] = set()
@@ -121,8 +114,6 @@ def _expand(kb: KnowledgeBase, a: Assessment, missing: list[str], ctx: dict) -> 
         if "facts" not in ctx:
             ctx["facts"] = a.facts_for(kb)  # built by the assessment, or rebuilt from its profile
             if ctx["facts"] is None:
-                from cpadvisor.advisor import facts_of
-                from cpadvisor.intake.profiles import validate_profile
                 ctx["facts"] = facts_of(kb, validate_profile(a.profile, kb))
             ctx["derived"] = {n: "yes" for n in a.derived}
         facts, derived = ctx["facts"], ctx["derived"]
@@ -277,14 +268,12 @@ def write_request_xlsx(kb: KnowledgeBase, a: Assessment, rows: list[Request]) ->
         meta.cell(i, 1, k)
         meta.cell(i, 2, v)
     buf = io.BytesIO()
-    from cpadvisor.intake.xlsx import text_safe
     text_safe(wb)
     wb.save(buf)
     return buf.getvalue()
 
 
 def request_markdown(kb: KnowledgeBase, a: Assessment, rows: list[Request], lang: str = "zh") -> str:
-    from cpadvisor.report import md_escape
     names = {mid: info.measure.name.get(lang) for mid, info in kb.measures.items()}
     names.update({f"cp_eval:{sid}": ("Cleaner-production level" if lang == "en" else "清洁生产水平评价")
                   + f" ({i.system.name.get(lang)})" for sid, i in kb.indicator_systems.items()})
@@ -302,79 +291,3 @@ def request_markdown(kb: KnowledgeBase, a: Assessment, rows: list[Request], lang
     return "\n".join(out) + "\n"
 
 
-# ------------------------------------------------------------------ merging answers
-
-def read_answers(path: Union[str, Path]) -> list[tuple[str, Any, str]]:
-    """(profile path, answer, cell) of every answered row of a data-request workbook."""
-    from cpadvisor.intake.xlsx import read_sheets
-    from cpadvisor.knowledge.yamlio import MAX_BYTES, read_bytes
-    file = str(path)
-    _, wb = read_sheets(read_bytes(Path(path), MAX_BYTES), file, [SHEET])
-    if SHEET not in wb:
-        raise InputError(f"not a data request: no sheet '{SHEET}' / 不是资料清单", file)
-    ws = wb[SHEET]
-    out = []
-    for r in range(3, ws.max_row + 1):
-        key, answer = ws.cell(r, 1).value, ws.cell(r, len(HEADERS)).value
-        if key and answer is not None and str(answer).strip() != "":
-            out.append((str(key).strip(), answer, f"{SHEET}!H{r}"))
-    return out
-
-
-def merge_answers(kb: KnowledgeBase, profile: dict, answers: list[tuple[str, Any, str]]) -> tuple[dict, dict]:
-    """The profile with the answers put in place, and the cell of each answer by its profile location."""
-    from cpadvisor.intake.workbook import _bool
-    data = dict(profile)
-    cells: dict[tuple, str] = {}
-    for key, answer, cell in answers:
-        m = _ITEM.match(key)
-        if m:
-            lst, ident, rest = m.group("list"), m.group("id"), m.group("rest")
-            items = data.setdefault(lst, [])
-            idx = next((i for i, it in enumerate(items) if _ident(lst, it, i) == ident), None)
-            if idx is None:
-                raise InputError(f"no {lst[:-1]} '{ident}' in the profile / 画像中没有该项", cell, field=key)
-            items[idx] = target = dict(items[idx])
-            loc: tuple = (lst, idx)
-        else:
-            target, rest, loc = data, key, ()
-        parts = rest.split(".")
-        for part in parts[:-1]:
-            target[part] = dict(target.get(part) or {})
-            target = target[part]
-        value = answer
-        if isinstance(value, str):
-            value = _bool(value.strip())
-        target[parts[-1]] = value
-        cells[loc + tuple(parts)] = cell
-    return data, cells
-
-
-def _ident(lst: str, item: dict, i: int) -> str:
-    if lst == "units":
-        return str(item.get("id") or f"{item.get('type')}#{i + 1}")
-    if lst == "products":
-        return str(item.get("name"))
-    return f"{item.get('kind')}#{i + 1}"
-
-
-def completed_profile(kb: KnowledgeBase, request: Union[str, Path], profile: Union[str, Path]) -> Any:
-    """The profile completed with the answers of a filled data request (errors name the answer's cell)."""
-    from cpadvisor.intake.profiles import load_profile, validate_profile
-    p = load_profile(profile, kb)
-    data, cells = merge_answers(kb, p.model_dump(mode="json", exclude_none=True), read_answers(request))
-    return validate_profile(data, kb, str(request), _AnswerDoc(cells))
-
-
-class _AnswerDoc:
-    """Where each answer came from, for error messages (file!sheet!cell)."""
-
-    def __init__(self, cells: dict[tuple, str]):
-        self.cells = cells
-
-    def where(self, loc: Any) -> Optional[str]:
-        loc = tuple(loc)
-        for n in range(len(loc), 0, -1):
-            if loc[:n] in self.cells:
-                return self.cells[loc[:n]]
-        return None
