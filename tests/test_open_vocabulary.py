@@ -73,6 +73,31 @@ def test_data_request_asks_the_numbers_and_the_unstated_list(kb):
     assert "shared_facilities" not in keys and a.finding("parks.new_energy_microgrid").status == "applies"
 
 
+def test_the_requests_list_answers_merge_as_lists(kb):
+    """Issue 29/32: a list the request asks for (shared facilities, measures in place) is answered in words
+    separated by 、; the answer merges as a list of keys, and 无 says none, which closes the question."""
+    from cpadvisor.intake.answers import merge_answers
+    from cpadvisor.report.request import requests
+    park = {"name": "某园区", "kind": "park"}
+    data, _ = merge_answers(kb, park, [("shared_facilities", "集中污水处理厂、集中供热", "资料清单!H3")])
+    assert validate_profile(data, kb).shared_facilities == ["wastewater_plant", "centralized_heating"]
+    plant = {"name": "某机械厂", "electricity_mwh": 5000, "size": "large",
+             "units": [{"id": "AC1", "type": "air_compressor"}]}
+    a = assess(plant, kb=kb)
+    row = next(r for r in requests(kb, a) if r.path == "measures_in_place")
+    assert "common.smart_microgrid" in row.waiting and "无" in row.allowed
+    data, _ = merge_answers(kb, plant, [("measures_in_place", "智能微电网建设；common.energy_carbon_digital_platform",
+                                         "资料清单!H9")])
+    done = assess(validate_profile(data, kb), kb=kb)
+    assert done.finding("common.smart_microgrid").status == "in_place"
+    assert done.finding("common.energy_carbon_digital_platform").status == "in_place"
+    assert "measures_in_place" not in {r.path for r in requests(kb, done)}
+    data, _ = merge_answers(kb, plant, [("measures_in_place", "无", "资料清单!H9")])
+    none = assess(validate_profile(data, kb), kb=kb)
+    assert none.profile["measures_in_place"] == ["none"] and none.finding("common.smart_microgrid").status == "applies"
+    assert "measures_in_place" not in {r.path for r in requests(kb, none)}
+
+
 @pytest.mark.parametrize("word,key,family", [
     ("锌电解车间", "zinc_electrolysis", "electrolyser"), ("电解锰电解车间", "manganese_electrolysis", "electrolyser"),
     ("电镀线", "plating_line", None), ("定型机", "stenter", "dryer"), ("LF炉", "ladle_furnace", "kiln_or_furnace"),

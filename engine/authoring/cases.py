@@ -103,6 +103,9 @@ def run_case(kb: KnowledgeBase, info: CaseInfo, engine: str = "durable") -> Case
     for mid in exp.to_verify:
         if st(mid) != "to_verify":
             fail(mid, "to_verify")
+    for mid in exp.in_place:
+        if st(mid) != "in_place":
+            fail(mid, "in place")
     for mid in exp.decided_not:
         if st(mid) in ("applies", "to_verify"):
             fail(mid, "not applies, not asked")

@@ -80,7 +80,7 @@ def coverage(kb: KnowledgeBase) -> Coverage:
             failing.append(f"{ci.file}:{ci.line} {ci.case.name}")
             continue
         positive.update(ci.case.expect.applies)
-        negative.update(ci.case.expect.not_applies, ci.case.expect.decided_not)
+        negative.update(ci.case.expect.not_applies, ci.case.expect.decided_not, ci.case.expect.in_place)
         try:
             sess = engine_of(kb).run(facts_of(kb, validate_profile(case_profile(ci), kb)))
         except CpadvisorError:

@@ -325,7 +325,7 @@ class _Lint:
         neg: set[str] = set()
         for ci in kb.cases:
             pos.update(ci.case.expect.applies)
-            neg.update(ci.case.expect.not_applies, ci.case.expect.decided_not)
+            neg.update(ci.case.expect.not_applies, ci.case.expect.decided_not, ci.case.expect.in_place)
         for mid, info in kb.measures.items():
             lack = [w for w, s in (("positive (expect.applies)", pos), ("negative (expect.not_applies)", neg))
                     if mid not in s]

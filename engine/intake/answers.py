@@ -12,6 +12,13 @@ from cpadvisor.intake.workbook import _bool
 from cpadvisor.intake.xlsx import read_sheets
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.knowledge.yamlio import MAX_BYTES, read_bytes
+from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
+
+# the profile's own list fields: an answer names several words, split at 、，,;；/ or a line break
+LIST_FIELDS = frozenset(n for m in (EnterpriseProfile, ParkProfile) for n, f in m.model_fields.items()
+                        if getattr(f.annotation, "__origin__", None) is list and n not in
+                        ("units", "products", "energy", "solid_wastes", "voc_operations", "plans"))
+_SEPARATORS = re.compile(r"[、，,;；/\n]+")
 
 SHEET = "资料清单"
 HEADERS = [("编号", "path"), ("资料 / fact", "fact"), ("所属 / item", "item"), ("单位 / unit", "unit"),
@@ -59,7 +66,9 @@ def merge_answers(kb: KnowledgeBase, profile: dict, answers: list[tuple[str, Any
             target[part] = dict(target.get(part) or {})
             target = target[part]
         value = answer
-        if isinstance(value, str):
+        if isinstance(value, str) and parts[-1] in LIST_FIELDS and not loc:
+            value = [w for w in _SEPARATORS.split(value) if w.strip()]  # 污水处理厂、集中供热 -> two words
+        elif isinstance(value, str):
             value = _bool(value.strip())
         target[parts[-1]] = value
         cells[loc + tuple(parts)] = cell

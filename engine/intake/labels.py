@@ -32,7 +32,9 @@ PLACES: dict[Loc, str] = {
     ("voc_operations", "*", "kind"): "voc_kinds", ("voc_operations", "*", "material"): "voc_materials",
     ("voc_operations", "*", "method"): "voc_methods",
     ("size",): "size", ("project_type",): "project_type", ("level",): "level",
+    ("measures_in_place", "*"): "measures", ("units", "*", "measures_in_place", "*"): "measures",
 }
+NONE_WORDS = ("无", "没有", "均未实施", "none")  # measures_in_place: [none] says that none is done yet
 
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -45,7 +47,7 @@ def _norm(text: str) -> str:
 class Labels:
     """The label index of a vocabulary: per kind, each written form -> the keys it may mean."""
 
-    def __init__(self, vocab: Vocabulary):
+    def __init__(self, vocab: Vocabulary, measures: Optional[dict[str, tuple[str, str]]] = None):
         self.vocab = vocab
         self.index: dict[str, dict[str, set[str]]] = {}
         for kind in ("subsectors", "unit_types", "fuels", "waste_kinds", "disposals", "voc_kinds", "voc_materials",
@@ -69,6 +71,13 @@ class Labels:
             for alias, key in EXTRA_ALIASES.get(kind, {}).items():
                 idx.setdefault(_norm(alias), set()).add(key)
             self.index[kind] = idx
+        idx = {}  # a measure by its id or its name; 无 says none is done
+        for key, (zh, en) in (measures or {}).items():
+            for form in self._forms(key, zh, en, []):
+                idx.setdefault(form, set()).add(key)
+        for word in NONE_WORDS:
+            idx.setdefault(_norm(word), set()).add("none")
+        self.index["measures"] = idx
         self.attr_index: dict[str, dict[str, set[str]]] = {}
         for name, a in vocab.terms["attributes"].items():
             if getattr(a, "type", None) == "enum":
@@ -147,6 +156,12 @@ def _walk(data: Any, pattern: Loc, loc: Loc = ()) -> Iterator[tuple[Any, Any, Lo
             yield data, head, loc + (head,)
 
 
+def _singular(kind: str) -> str:
+    """shared_facilities -> shared facility, unit_types -> unit type."""
+    word = kind.replace("_", " ")
+    return word[:-3] + "y" if word.endswith("ies") else word.removesuffix("s")
+
+
 def normalise(data: Any, labels: Labels) -> list[tuple[Loc, str]]:
     """Replace labels by keys in place; return the ambiguous words as (location, message)."""
     problems: list[tuple[Loc, str]] = []
@@ -164,7 +179,7 @@ def normalise(data: Any, labels: Labels) -> list[tuple[Loc, str]]:
             problems.append((loc, f"'{word}' is ambiguous: it may mean {', '.join(many)}; write one of them / "
                                   f"“{word}”有歧义，可能指 {'、'.join(many)}，请写明其一"))
         elif not attribute and not KEY.match(word) and kind not in FIXED:
-            problems.append((loc, f"unknown {kind.rstrip('s').replace('_', ' ')} '{word}'{labels.hint(kind, word)} / "
+            problems.append((loc, f"unknown {_singular(kind)} '{word}'{labels.hint(kind, word)} / "
                                   f"词表中没有“{word}”"))
 
     for pattern, kind in PLACES.items():
@@ -190,5 +205,6 @@ def labels_of(kb: KnowledgeBase) -> Labels:
     """The label index of a knowledge base (built once per process)."""
     lab = kb.runtime.get("labels")
     if lab is None:
-        lab = kb.runtime["labels"] = Labels(kb.vocab)
+        lab = kb.runtime["labels"] = Labels(kb.vocab, {m: (i.measure.name.zh, i.measure.name.en)
+                                                       for m, i in kb.measures.items()})
     return lab

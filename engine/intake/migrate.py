@@ -67,6 +67,51 @@ RETIRED: dict[str, Retired] = {
 }
 
 
+@dataclass(frozen=True)
+class InPlaceFlag:
+    """A yes/no attribute that only said a measure is done: read as ``measures_in_place`` (true), or as nothing
+    (false: a measure not listed there is taken as not yet done)."""
+
+    on: str  # enterprise or unit
+    measure: str
+    since: str = "0.3"
+
+
+IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
+    "has_microgrid": InPlaceFlag("enterprise", "common.smart_microgrid"),
+    "has_energy_carbon_platform": InPlaceFlag("enterprise", "common.energy_carbon_digital_platform"),
+    "green_design_practice": InPlaceFlag("enterprise", "common.green_product_design"),
+    "online_metering": InPlaceFlag("unit", "common.key_equipment_digitalization"),
+}
+
+
+def in_place_upgrades(data: dict) -> list[str]:
+    """Old in-place flags read as ``measures_in_place`` (the flag's value is kept); one notice per flag."""
+    notes = []
+    units = data.get("units")
+    items = [("", data, "enterprise")] + [(f"units[{i}].", u, "unit") for i, u in
+                                          enumerate(units if isinstance(units, list) else []) if isinstance(u, dict)]
+    for where, item, on in items:
+        attrs = item.get("attributes")
+        if not isinstance(attrs, dict):
+            continue
+        for name, flag in IN_PLACE_FLAGS.items():
+            if flag.on != on or name not in attrs:
+                continue
+            if attrs[name] is True:
+                done = item.get("measures_in_place")
+                done = list(done) if isinstance(done, list) else []
+                if flag.measure not in done:
+                    item["measures_in_place"] = done + [flag.measure]
+                notes.append(f"{where}attributes.{name}: true is read as {where}measures_in_place: [{flag.measure}] "
+                             f"(deprecated since {flag.since}: a measure already done is listed under measures_in_place) "
+                             f"/ 旧字段已按“已实施措施”读取：已实施的措施请列入已实施措施")
+            else:
+                notes.append(f"{where}attributes.{name}: decides nothing since {flag.since} (a measure not listed under "
+                             f"measures_in_place is taken as not yet done) / 该字段已不作判断依据：未列入已实施措施即按未实施")
+    return notes
+
+
 def retired_notices(data: dict) -> list[str]:
     """One line per retired attribute the profile gives (the value is kept and shown, it decides nothing)."""
     attrs = data.get("attributes")
@@ -116,4 +161,4 @@ def upgrade(data: dict) -> list[str]:
     for i, up in unit_upgrades(units):
         apply_unit_upgrade(units[i], up)
         notes.append(notice(i, units[i], up))
-    return notes + retired_notices(data)
+    return notes + in_place_upgrades(data) + retired_notices(data)

@@ -8,6 +8,7 @@ pack attribute with its type and range, and states the size limits checked befor
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
 from typing import Any, Optional
 
 from cpadvisor.knowledge.loader import KnowledgeBase
@@ -33,7 +34,8 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
     "energy": ("分品种能源消费", "Energy use by fuel"), "units": ("主要生产装置", "Production units and key equipment"),
     "products": ("主要产品", "Products"), "solid_wastes": ("固体废物", "Solid wastes"),
     "voc_operations": ("VOCs 相关工序", "VOC operations"),
-    "measures_in_place": ("已实施的措施编号", "Measures already in place (catalog ids)"),
+    "measures_in_place": ("已实施的措施（编号或名称；无：均未实施；不填：未说明）",
+                          "Measures already in place (ids or names; none: none done; empty: not stated)"),
     "attributes": ("知识包定义的其他事实", "Further facts declared by the packs"),
     "type": ("装置类型", "Unit type"), "count": ("数量", "Count"), "capacity": ("规模", "Capacity"),
     "capacity_unit": ("规模单位", "Unit of capacity"), "fuel": ("燃料/能源品种", "Fuel"),
@@ -108,7 +110,8 @@ def profile_schema(kb: KnowledgeBase) -> dict:
     """The JSON Schema (2020-12) of a profile file, with the loaded knowledge's vocabulary."""
     terms = kb.vocab.terms
     sectors = {k: v for k, v in kb.vocab.sectors.items()}
-    measures = {mid: info.measure.name for mid, info in kb.measures.items()}
+    measures: dict[str, Any] = {mid: info.measure.name for mid, info in kb.measures.items()}
+    measures["none"] = SimpleNamespace(zh="无（均未实施）", en="none done yet")
     ent = copy.deepcopy(EnterpriseProfile.model_json_schema(ref_template="#/$defs/{model}"))
     park = copy.deepcopy(ParkProfile.model_json_schema(ref_template="#/$defs/{model}"))
     defs: dict[str, Any] = {**ent.pop("$defs", {}), **park.pop("$defs", {})}

@@ -377,6 +377,7 @@ class CaseExpect(_Strict):
     to_verify: list[MeasureId] = Field(default_factory=list)
     # neither applies nor asked: the profile's facts decide it does not apply (not_applies also passes a question)
     decided_not: list[MeasureId] = Field(default_factory=list)
+    in_place: list[MeasureId] = Field(default_factory=list)  # found in place (measures_in_place, or an old flag)
     derived: list[Key] = Field(default_factory=list)
     units: dict[MeasureId, list[str]] = Field(default_factory=dict)
     missing: dict[MeasureId, list[str]] = Field(default_factory=dict)

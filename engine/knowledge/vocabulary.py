@@ -219,8 +219,8 @@ class Vocabulary:
                 out.append((loc, f"unknown {what} '{value}'{self.hint(kind, str(value))} / 未知的{what}"))
 
         def measures(ids: list[str], loc: Loc) -> None:
-            for i, mid in enumerate(ids):
-                if mid not in measure_ids:
+            for i, mid in enumerate(ids):  # none: none of them is done yet
+                if mid not in measure_ids and mid != "none":
                     out.append((loc + (i,), f"unknown measure id '{mid}'{did_you_mean(mid, measure_ids)} / 未知措施编号"))
 
         def attrs(values: dict[str, Any], on: str, loc: Loc) -> None:

@@ -43,6 +43,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
                  AfterValidator(_no_control)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 MeasureId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$", max_length=120)]
+DoneId = Annotated[str, StringConstraints(pattern=r"^([a-z_]+\.[a-z0-9_]+|none)$", max_length=120)]  # none: none done
 NonNeg = Annotated[float, Field(ge=0, le=LIMITS["number_max"])]
 Signed = Annotated[float, Field(ge=-LIMITS["number_max"], le=LIMITS["number_max"])]
 
@@ -139,7 +140,7 @@ class Unit(_Strict):
     capacity: Optional[NonNeg] = None
     capacity_unit: Optional[Name] = None
     fuel: Optional[Key] = None
-    measures_in_place: Many(MeasureId) = Field(default_factory=list)
+    measures_in_place: Many(DoneId) = Field(default_factory=list)
     attributes: Attributes = Field(default_factory=dict)
 
 
@@ -295,7 +296,7 @@ class _Common(_Strict):
     name: Name
     city: Optional[Name] = None
     county: Optional[Name] = None
-    measures_in_place: Many(MeasureId) = Field(default_factory=list)
+    measures_in_place: Many(DoneId) = Field(default_factory=list)
     attributes: Attributes = Field(default_factory=dict)
     plans: Many(Plan) = Field(default_factory=list)  # candidate measures with the consultant's economics
 

@@ -220,6 +220,13 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
             rows[key] = Request(key, f"{r.name.zh} / {r.name.en}", e.name.zh, r.unit or "", allowed,
                                 f"清洁生产指标表「{r.name.zh}」行 · YAML: {key}", [f"cp_eval:{e.system_id}"],
                                 "number" if r.levels else "text", f"cp_indicator.{r.id}")
+    recommended = [f.measure_id for f in a.recommended]
+    if recommended and not p.get("measures_in_place"):  # not stated: the recommendations take none as done
+        sheet = "已实施措施表" if p.get("kind") != "park" else "园区表「已实施措施编号」行"
+        rows["measures_in_place"] = Request(
+            "measures_in_place", "已实施的清洁生产措施 / Measures already in place", "", "",
+            "措施名称，多项用、分隔；均未实施填 无 / measure names, separated by 、; 无 if none", f"{sheet} · YAML: "
+            "measures_in_place", recommended, "text", f"{p.get('kind') or 'enterprise'}.measures_in_place")
     return list(rows.values())
 
 

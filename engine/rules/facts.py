@@ -27,7 +27,7 @@ def _put(fact: dict, name: str, value: Any) -> None:
 
 
 def _in_place(ids: list[str]) -> dict[str, int]:
-    return {ip_key(m): 1 for m in ids}
+    return {ip_key(m): 1 for m in ids if m != "none"}  # none: stated that none is done
 
 
 def has_quota(levels: dict[str, float]) -> bool:
