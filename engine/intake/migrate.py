@@ -82,6 +82,9 @@ IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
     "has_energy_carbon_platform": InPlaceFlag("enterprise", "common.energy_carbon_digital_platform"),
     "green_design_practice": InPlaceFlag("enterprise", "common.green_product_design"),
     "online_metering": InPlaceFlag("unit", "common.key_equipment_digitalization"),
+    "petrochem_wastewater_reused": InPlaceFlag("enterprise", "petrochem.organic_wastewater_reuse"),
+    "food_wastewater_reused": InPlaceFlag("enterprise", "food.wastewater_reuse"),
+    "pulping_wastewater_reused": InPlaceFlag("enterprise", "paper.pulping_wastewater_reuse"),
 }
 
 

@@ -217,6 +217,11 @@ def finding_rows(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], deriv
                                     note=below[1].rule.yields_why if below else None))
         elif mid.replace(".", "__") in in_place:
             findings.append(dict(**base, status="in_place"))
+    asks = {f["measure_id"]: set(f["missing"]) for f in findings if f["status"] == "to_verify"}
+    for f in findings:  # the specific measure it ranks below asks the same facts: one question, asked there
+        w = f.get("ranked_below")
+        if f["status"] == "to_verify" and w in asks and set(f["missing"]) <= asks[w]:
+            f["optional"] = True
     return findings
 
 
