@@ -59,6 +59,11 @@ RETIRED: dict[str, Retired] = {
         why_zh="“废钢比偏低”没有出处可查的判定限值；按废钢比数值给出建议并说明（低于100%即有提升空间），请填写废钢比",
         why_en="no sourced cut-off defines a low scrap ratio; the measure is recommended on the ratio itself (room "
                "below 100 %), shown as the reason"),
+    "large_renewable_potential": Retired(
+        since="0.3", instead=("roof_land_area_m2", "roof_or_land_available"),
+        why_zh="“风光资源开发潜力大”没有出处可查的判定限值；风光储氢按用氢需求或可利用的屋顶、土地面积给出建议并说明，请填写可利用面积",
+        why_en="no sourced level defines a large potential; the measure is recommended on hydrogen demand or the usable "
+               "roof and land area, shown as the reason"),
     "wastewater_reuse_low": Retired(
         since="0.3", instead=("wastewater_reuse_pct",),
         why_zh="“工业废水回用率偏低”没有出处可查的判定限值；按回用率数值给出建议并说明（低于100%即有提升空间），请填写工业废水回用率",
@@ -85,6 +90,7 @@ IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
     "petrochem_wastewater_reused": InPlaceFlag("enterprise", "petrochem.organic_wastewater_reuse"),
     "food_wastewater_reused": InPlaceFlag("enterprise", "food.wastewater_reuse"),
     "pulping_wastewater_reused": InPlaceFlag("enterprise", "paper.pulping_wastewater_reuse"),
+    "onsite_renewables": InPlaceFlag("enterprise", "common.onsite_wind_solar"),
 }
 
 
