@@ -123,3 +123,18 @@ def test_a_unit_the_list_lacks_is_entered_by_its_family_and_the_familys_measures
     with pytest.raises(InputError) as exc:
         assess({"name": "x", "units": [{"type": "kiln_or_furnance"}]}, kb=kb)
     assert "kiln_or_furnace" in str(exc.value) and "ladle_furnace" not in str(exc.value)
+
+
+@pytest.mark.parametrize("word,offered", [
+    ("两段炉煤气", None), ("水煤气", None), ("转炉气", "bof_gas"), ("焦炉气", "coke_oven_gas"), ("发生炉气", "producer_gas"),
+    ("高炉媒气", "blast_furnace_gas"), ("converter gas", None), ("沼气", "biogas"),
+])
+def test_did_you_mean_never_offers_a_word_of_another_kind(kb, word, offered):
+    """Issue 29: a did-you-mean must share what tells the word apart from its neighbours: a two-stage gasifier's
+    gas is never offered 高炉煤气 (its 高 is missing), a converter gas never 高炉煤气; a typo within a word still is."""
+    from cpadvisor.intake.labels import labels_of
+    hint = labels_of(kb).hint("fuels", word)
+    if offered is None:
+        assert "did you mean" not in hint and "blast_furnace_gas' (" not in hint, hint
+    else:
+        assert f"did you mean '{offered}'" in hint, hint

@@ -5,6 +5,7 @@ or the Chinese label without 行业 is accepted; a word that fits several keys i
 """
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Iterator, Optional
 
@@ -106,13 +107,15 @@ class Labels:
         return None, keys
 
     def hint(self, kind: str, word: str) -> str:
-        """' (did you mean 'key' (label)?)' from the closest written form, else the valid values."""
+        """' (did you mean 'key' (label)?)' from a close written form that shares what tells it apart from its
+        neighbours (``_head``), else the valid values: 两段炉煤气 is never offered 高炉煤气, whose 高 it lacks."""
         import difflib
         idx = self.index.get(kind, {})
-        close = difflib.get_close_matches(_norm(word), list(idx), n=1, cutoff=0.5)
-        if close and len(idx[close[0]]) == 1:
-            key = next(iter(idx[close[0]]))
-            return f" (did you mean '{key}' ({self.label(kind, key)})?)"
+        w = _norm(word)
+        for form in difflib.get_close_matches(w, list(idx), n=3, cutoff=0.5):
+            if len(idx[form]) == 1 and _head(form, idx) in w:
+                key = next(iter(idx[form]))
+                return f" (did you mean '{key}' ({self.label(kind, key)})?)"
         return self.vocab.hint(kind, word) if kind in self.vocab.terms or kind == "sectors" else ""
 
     def label(self, kind: str, key: str, lang: str = "zh") -> str:
@@ -135,6 +138,20 @@ class Labels:
             return value
         found, _ = self.lookup(attr, lab.zh, attribute=True)
         return lab.zh if found == value else value
+
+
+def _head(form: str, idx: dict[str, set[str]]) -> str:
+    """What tells a written form apart from the forms of other words: the form less the longest ending it shares
+    with any of them (高炉煤气 and 焦炉煤气 share 炉煤气: the heads are 高 and 焦); the whole form if that leaves
+    nothing."""
+    keys = idx[form]
+    shared = 0
+    for other, its in idx.items():
+        if its == keys:
+            continue
+        n = len(os.path.commonprefix([form[::-1], other[::-1]]))
+        shared = max(shared, n)
+    return form[:len(form) - shared] or form
 
 
 def _walk(data: Any, pattern: Loc, loc: Loc = ()) -> Iterator[tuple[Any, Any, Loc]]:
