@@ -138,3 +138,35 @@ def test_did_you_mean_never_offers_a_word_of_another_kind(kb, word, offered):
         assert "did you mean" not in hint and "blast_furnace_gas' (" not in hint, hint
     else:
         assert f"did you mean '{offered}'" in hint, hint
+
+
+def test_the_workbooks_notes_are_kept_and_shown(kb, tmp_path):
+    """Issue 29: the 备注 column of the item sheets was dropped on reading; it is kept through the workbook, in
+    YAML and JSON, and printed in the report's unit and waste tables."""
+    profile = validate_profile({**LILING, "units": [{**LILING["units"][2], "notes": "两段式，2019年投运"}] + LILING["units"][:2],
+                                "solid_wastes": [{**LILING["solid_wastes"][0], "notes": "回用于坯料"}]}, kb)
+    path = tmp_path / "liling.xlsx"
+    path.write_bytes(write_workbook(kb, profile.model_dump(mode="json")))
+    got = load_profile(path, kb)
+    assert got.units[0].notes == "两段式，2019年投运" and got.solid_wastes[0].notes == "回用于坯料"
+    md = render_report(assess(got, kb=kb), "md", "zh", kb=kb)
+    assert "备注: 两段式，2019年投运" in md and "废瓷片（其他固废）（回用于坯料）" in md
+
+
+def test_a_product_without_stored_levels_is_shown_not_compared(kb):
+    """Issue 29: whole-works crude steel, lead bullion and the 600 MW subcritical, 350 MW supercritical and 50 MW
+    CHP classes are entered by name; their figure is shown in the benchmarks, and nothing is compared or
+    invented, since no stored standard gives their levels."""
+    a = assess({"name": "x", "sectors": ["steel"], "products": [
+        {"name": "粗钢", "key": "粗钢（全厂吨钢综合能耗）", "annual_output": 500, "output_unit": "万吨", "unit_energy": 560},
+        {"name": "3号机组", "key": "coal_power_sc_350mw", "unit_energy": 305},
+        {"name": "粗铅", "key": "lead_bullion", "unit_energy": 320},
+        {"name": "热电", "key": "coal_chp_50mw", "unit_energy": 380},
+        {"name": "1号机", "key": "coal_power_subc_600mw", "unit_energy": 320}]}, kb=kb)
+    got = {b.product_key: b for b in a.benchmarks}
+    assert set(got) == {"crude_steel_whole_works", "coal_power_sc_350mw", "lead_bullion", "coal_chp_50mw",
+                        "coal_power_subc_600mw"}
+    for b in got.values():
+        assert not b.levels and b.gap_to_benchmark is None and b.saving_tce_per_year is None and "未作比较" in b.rating.zh
+    md = render_report(a, "md", "zh", kb=kb)
+    assert "粗钢（全厂吨钢综合能耗）" in md and "560 kgce/t" in md and "已收录的标准中无该产品的限额或标杆值" in md

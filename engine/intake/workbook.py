@@ -628,8 +628,6 @@ def _read_items(ws: Any, title: str, field_name: str, bykey: dict[str, Col], cel
         item: dict[str, Any] = {}
         row_cells: dict[str, str] = {}
         for key, c in heads.items():
-            if key == "notes":
-                continue
             col = bykey.get(key) or (Col(key, key, key, "attr:" + key.split(".", 1)[1]) if key.startswith("attributes.")
                                      else Col(key, key, key, "text"))
             value = _read_value(col, ws.cell(r, c).value)

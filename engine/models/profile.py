@@ -42,6 +42,7 @@ Scalar = Union[bool, Annotated[int, Field(ge=-LIMITS["number_max"], le=LIMITS["n
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LIMITS["name_chars"]),
                  AfterValidator(_no_control)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+Note = Text  # a consultant's remark on an item (the workbook's 备注 column)
 MeasureId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$", max_length=120)]
 DoneId = Annotated[str, StringConstraints(pattern=r"^([a-z_]+\.[a-z0-9_]+|none)$", max_length=120)]  # none: none done
 NonNeg = Annotated[float, Field(ge=0, le=LIMITS["number_max"])]
@@ -142,12 +143,14 @@ class Unit(_Strict):
     fuel: Optional[Key] = None
     measures_in_place: Many(DoneId) = Field(default_factory=list)
     attributes: Attributes = Field(default_factory=dict)
+    notes: Optional[Note] = None  # the workbook's 备注: kept, shown, decides nothing
 
 
 class EnergyUse(_Strict):
     fuel: Key
     annual: NonNeg
     unit: Name = "tce"
+    notes: Optional[Note] = None
 
 
 class Product(_Strict):
@@ -158,6 +161,7 @@ class Product(_Strict):
     unit_energy: Optional[Signed] = None
     unit_energy_unit: Optional[Name] = None
     unit_water: Optional[NonNeg] = None
+    notes: Optional[Note] = None
     unit_water_unit: Optional[Name] = None
     unit_material: Optional[NonNeg] = None
     unit_material_unit: Optional[Name] = None
@@ -216,6 +220,7 @@ class SolidWaste(_Strict):
     annual_t: Optional[NonNeg] = None
     disposal: Optional[Key] = None
     hazardous: Optional[bool] = None
+    notes: Optional[Note] = None
 
 
 class VocOperation(_Strict):
@@ -224,6 +229,7 @@ class VocOperation(_Strict):
     method: Optional[Key] = None
     enclosed: Optional[bool] = None
     annual_solvent_t: Optional[NonNeg] = None
+    notes: Optional[Note] = None
 
 
 class EnergyMix(_Strict):
@@ -289,6 +295,7 @@ class Plan(_Strict):
     status: Annotated[Literal[PLAN_STATUSES], by_words(PLAN_STATUS_WORDS)] = "proposed"  # type: ignore[valid-type]
     status_date: Optional[date] = None
     note: Optional[Text] = None
+    notes: Optional[Note] = None  # the workbook's 备注 beside the plan's 说明
 
 
 class _Common(_Strict):

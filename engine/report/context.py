@@ -276,8 +276,9 @@ class Ctx:
         if p.get("units"):
             rows = []
             for u in p["units"]:
-                extra = "; ".join(f"{self.field_label('unit', k)}: {w(k, v, 'unit')}"
-                                  for k, v in (u.get("attributes") or {}).items())
+                extra = "; ".join([f"{self.field_label('unit', k)}: {w(k, v, 'unit')}"
+                                   for k, v in (u.get("attributes") or {}).items()]
+                                  + ([f"{L['c_notes']}: {u['notes']}"] if u.get("notes") else []))
                 cap = fmt_num(u["capacity"], u.get("capacity_unit")) if u.get("capacity") is not None else ""
                 rows.append([u["id"], w("type", u["type"]), str(u.get("count", 1)), cap,
                              w("fuel", u["fuel"]) if u.get("fuel") else "", extra])
@@ -296,7 +297,8 @@ class Ctx:
                                                               L["c_unit_energy"]], "rows": rows})
         if p.get("solid_wastes"):
             tables.append({"title": L["t_wastes"], "head": [L["c_kind"], L["c_amount"], L["c_disposal"], L["c_hazardous"]],
-                           "rows": [[self.waste_name(s, w("kind", s["kind"], "waste")),
+                           "rows": [[self.waste_name(s, w("kind", s["kind"], "waste"))
+                                     + (f"（{s['notes']}）" if s.get("notes") else ""),
                                      fmt_num(s["annual_t"], "t") if s.get("annual_t") is not None else L["not_available"],
                                      w("disposal", s.get("disposal")), w("hazardous", s.get("hazardous"))]
                                     for s in p["solid_wastes"]]})
@@ -754,6 +756,8 @@ class Ctx:
                    f"{where}{'' if f.verified else ', ' + L['b_unverified']})")
         elif b.saving_tce_per_year:
             co2 = L["b_co2_not_quantified"]
+        elif not b.levels:  # nothing compared: no potential to quantify
+            co2 = "—"
         else:
             co2 = L["not_available"]
         output = fmt_num(b.annual_output, b.output_unit) if b.annual_output is not None else L["not_available"]

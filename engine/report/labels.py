@@ -220,6 +220,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "c_hazardous": ("危险废物", "Hazardous"), "c_material": ("物料", "Material"), "c_method": ("治理方式", "Method"),
     "c_enclosed": ("密闭", "Enclosed"), "c_solvent": ("年溶剂用量", "Annual solvent use"),
     "c_attributes": ("其他情况", "Other facts"),
+    "c_notes": ("备注", "Notes"),
     # audit type
     "audit_conclusion": ("结论", "Conclusion"),
     "audit_mandatory": ("强制性清洁生产审核", "Mandatory cleaner-production audit"),
