@@ -170,3 +170,17 @@ def test_a_product_without_stored_levels_is_shown_not_compared(kb):
         assert not b.levels and b.gap_to_benchmark is None and b.saving_tce_per_year is None and "未作比较" in b.rating.zh
     md = render_report(a, "md", "zh", kb=kb)
     assert "粗钢（全厂吨钢综合能耗）" in md and "560 kgce/t" in md and "已收录的标准中无该产品的限额或标杆值" in md
+
+
+def test_a_second_fuel_goes_through_the_workbook_and_reaches_the_rules(kb, tmp_path):
+    """Issue 29: a unit's second fuel (back-up, co-firing) is entered in the workbook's 其他燃料 column, kept, shown
+    beside the main fuel, and the rules on coal, slurry, petroleum coke or heavy oil read it."""
+    profile = validate_profile({"name": "某砖瓦厂", "sectors": ["building_materials"], "units": [
+        {"id": "隧道窑", "type": "industrial_kiln", "fuel": "天然气", "other_fuels": ["水煤浆"]}]}, kb)
+    path = tmp_path / "kiln.xlsx"
+    path.write_bytes(write_workbook(kb, profile.model_dump(mode="json")))
+    got = load_profile(path, kb)
+    assert got.units[0].other_fuels == ["coal_water_slurry"]
+    a = assess(got, kb=kb)
+    assert a.finding("common.kiln_clean_fuel_substitution").status == "applies"
+    assert "天然气、水煤浆" in render_report(a, "md", "zh", kb=kb)

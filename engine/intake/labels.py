@@ -27,7 +27,7 @@ EXTRA_ALIASES = {"project_type": {"现有": "existing", "在产": "existing"}, "
 PLACES: dict[Loc, str] = {
     ("sectors", "*"): "sectors", ("subsectors", "*"): "subsectors", ("leading_sectors", "*"): "sectors",
     ("shared_facilities", "*"): "shared_facilities",
-    ("units", "*", "type"): "unit_types", ("units", "*", "fuel"): "fuels", ("energy", "*", "fuel"): "fuels",
+    ("units", "*", "type"): "unit_types", ("units", "*", "fuel"): "fuels", ("units", "*", "other_fuels", "*"): "fuels", ("energy", "*", "fuel"): "fuels",
     ("products", "*", "key"): "products",
     ("solid_wastes", "*", "kind"): "waste_kinds", ("solid_wastes", "*", "disposal"): "disposals",
     ("voc_operations", "*", "kind"): "voc_kinds", ("voc_operations", "*", "material"): "voc_materials",

@@ -129,6 +129,7 @@ def profile_schema(kb: KnowledgeBase) -> dict:
     u = defs["Unit"]["properties"]
     u["type"] = _enum(terms["unit_types"])
     u["fuel"] = {"anyOf": [_enum(terms["fuels"]), {"type": "null"}]}
+    _items(u["other_fuels"], _enum(terms["fuels"]))
     _items(u["measures_in_place"], _enum(measures))
     u["attributes"] = _attributes(kb, "unit")
     defs["EnergyUse"]["properties"]["fuel"] = _enum(terms["fuels"])

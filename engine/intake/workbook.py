@@ -76,7 +76,7 @@ PARK_FIELDS = [
 UNITS = ("生产单元", "units", [
     Col("id", "装置编号", "ID"), Col("type", "装置类型", "Type", "term:unit_types"), Col("count", "数量", "Count", "int"),
     Col("capacity", "规模", "Capacity", "number"), Col("capacity_unit", "规模单位", "Capacity unit"),
-    Col("fuel", "燃料", "Fuel", "term:fuels"),
+    Col("fuel", "燃料", "Fuel", "term:fuels"), Col("other_fuels", "其他燃料", "Other fuels", "terms:fuels"),
     Col("measures_in_place", "已实施措施编号", "Measures in place", "terms:measures"),
 ])
 PRODUCTS = ("产品", "products", [

@@ -131,6 +131,7 @@ class Vocabulary:
             "count": S("count", "number", False),
             "capacity": S("capacity", "number", True),
             "fuel": S("fuel", "enum", True, v("fuels")),
+            "other_fuels": S("other_fuels", "list", False, v("fuels")),  # a second fuel (start-up, back-up, co-firing)
         }
         product = {
             "key": S("key", "enum", False, v("products")),

@@ -141,6 +141,7 @@ class Unit(_Strict):
     capacity: Optional[NonNeg] = None
     capacity_unit: Optional[Name] = None
     fuel: Optional[Key] = None
+    other_fuels: Many(Key) = Field(default_factory=list)  # a second fuel of the same unit (start-up, back-up, co-firing)
     measures_in_place: Many(DoneId) = Field(default_factory=list)
     attributes: Attributes = Field(default_factory=dict)
     notes: Optional[Note] = None  # the workbook's 备注: kept, shown, decides nothing

@@ -281,7 +281,8 @@ class Ctx:
                                   + ([f"{L['c_notes']}: {u['notes']}"] if u.get("notes") else []))
                 cap = fmt_num(u["capacity"], u.get("capacity_unit")) if u.get("capacity") is not None else ""
                 rows.append([u["id"], w("type", u["type"]), str(u.get("count", 1)), cap,
-                             w("fuel", u["fuel"]) if u.get("fuel") else "", extra])
+                             "、".join(w("fuel", x) for x in ([u["fuel"]] if u.get("fuel") else []) + (u.get("other_fuels") or [])),
+                             extra])
             tables.append({"title": L["t_units"], "head": [L["c_unit_id"], L["c_type"], L["c_count"], L["c_capacity"],
                                                            L["c_fuel"], L["c_attributes"]], "rows": rows})
         if p.get("products"):

@@ -153,7 +153,7 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile],
         em["energy_over_quota"] = False  # computed: the report rates every product within its quota, never asks
     if em:
         ent["emissions"] = em
-    fuels = [e.fuel for e in p.energy] + [u.fuel for u in p.units if u.fuel]
+    fuels = [e.fuel for e in p.energy] + [x for u in p.units for x in ([u.fuel] if u.fuel else []) + u.other_fuels]
     _put(ent, "fuels", list(dict.fromkeys(fuels)))
     _put(ent, "unit_types", list(dict.fromkeys(f for u in p.units for f in families(u.type))))
     _put(ent, "waste_kinds", list(dict.fromkeys(w.kind for w in p.solid_wastes)))
@@ -170,6 +170,7 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile],
         _put(f, "families", families(u.type))
         _put(f, "capacity", u.capacity)
         _put(f, "fuel", u.fuel)
+        _put(f, "other_fuels", list(u.other_fuels))
         for k, v in u.attributes.items():
             _put(f, k, v)
         f["ip"] = _in_place(u.measures_in_place)
