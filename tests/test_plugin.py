@@ -50,8 +50,7 @@ def test_failing_case_shows_file_line_expected_actual_and_why(kb_copy):
     profile:
       sectors: [steel]
       units:
-        - {id: LZ1, type: continuous_caster}
-        - {id: RZ1, type: hot_rolling_mill, attributes: {hot_charging: true}}
+        - {id: RZ1, type: hot_rolling_mill}
     expect:
       applies: [steel.hot_charging]
 """, encoding="utf-8")
@@ -60,7 +59,7 @@ def test_failing_case_shows_file_line_expected_actual_and_why(kb_copy):
     assert r.returncode == 1 and "1 failed" in out
     assert f"knowledge/steel/hot_charging.yaml:{line}: case 'planted failure' failed" in out
     assert "steel.hot_charging: expected / 期望 applies, actual / 实际 not_applicable" in out
-    assert "✗ unit: hot_charging != true   (value: true)" in out
+    assert "✗ enterprise: unit_types contains continuous_caster" in out
     assert "✓ unit: type == hot_rolling_mill" in out
     assert "Traceback" not in out
 

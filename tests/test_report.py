@@ -177,12 +177,12 @@ def test_co2_is_shown_with_its_factor_and_source_when_the_engine_gives_one(kb, a
 def test_to_verify_lists_what_to_collect_with_vocabulary_labels(kb, assessments):
     a = assessments["steel_xss.yaml"]
     md = render_report(a, "md", "zh", kb=kb)
-    hot = a.finding("steel.hot_charging")
-    assert hot.status == "to_verify" and hot.missing == ["unit.hot_charging"]
-    label = kb.vocab.terms["attributes"]["hot_charging"].zh
-    assert f"| {label}（是/否） | RZ1（热轧生产线（含加热炉）） | 热装热送 |" in md
+    hot = a.finding("steel.hot_rolling_temperature_control")
+    assert hot.status == "to_verify" and hot.missing == ["unit.rolling_full_line_temp_control"]
+    label = kb.vocab.terms["attributes"]["rolling_full_line_temp_control"].zh
+    assert f"| {label}（是/否） | RZ1（热轧生产线（含加热炉）） | {hot.name.zh} |" in md
     en = render_report(a, "md", "en", kb=kb)
-    assert f"| {kb.vocab.terms['attributes']['hot_charging'].en} (yes/no) | RZ1 (" in en
+    assert f"| {kb.vocab.terms['attributes']['rolling_full_line_temp_control'].en} (yes/no) | RZ1 (" in en
 
 
 def test_measures_split_by_cost_and_grouped_by_category(kb, assessments):

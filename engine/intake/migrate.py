@@ -91,6 +91,9 @@ IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
     "food_wastewater_reused": InPlaceFlag("enterprise", "food.wastewater_reuse"),
     "pulping_wastewater_reused": InPlaceFlag("enterprise", "paper.pulping_wastewater_reuse"),
     "onsite_renewables": InPlaceFlag("enterprise", "common.onsite_wind_solar"),
+    "hot_charging": InPlaceFlag("unit", "steel.hot_charging"),
+    "process_intensified": InPlaceFlag("unit", "petrochem.process_intensification"),
+    "zinc_efficient_electrolysis": InPlaceFlag("unit", "nonferrous.zinc_efficient_electrolysis"),
 }
 
 
