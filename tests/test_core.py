@@ -65,18 +65,18 @@ def test_multi_sector_enterprise_gets_each_sectors_measures(kb):
 
 
 def test_to_verify_lists_missing_facts(kb):
-    a = assess({"name": "x", "sectors": ["steel"], "units": [{"id": "S1", "type": "sintering_machine"}]}, kb=kb)
-    f = a.finding("steel.sinter_flue_gas_recirculation")
-    assert f.status == "to_verify" and "unit.sinter_flue_gas_recirculation" in f.missing and f.units == ["S1"]
+    a = assess({"name": "x", "sectors": ["steel"], "units": [{"id": "S1", "type": "industrial_kiln"}]}, kb=kb)
+    f = a.finding("common.kiln_clean_fuel_substitution")
+    assert f.status == "to_verify" and "unit.fuel" in f.missing and f.units == ["S1"]
 
 
 def test_explain_names_failed_condition(kb):
     prof = {"name": "x", "sectors": ["steel"],
-            "units": [{"id": "S1", "type": "sintering_machine", "attributes": {"sinter_flue_gas_recirculation": True}}]}
-    e = explain(prof, "steel.sinter_flue_gas_recirculation", kb=kb)
+            "units": [{"id": "S1", "type": "industrial_kiln", "fuel": "natural_gas"}]}
+    e = explain(prof, "common.kiln_clean_fuel_substitution", kb=kb)
     assert e.status == "not_applicable"
     failed = [c for t in e.traces for c in t.conditions if c.outcome == "false"]
-    assert any("sinter_flue_gas_recirculation" in c.text and c.value is True for c in failed)
+    assert any("fuel in" in c.text and c.value["fuel"] == "natural_gas" for c in failed)
     with pytest.raises(InputError, match="did you mean"):
         explain(prof, "steel.sinter_flue_gas_recirculatio", kb=kb)
 
@@ -151,7 +151,10 @@ def test_assess_save_then_history(tmp_path):
     again = runner.invoke(app, ["assess", str(prof), "--db", db])
     assert again.exit_code == 0 and "already stored" in again.output
     # the enterprise changes: a second record, and history shows what changed
-    prof.write_text(prof.read_text(encoding="utf-8").replace("cement_ule_completed: false", "cement_ule_completed: true"),
+    text = prof.read_text(encoding="utf-8")
+    assert "measures_in_place: [common.key_equipment_digitalization]" in text
+    prof.write_text(text.replace("measures_in_place: [common.key_equipment_digitalization]", "measures_in_place: "
+                                 "[common.key_equipment_digitalization, building_materials.cement_ultra_low_emission]"),
                     encoding="utf-8")
     assert runner.invoke(app, ["assess", str(prof), "--db", db, "--save"]).exit_code == 0
     res = runner.invoke(app, ["history", "湘中南方水泥", "--db", db, "--json"])

@@ -85,7 +85,8 @@ def test_the_requests_list_answers_merge_as_lists(kb):
              "units": [{"id": "AC1", "type": "air_compressor"}]}
     a = assess(plant, kb=kb)
     row = next(r for r in requests(kb, a) if r.path == "measures_in_place")
-    assert "common.smart_microgrid" in row.waiting and "无" in row.allowed
+    assert "按未实施" in row.fact and "无" in row.allowed and row.every_recommendation
+    assert "common.smart_microgrid" in row.waiting
     data, _ = merge_answers(kb, plant, [("measures_in_place", "智能微电网建设；common.energy_carbon_digital_platform",
                                          "资料清单!H9")])
     done = assess(validate_profile(data, kb), kb=kb)

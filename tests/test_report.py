@@ -177,12 +177,14 @@ def test_co2_is_shown_with_its_factor_and_source_when_the_engine_gives_one(kb, a
 def test_to_verify_lists_what_to_collect_with_vocabulary_labels(kb, assessments):
     a = assessments["steel_xss.yaml"]
     md = render_report(a, "md", "zh", kb=kb)
-    hot = a.finding("steel.hot_rolling_temperature_control")
-    assert hot.status == "to_verify" and hot.missing == ["unit.rolling_full_line_temp_control"]
-    label = kb.vocab.terms["attributes"]["rolling_full_line_temp_control"].zh
-    assert f"| {label}（是/否） | RZ1（热轧生产线（含加热炉）） | {hot.name.zh} |" in md
+    h2 = a.finding("common.wind_solar_storage_hydrogen")
+    assert h2.status == "to_verify" and "enterprise.hydrogen_demand" in h2.missing
+    label = kb.vocab.terms["attributes"]["hydrogen_demand"].zh
+    assert f"| {label}（是/否） | 企业 | {h2.name.zh} |" in md
+    kiln = a.finding("common.kiln_clean_fuel_substitution")
+    assert kiln.missing == ["unit.fuel"] and "| 装置所用燃料 | SJ1（烧结机）, RZ1（热轧生产线（含加热炉）） |" in md
     en = render_report(a, "md", "en", kb=kb)
-    assert f"| {kb.vocab.terms['attributes']['rolling_full_line_temp_control'].en} (yes/no) | RZ1 (" in en
+    assert f"| {kb.vocab.terms['attributes']['hydrogen_demand'].en} (yes/no) | enterprise | {h2.name.en} |" in en
 
 
 def test_measures_split_by_cost_and_grouped_by_category(kb, assessments):
@@ -198,8 +200,8 @@ def test_measures_split_by_cost_and_grouped_by_category(kb, assessments):
     assert "#### 节能降碳" in md[high:end] and "#### 污染防治" in md[high:end]
     # the reason carries the profile value it rests on; the rule's condition is in the working papers only
     body, work = md.split("### （三）工作底稿")
-    assert "已实施烧结烟气内循环 = 否" in body and "!= true" not in body
-    assert "已实施烧结烟气内循环 = 否 (sinter\\_flue\\_gas\\_recirculation != true)" in work
+    assert "转炉一次烟气除尘方式（湿法OG/半干法/干法） = 湿法（OG）" in body and "!= dry" not in body
+    assert "转炉一次烟气除尘方式（湿法OG/半干法/干法） = 湿法（OG） (bof\\_primary\\_dedusting != dry)" in work
 
 
 def test_audit_type_section(kb, assessments):
@@ -226,7 +228,7 @@ def test_appendix_lists_facts_and_versions(kb, assessments):
     a = assessments["steel_xss.yaml"]
     md = render_report(a, "md", "zh", kb=kb)
     appendix = md[md.index("## 附录"):]
-    assert "| units\\[0\\].attributes.sinter\\_flue\\_gas\\_recirculation | 已实施烧结烟气内循环 | 否 |" in appendix
+    assert "| units\\[2\\].attributes.bof\\_primary\\_dedusting | 转炉一次烟气除尘方式（湿法OG/半干法/干法） | 湿法（OG） |" in appendix
     assert "| products\\[0\\].unit\\_energy | 单位产品综合能耗 | 392 |" in appendix
     assert f"知识库版本: {a.knowledge_version}" in appendix and f"引擎版本: {a.engine_version}" in appendix
     assert a.assessed_at.isoformat(timespec="seconds") in appendix

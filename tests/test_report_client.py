@@ -98,13 +98,13 @@ def test_working_papers_hold_the_workings_and_can_be_left_out(kb, assessments):
     a = assessments["steel_plant.yaml"]
     full = render_report(a, "md", "zh", kb=kb)
     work = full[full.index("### （三）工作底稿"):]
-    assert "steel.sinter\\_flue\\_gas\\_recirculation" in work and "!= true" in work and "C级来源" in work
+    assert "steel.bof\\_primary\\_dry\\_dedusting" in work and "!= dry" in work and "C级来源" in work
     assert "Tier C" not in work  # the Chinese working papers say where a number comes from in Chinese (issue 32)
     short = render_report(a, "md", "zh", kb=kb, workings=False)
     assert "工作底稿" not in short and "Tier" not in short
-    assert "steel.sinter" not in body_of(short, "zh")  # (the appendix lists the profile's plans as given)
+    assert "steel.bof" not in body_of(short, "zh")  # (the appendix lists the profile's plans as given)
     doc = docx_all_text(render_report(a, "docx", "zh", kb=kb, workings=False))
-    assert "工作底稿" not in doc and "steel.sinter_flue_gas_recirculation" not in body_of(doc, "zh")
+    assert "工作底稿" not in doc and "steel.bof_primary_dry_dedusting" not in body_of(doc, "zh")
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "docx"])

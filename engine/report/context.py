@@ -814,6 +814,9 @@ class Ctx:
             row = collect.setdefault(generic, {"fact": label, "where": [], "for": []})
             if r.item and not r.fact_key.startswith("cp_indicator."):
                 row["where"].append(self.uid_labels.get(r.item, r.item))
+            if r.every_recommendation:
+                row["for"].append(self.L["v_every_recommendation"])
+                continue
             for w in r.waiting:
                 if w.startswith("benchmark:"):
                     prod = r.item or w.split(":", 1)[1]

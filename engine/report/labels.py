@@ -221,6 +221,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "c_enclosed": ("密闭", "Enclosed"), "c_solvent": ("年溶剂用量", "Annual solvent use"),
     "c_attributes": ("其他情况", "Other facts"),
     "c_notes": ("备注", "Notes"),
+    "v_every_recommendation": ("全部建议措施", "every recommendation"),
     # audit type
     "audit_conclusion": ("结论", "Conclusion"),
     "audit_mandatory": ("强制性清洁生产审核", "Mandatory cleaner-production audit"),

@@ -21,6 +21,9 @@ from cpadvisor.rules.facts import COMPUTED_INPUTS
 from cpadvisor.rules.plain import candidates, outcome, unknowns
 
 
+EVERY = ("全部建议措施", "every recommendation")
+
+
 @dataclass
 class Request:
     """One fact to collect."""
@@ -34,6 +37,7 @@ class Request:
     waiting: list[str] = field(default_factory=list)  # measure ids
     kind: str = "text"  # bool number enum text
     fact_key: str = ""  # as findings name it: unit.hot_charging, enterprise.total_energy_tce
+    every_recommendation: bool = False  # waits on every recommendation (measures in place): printed as such
 
 
 def _spec(kb: KnowledgeBase, fact: str, name: str) -> Any:
@@ -220,13 +224,15 @@ def requests(kb: KnowledgeBase, a: Assessment) -> list[Request]:
             rows[key] = Request(key, f"{r.name.zh} / {r.name.en}", e.name.zh, r.unit or "", allowed,
                                 f"清洁生产指标表「{r.name.zh}」行 · YAML: {key}", [f"cp_eval:{e.system_id}"],
                                 "number" if r.levels else "text", f"cp_indicator.{r.id}")
-    recommended = [f.measure_id for f in a.recommended]
+    recommended = a.recommended
     if recommended and not p.get("measures_in_place"):  # not stated: the recommendations take none as done
         sheet = "已实施措施表" if p.get("kind") != "park" else "园区表「已实施措施编号」行"
-        rows["measures_in_place"] = Request(
-            "measures_in_place", "已实施的清洁生产措施 / Measures already in place", "", "",
+        rows["measures_in_place"] = Request(  # waits on every recommendation: said in words, not listed
+            "measures_in_place", "已实施的清洁生产措施（未列入的建议措施按未实施给出） / Measures already in place "
+            "(a recommendation not listed is taken as not yet done)", "", "",
             "措施名称，多项用、分隔；均未实施填 无 / measure names, separated by 、; 无 if none", f"{sheet} · YAML: "
-            "measures_in_place", recommended, "text", f"{p.get('kind') or 'enterprise'}.measures_in_place")
+            "measures_in_place", [f.measure_id for f in recommended], "text",
+            f"{p.get('kind') or 'enterprise'}.measures_in_place", every_recommendation=True)
     return list(rows.values())
 
 
@@ -259,7 +265,7 @@ def write_request_xlsx(kb: KnowledgeBase, a: Assessment, rows: list[Request]) ->
     ws.add_data_validation(yes_no)
     for r, row in enumerate(rows, start=3):
         values = [row.path, row.fact, row.item, row.unit, row.allowed, row.where,
-                  "；".join(names.get(m, m) for m in row.waiting), None]
+                  EVERY[0] if row.every_recommendation else "；".join(names.get(m, m) for m in row.waiting), None]
         for c, v in enumerate(values, start=1):
             ws.cell(r, c, v)
         ws.cell(r, len(HEADERS)).fill = fill
@@ -292,8 +298,9 @@ def request_markdown(kb: KnowledgeBase, a: Assessment, rows: list[Request], lang
            "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for i, r in enumerate(rows, start=1):
         fact = r.fact.split(" / ")[1] if lang == "en" and " / " in r.fact else r.fact.split(" / ")[0]
+        waits = EVERY[lang == "en"] if r.every_recommendation else "; ".join(names.get(m, m) for m in r.waiting)
         out.append("| " + " | ".join([str(i), md_escape(fact), md_escape(r.item), md_escape(r.unit),
-                                      md_escape(r.where), md_escape("; ".join(names.get(m, m) for m in r.waiting)),
+                                      md_escape(r.where), md_escape(waits),
                                       ""]) + " |")
     return "\n".join(out) + "\n"
 
