@@ -185,3 +185,20 @@ def test_a_second_fuel_goes_through_the_workbook_and_reaches_the_rules(kb, tmp_p
     a = assess(got, kb=kb)
     assert a.finding("common.kiln_clean_fuel_substitution").status == "applies"
     assert "天然气、水煤浆" in render_report(a, "md", "zh", kb=kb)
+
+
+def test_voc_figures_and_motor_class_are_entered_kept_and_shown(kb, tmp_path):
+    """Issue 29: a VOC operation's capture efficiency and the coating's VOC content (g/L), and a motor's IE class,
+    go through the workbook and are printed with their units; nothing compares them (no stored level)."""
+    profile = validate_profile({"name": "某机械厂", "sectors": ["vocs"], "subsectors": ["industrial_coating"],
+                                "voc_operations": [{"kind": "coating", "material": "solvent_coating",
+                                                    "capture_efficiency_pct": 65, "voc_content_g_l": 420}],
+                                "units": [{"id": "M1", "type": "电机", "count": 40,
+                                           "attributes": {"motor_ie_class": "IE2"}}]}, kb)
+    path = tmp_path / "coat.xlsx"
+    path.write_bytes(write_workbook(kb, profile.model_dump(mode="json")))
+    got = load_profile(path, kb)
+    assert got.voc_operations[0].capture_efficiency_pct == 65 and got.voc_operations[0].voc_content_g_l == 420
+    assert got.units[0].attributes["motor_ie_class"] == "ie2" and got.units[0].count == 40
+    md = render_report(assess(got, kb=kb), "md", "zh", kb=kb)
+    assert "65 %" in md and "420 g/L" in md and "电动机能效等级（IE）: IE2" in md

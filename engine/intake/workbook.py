@@ -104,6 +104,8 @@ VOCS = ("VOCs工序", "voc_operations", [
     Col("kind", "工序", "Operation", "term:voc_kinds"), Col("material", "物料", "Material", "term:voc_materials"),
     Col("method", "治理方式", "Method", "term:voc_methods"), Col("enclosed", "密闭", "Enclosed", "bool"),
     Col("annual_solvent_t", "年溶剂用量", "Annual solvent use", "number", "t"),
+    Col("capture_efficiency_pct", "收集效率", "Capture efficiency", "number", "%"),
+    Col("voc_content_g_l", "VOCs含量", "VOC content", "number", "g/L"),
 ])
 PLANS = ("清洁生产方案", "plans", [
     Col("id", "方案编号", "Plan id"), Col("measure", "措施编号", "Measure", "term:measures"),

@@ -230,6 +230,9 @@ class VocOperation(_Strict):
     method: Optional[Key] = None
     enclosed: Optional[bool] = None
     annual_solvent_t: Optional[NonNeg] = None
+    # measured figures, shown with the operation: no stored standard gives a level to compare them with
+    capture_efficiency_pct: Optional[Annotated[float, Field(ge=0, le=100)]] = None  # 收集效率 %
+    voc_content_g_l: Optional[Annotated[float, Field(ge=0, le=2000)]] = None  # 涂料/油墨 VOCs 含量, g/L
     notes: Optional[Note] = None
 
 

@@ -304,12 +304,16 @@ class Ctx:
                                      w("disposal", s.get("disposal")), w("hazardous", s.get("hazardous"))]
                                     for s in p["solid_wastes"]]})
         if p.get("voc_operations"):
+            na = L["not_available"]
             tables.append({"title": L["t_voc"], "head": [L["c_kind"], L["c_material"], L["c_method"], L["c_enclosed"],
-                                                         L["c_solvent"]],
+                                                         L["c_solvent"], L["c_capture"], L["c_voc_content"]],
                            "rows": [[w("kind", o["kind"], "voc"), w("material", o.get("material")),
                                      w("method", o.get("method")), w("enclosed", o.get("enclosed")),
-                                     fmt_num(o["annual_solvent_t"], "t") if o.get("annual_solvent_t") is not None
-                                     else L["not_available"]] for o in p["voc_operations"]]})
+                                     fmt_num(o["annual_solvent_t"], "t") if o.get("annual_solvent_t") is not None else na,
+                                     fmt_num(o["capture_efficiency_pct"], "%") if o.get("capture_efficiency_pct") is not None
+                                     else na,
+                                     fmt_num(o["voc_content_g_l"], "g/L") if o.get("voc_content_g_l") is not None else na]
+                                    for o in p["voc_operations"]]})
         return tables
 
     def evidence(self, conds: list[ConditionResult]) -> list[dict]:
