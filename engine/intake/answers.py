@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, get_args, get_origin
+
+from pydantic import BaseModel
 
 from cpadvisor.errors import InputError
 from cpadvisor.intake.profiles import load_profile, validate_profile
-from cpadvisor.intake.workbook import _bool
+from cpadvisor.intake.workbook import SPLIT, _bool
 from cpadvisor.intake.xlsx import read_sheets
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.knowledge.yamlio import MAX_BYTES, read_bytes
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
 
-# the profile's own list fields: an answer names several words, split at 、，,;；/ or a line break
+# the profile's lists of words (not of items): an answer names several, split as the workbook splits a list cell
 LIST_FIELDS = frozenset(n for m in (EnterpriseProfile, ParkProfile) for n, f in m.model_fields.items()
-                        if getattr(f.annotation, "__origin__", None) is list and n not in
-                        ("units", "products", "energy", "solid_wastes", "voc_operations", "plans"))
-_SEPARATORS = re.compile(r"[、，,;；/\n]+")
+                        if get_origin(f.annotation) is list
+                        and not (isinstance(item := get_args(f.annotation)[0], type) and issubclass(item, BaseModel)))
 
 SHEET = "资料清单"
 HEADERS = [("编号", "path"), ("资料 / fact", "fact"), ("所属 / item", "item"), ("单位 / unit", "unit"),
@@ -27,7 +28,6 @@ HEADERS = [("编号", "path"), ("资料 / fact", "fact"), ("所属 / item", "ite
 _ITEM = re.compile(r"^(?P<list>units|products|solid_wastes|voc_operations)\[(?P<id>[^\]]+)\]\.(?P<rest>.+)$")
 LIST_OF = {"unit": ("units", "生产单元"), "product": ("products", "产品"), "waste": ("solid_wastes", "固体废物"),
            "voc": ("voc_operations", "VOCs工序")}
-
 
 
 def read_answers(path: Union[str, Path]) -> list[tuple[str, Any, str]]:
@@ -67,7 +67,7 @@ def merge_answers(kb: KnowledgeBase, profile: dict, answers: list[tuple[str, Any
             target = target[part]
         value = answer
         if isinstance(value, str) and parts[-1] in LIST_FIELDS and not loc:
-            value = [w for w in _SEPARATORS.split(value) if w.strip()]  # 污水处理厂、集中供热 -> two words
+            value = [w.strip() for w in SPLIT.split(value) if w.strip()]  # 污水处理厂、集中供热 -> two words
         elif isinstance(value, str):
             value = _bool(value.strip())
         target[parts[-1]] = value

@@ -11,6 +11,7 @@ from typing import Any, Iterator, Optional
 
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.knowledge.vocabulary import Vocabulary
+from cpadvisor.models.profile import NONE_DONE
 
 Loc = tuple[Any, ...]
 
@@ -27,7 +28,8 @@ EXTRA_ALIASES = {"project_type": {"现有": "existing", "在产": "existing"}, "
 PLACES: dict[Loc, str] = {
     ("sectors", "*"): "sectors", ("subsectors", "*"): "subsectors", ("leading_sectors", "*"): "sectors",
     ("shared_facilities", "*"): "shared_facilities",
-    ("units", "*", "type"): "unit_types", ("units", "*", "fuel"): "fuels", ("units", "*", "other_fuels", "*"): "fuels", ("energy", "*", "fuel"): "fuels",
+    ("units", "*", "type"): "unit_types", ("units", "*", "fuel"): "fuels", ("units", "*", "other_fuels", "*"): "fuels",
+    ("energy", "*", "fuel"): "fuels",
     ("products", "*", "key"): "products",
     ("solid_wastes", "*", "kind"): "waste_kinds", ("solid_wastes", "*", "disposal"): "disposals",
     ("voc_operations", "*", "kind"): "voc_kinds", ("voc_operations", "*", "material"): "voc_materials",
@@ -35,7 +37,7 @@ PLACES: dict[Loc, str] = {
     ("size",): "size", ("project_type",): "project_type", ("level",): "level",
     ("measures_in_place", "*"): "measures", ("units", "*", "measures_in_place", "*"): "measures",
 }
-NONE_WORDS = ("无", "没有", "均未实施", "none")  # measures_in_place: [none] says that none is done yet
+NONE_WORDS = ("无", "没有", "均未实施", NONE_DONE)  # the words for measures_in_place: [none]
 
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -77,7 +79,7 @@ class Labels:
             for form in self._forms(key, zh, en, []):
                 idx.setdefault(form, set()).add(key)
         for word in NONE_WORDS:
-            idx.setdefault(_norm(word), set()).add("none")
+            idx.setdefault(_norm(word), set()).add(NONE_DONE)
         self.index["measures"] = idx
         self.attr_index: dict[str, dict[str, set[str]]] = {}
         for name, a in vocab.terms["attributes"].items():

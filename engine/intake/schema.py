@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any, Optional
 
 from cpadvisor.knowledge.loader import KnowledgeBase
-from cpadvisor.models.profile import LIMITS, EnterpriseProfile, ParkProfile
+from cpadvisor.models.profile import LIMITS, NONE_DONE, EnterpriseProfile, ParkProfile
 from cpadvisor.models.results import Assessment
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -115,7 +115,7 @@ def profile_schema(kb: KnowledgeBase) -> dict:
     terms = kb.vocab.terms
     sectors = {k: v for k, v in kb.vocab.sectors.items()}
     measures: dict[str, Any] = {mid: info.measure.name for mid, info in kb.measures.items()}
-    measures["none"] = SimpleNamespace(zh="无（均未实施）", en="none done yet")
+    measures[NONE_DONE] = SimpleNamespace(zh="无（均未实施）", en="none done yet")
     ent = copy.deepcopy(EnterpriseProfile.model_json_schema(ref_template="#/$defs/{model}"))
     park = copy.deepcopy(ParkProfile.model_json_schema(ref_template="#/$defs/{model}"))
     defs: dict[str, Any] = {**ent.pop("$defs", {}), **park.pop("$defs", {})}

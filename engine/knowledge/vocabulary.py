@@ -7,7 +7,7 @@ from typing import Any, Union
 from cpadvisor.economics.units import UNITS
 from cpadvisor.knowledge.conditions import FieldSpec
 from cpadvisor.knowledge.format import Attribute, PackFile, ProductKey, Term
-from cpadvisor.models.profile import EnterpriseProfile, ParkProfile
+from cpadvisor.models.profile import NONE_DONE, EnterpriseProfile, ParkProfile
 from cpadvisor.knowledge.yamlio import did_you_mean
 
 TERM_KINDS = ("subsectors", "unit_types", "unit_families", "fuels", "waste_kinds", "disposals", "voc_kinds",
@@ -220,8 +220,8 @@ class Vocabulary:
                 out.append((loc, f"unknown {what} '{value}'{self.hint(kind, str(value))} / 未知的{what}"))
 
         def measures(ids: list[str], loc: Loc) -> None:
-            for i, mid in enumerate(ids):  # none: none of them is done yet
-                if mid not in measure_ids and mid != "none":
+            for i, mid in enumerate(ids):
+                if mid not in measure_ids and mid != NONE_DONE:
                     out.append((loc + (i,), f"unknown measure id '{mid}'{did_you_mean(mid, measure_ids)} / 未知措施编号"))
 
         def attrs(values: dict[str, Any], on: str, loc: Loc) -> None:

@@ -44,7 +44,8 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 Note = Text  # a consultant's remark on an item (the workbook's 备注 column)
 MeasureId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$", max_length=120)]
-DoneId = Annotated[str, StringConstraints(pattern=r"^([a-z_]+\.[a-z0-9_]+|none)$", max_length=120)]  # none: none done
+NONE_DONE = "none"  # measures_in_place: [none] states that no measure is done yet (an empty list states nothing)
+DoneId = Annotated[str, StringConstraints(pattern=rf"^([a-z_]+\.[a-z0-9_]+|{NONE_DONE})$", max_length=120)]
 NonNeg = Annotated[float, Field(ge=0, le=LIMITS["number_max"])]
 Signed = Annotated[float, Field(ge=-LIMITS["number_max"], le=LIMITS["number_max"])]
 

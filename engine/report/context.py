@@ -281,7 +281,8 @@ class Ctx:
                                   + ([f"{L['c_notes']}: {u['notes']}"] if u.get("notes") else []))
                 cap = fmt_num(u["capacity"], u.get("capacity_unit")) if u.get("capacity") is not None else ""
                 rows.append([u["id"], w("type", u["type"]), str(u.get("count", 1)), cap,
-                             "、".join(w("fuel", x) for x in ([u["fuel"]] if u.get("fuel") else []) + (u.get("other_fuels") or [])),
+                             "、".join(w("fuel", x) for x in ([u["fuel"]] if u.get("fuel") else [])
+                                      + (u.get("other_fuels") or [])),
                              extra])
             tables.append({"title": L["t_units"], "head": [L["c_unit_id"], L["c_type"], L["c_count"], L["c_capacity"],
                                                            L["c_fuel"], L["c_attributes"]], "rows": rows})
@@ -304,16 +305,15 @@ class Ctx:
                                      w("disposal", s.get("disposal")), w("hazardous", s.get("hazardous"))]
                                     for s in p["solid_wastes"]]})
         if p.get("voc_operations"):
-            na = L["not_available"]
+            def num(o: dict, field: str, unit: str) -> str:
+                return fmt_num(o[field], unit) if o.get(field) is not None else L["not_available"]
+
             tables.append({"title": L["t_voc"], "head": [L["c_kind"], L["c_material"], L["c_method"], L["c_enclosed"],
                                                          L["c_solvent"], L["c_capture"], L["c_voc_content"]],
                            "rows": [[w("kind", o["kind"], "voc"), w("material", o.get("material")),
                                      w("method", o.get("method")), w("enclosed", o.get("enclosed")),
-                                     fmt_num(o["annual_solvent_t"], "t") if o.get("annual_solvent_t") is not None else na,
-                                     fmt_num(o["capture_efficiency_pct"], "%") if o.get("capture_efficiency_pct") is not None
-                                     else na,
-                                     fmt_num(o["voc_content_g_l"], "g/L") if o.get("voc_content_g_l") is not None else na]
-                                    for o in p["voc_operations"]]})
+                                     num(o, "annual_solvent_t", "t"), num(o, "capture_efficiency_pct", "%"),
+                                     num(o, "voc_content_g_l", "g/L")] for o in p["voc_operations"]]})
         return tables
 
     def evidence(self, conds: list[ConditionResult]) -> list[dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Union
 
 from cpadvisor.knowledge.conditions import count_key
-from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, Product
+from cpadvisor.models.profile import NONE_DONE, EnterpriseProfile, ParkProfile, Product
 
 Facts = dict[str, list[dict[str, Any]]]
 
@@ -27,7 +27,7 @@ def _put(fact: dict, name: str, value: Any) -> None:
 
 
 def _in_place(ids: list[str]) -> dict[str, int]:
-    return {ip_key(m): 1 for m in ids if m != "none"}  # none: stated that none is done
+    return {ip_key(m): 1 for m in ids if m != NONE_DONE}
 
 
 def has_quota(levels: dict[str, float]) -> bool:
