@@ -191,9 +191,10 @@ thresholds:
 
 def test_paper_water_intake_and_coal_consumption_numbers_are_shown(kb):
     a = assess({"name": "纸厂", "sectors": ["paper"], "attributes": {"paper_water_intake_m3_t": 45}}, kb=kb)
-    assert any(o.value == 45 for f in a.findings for o in f.observed)
+    assert any(c.value == 45 for c in a.finding("paper.cascade_water_use").conditions)  # the number is the reason
     a = assess({"name": "电厂", "sectors": ["power"], "units": [
-        {"id": "G1", "type": "coal_power_unit", "fuel": "coal", "attributes": {"supply_coal_gce_kwh": 318}}]}, kb=kb)
+        {"id": "G1", "type": "coal_power_unit", "fuel": "coal",
+         "attributes": {"power_unit_class": "coal_power_sc_350mw", "supply_coal_gce_kwh": 318}}]}, kb=kb)
     f = a.finding("power.energy_saving_retrofit")
     assert f is not None and any(o.value == 318 and "gce/kWh" in o.question.zh for o in f.observed)
 
@@ -317,3 +318,81 @@ def test_a_share_written_as_a_percentage_is_read_as_the_share(kb):
     with pytest.raises(Exception) as exc:
         assess({"name": "园区", "kind": "park", "energy_mix": {"coal": "六成%"}}, kb=kb)
     assert "68%" in str(exc.value)
+
+
+@pytest.mark.parametrize("rate,status", [(0.35, "applies"), (0.8, "applies"), (1, "not_applies"), (None, "to_verify")])
+def test_park_water_reuse_rate_decides_room_and_is_the_reason(kb, rate, status):
+    """Issue 29: the park's water reuse rate, not a "low" verdict, decides (room below 1) and is shown."""
+    park = {"name": "园区", "kind": "park", **({"water_reuse_rate": rate} if rate is not None else {})}
+    f = assess(park, kb=kb).finding("parks.reclaimed_water_reuse")
+    assert (f.status if f else "not_applies") == status
+    if status == "applies":
+        assert any(c.field == "water_reuse_rate" and c.value == rate for c in f.conditions)
+    if status == "to_verify":
+        assert f.missing == ["park.water_reuse_rate"]
+
+
+def test_park_low_water_reuse_is_retired_with_a_notice(kb):
+    a = assess({"name": "园区", "kind": "park", "attributes": {"park_low_water_reuse": True}}, kb=kb)
+    assert a.finding("parks.reclaimed_water_reuse").missing == ["park.water_reuse_rate"]
+    assert any("park_low_water_reuse" in w and "water_reuse_rate" in w for w in a.warnings)
+
+
+def test_process_intensification_orders_units_by_their_energy_use(kb):
+    """Issue 29: no cut-off makes a unit "energy-intensive"; its yearly energy is the reason and orders the units."""
+    a = assess({"name": "化工厂", "sectors": ["petrochem"], "units": [
+        {"id": "JL1", "type": "distillation_column", "attributes": {"unit_energy_tce": 3000}},
+        {"id": "ZF1", "type": "evaporator", "attributes": {"unit_energy_tce": 12000}},
+        {"id": "FY1", "type": "catalytic_reactor"}]}, kb=kb)
+    f = a.finding("petrochem.process_intensification")
+    assert f.status == "applies" and f.units == ["ZF1", "JL1"]
+    assert any(c.field == "unit_energy_tce" and c.value == 12000 for c in f.conditions)
+    assert f.ranked_on.field == "unit.unit_energy_tce" and f.ranked_on.value == 12000 and f.ranked_on.order == "desc"
+
+
+def test_a_retired_unit_verdict_is_named_with_its_unit(kb):
+    a = assess({"name": "化工厂", "sectors": ["petrochem"], "units": [
+        {"id": "ZF1", "type": "evaporator", "attributes": {"chem_high_energy_use": True}}]}, kb=kb)
+    assert a.finding("petrochem.process_intensification").missing == ["unit.unit_energy_tce"]
+    assert any(w.startswith("units[0].attributes.chem_high_energy_use") and "give unit_energy_tce" in w
+               for w in a.warnings)
+
+
+def test_paper_water_intake_decides_and_orders_the_cascade(kb):
+    a = assess({"name": "纸厂", "sectors": ["paper"], "attributes": {"paper_water_intake_m3_t": 45}}, kb=kb)
+    f = a.finding("paper.cascade_water_use")
+    assert f.status == "applies" and f.ranked_on.value == 45 and f.ranked_on.order == "desc"
+    old = assess({"name": "纸厂", "sectors": ["paper"], "attributes": {"paper_high_water_intake": True}}, kb=kb)
+    assert old.finding("paper.cascade_water_use").missing == ["enterprise.paper_water_intake_m3_t"]
+    assert any("paper_high_water_intake" in w for w in old.warnings)
+
+
+def test_rank_by_names_a_number_of_the_rule_checked_at_load_time(make_kb):
+    bad = MEASURE.replace("    because:", "    rank_by: {field: capacty, order: desc}\n    because:")
+    with pytest.raises(KnowledgeError) as exc:
+        make_kb({"demo/pack.yaml": PACK, "demo/m.yaml": bad % "type == industrial_boiler"})
+    assert "rank_by 'capacty'" in str(exc.value) and "capacity" in str(exc.value)
+    good = MEASURE.replace("    because:", "    rank_by: {field: capacity, order: desc}\n    because:")
+    kb = make_kb({"demo/pack.yaml": PACK, "demo/m.yaml": good % "type == industrial_boiler"})
+    a = assess({"name": "x", "units": [{"id": "A", "type": "industrial_boiler", "capacity": 10},
+                                       {"id": "B", "type": "industrial_boiler", "capacity": 35}]}, kb=kb)
+    assert a.finding("demo.m").units == ["B", "A"]
+
+
+def test_no_rule_reads_a_verdict_its_number_could_decide(kb):
+    """Issue 29's "done when": no *_low / *_high / large_* / *_dominant verdict is read where the profile can hold
+    the number. A verdict judged from a number is read only if a sourced threshold derives it, or (one) where no
+    stored level exists for the unit's class; a retired verdict is read by no rule; no example writes a verdict
+    beside the number that decides it."""
+    from ruamel.yaml import YAML
+    from cpadvisor.intake.migrate import RETIRED
+    read = {(pat.fact, f) for cr in kb.rules for pat in [cr.anchor] + ([cr.join] if cr.join else [])
+            for c in pat.conds for f in c.fields}
+    judged_open = {(a.on, n) for n, a in kb.vocab.terms["attributes"].items()
+                   if a.judged_from is not None and a.judged_from.threshold is None}
+    assert read & judged_open == {("unit", "power_high_coal_consumption")}
+    assert not {n for _, n in read} & set(RETIRED)
+    for p in EXAMPLES.glob("*.yaml"):
+        doc = YAML(typ="safe").load(p.read_text(encoding="utf-8"))
+        written = set(doc.get("attributes") or {}) | {k for u in doc.get("units") or [] for k in u.get("attributes") or {}}
+        assert not written & (set(RETIRED) | {n for _, n in judged_open} | {"park_coal_oil_dominant"}), p.name

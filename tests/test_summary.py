@@ -101,3 +101,36 @@ def test_cli_summary(monkeypatch, kb, tmp_path):
     r = CliRunner().invoke(app, ["summary", "--db", db, "--region", "北京"])
     assert r.exit_code == 2 and "not a city or prefecture of Hunan" in r.output
     assert Path(db).exists()
+
+
+def test_a_measure_ranks_the_enterprises_by_its_number(kb, tmp_path, monkeypatch):
+    """Issue 29: a number without a sourced cut-off orders the recommendation: across a portfolio, the plants with
+    the lowest wastewater reuse rate come first; a plant without the rate is not recommended (it is asked)."""
+    from typer.testing import CliRunner
+
+    from cpadvisor.cli.app import app
+    from cpadvisor.cli import common as app_module
+    from cpadvisor.store.summary import ranking
+    db = str(tmp_path / "r.db")
+    store = Store(db)
+    for name, pct in (("甲电子", 60), ("乙电子", 8), ("丙电子", 12), ("丁电子", None)):
+        attrs = {"wastewater_reuse_pct": pct} if pct is not None else {}
+        store.save_assessment(assess({"name": name, "city": "长沙市", "sectors": ["electronics"],
+                                      "attributes": attrs}, kb=kb))
+    rk = ranking(store, "common.wastewater_recycling")
+    from cpadvisor.store.summary import write_xlsx
+    import openpyxl
+    write_xlsx(store, summarize(store), tmp_path / "p.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "p.xlsx")["措施"]
+    assert ws.cell(1, 10).value == "排序依据 / ranked on"
+    assert "工业废水回用率 8 %" in [ws.cell(i, 10).value for i in range(2, ws.max_row + 1)]
+    store.close()
+    assert [r["enterprise"] for r in rk["enterprises"]] == ["乙电子", "丙电子", "甲电子"]
+    assert rk["enterprises"][0]["number_zh"] == "工业废水回用率 8 %" and rk["enterprises"][0]["order"] == "asc"
+    monkeypatch.setattr(app_module.out, "_width", 300)
+    r = CliRunner().invoke(app, ["summary", "--db", db, "--measure", "common.wastewater_recycling"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.index("乙电子") < r.stdout.index("丙电子") < r.stdout.index("甲电子")
+    assert "common.wastewater_recycling" not in r.stdout and "工业废水循环利用" in r.stdout
+    r = CliRunner().invoke(app, ["summary", "--db", db, "--measure", "common.wastewater_recyling"])
+    assert r.exit_code == 2 and "common.wastewater_recycling" in r.output

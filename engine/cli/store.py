@@ -106,6 +106,9 @@ def register(app: typer.Typer) -> None:
                     "implemented plans and key indicators before/after, from its stored assessments"),
                 md: Optional[Path] = typer.Option(None, "--md", help="with --performance: write the table as a "
                                                                      "Markdown report section"),
+                measure: Optional[str] = typer.Option(
+                    None, "--measure", help="the enterprises recommended this measure (its id), most room first: "
+                    "ordered by the number the measure ranks on (a reuse rate, a unit's energy use …)"),
                 knowledge: Optional[Path] = kb_option()):
         """Portfolio summary: mandatory audits, top measures, saving potential vs Hunan's 2025 targets; or, with
         --performance, one enterprise's performance table (绩效表)."""
@@ -129,6 +132,29 @@ def register(app: typer.Typer) -> None:
                 sys.stdout.write(json.dumps(perf, ensure_ascii=False, indent=2) + "\n")
             elif not md:
                 sys.stdout.write(text)
+            return
+        if measure is not None:
+            from cpadvisor.store.summary import ranking
+            try:
+                rk = ranking(store, measure, region, knowledge)
+            finally:
+                store.close()
+            if as_json:
+                sys.stdout.write(json.dumps(rk, ensure_ascii=False, indent=2) + "\n")
+                return
+            en = lang == "en"
+            t = Table(title=(f"Recommended: {rk['en']}" if en else f"建议实施：{rk['zh']}")
+                      + (f" — {rk['region']}" if rk["region"] else ""))
+            for col in ("#", "enterprise", "city", "ranked on", "units") if en else ("序号", "企业", "市州", "排序依据",
+                                                                                     "装置"):
+                t.add_column(col, overflow="fold")
+            for r in rk["enterprises"]:
+                t.add_row(str(r["rank"]), r["enterprise"] or "-", r["city"] or "-",
+                          (r["number_en"] if en else r["number_zh"]) or ("not given" if en else "未填"),
+                          ", ".join(r["units"]) if en else "、".join(r["units"]))
+            emit(t)
+            if not rk["enterprises"]:
+                out.print("no stored assessment recommends it / 尚无评估建议实施该措施", highlight=False)
             return
         s = summarize(store, region, knowledge)
         if xlsx:

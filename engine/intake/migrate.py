@@ -40,6 +40,7 @@ class Retired:
     instead: tuple[str, ...]  # the attributes that decide now
     why_zh: str
     why_en: str
+    on: str = "profile"  # profile (an enterprise's or a park's own attributes) or unit
 
 
 RETIRED: dict[str, Retired] = {
@@ -69,6 +70,23 @@ RETIRED: dict[str, Retired] = {
         why_zh="“工业废水回用率偏低”没有出处可查的判定限值；按回用率数值给出建议并说明（低于100%即有提升空间），请填写工业废水回用率",
         why_en="no sourced cut-off defines a low reuse rate; the measure is recommended on the rate itself (room "
                "below 100 %), shown as the reason"),
+    "paper_high_water_intake": Retired(
+        since="0.3", instead=("paper_water_intake_m3_t",),
+        why_zh="“吨产品取水量偏高”没有出处可查的判定限值；梯级用水按吨产品取水量数值给出建议并排序说明（有产品的清洁生产先进值时以产品对标为准），"
+               "请填写吨产品取水量",
+        why_en="no sourced cut-off defines a high intake; cascade water use is recommended on the intake per tonne, "
+               "shown as the reason (a product's cleaner-production advanced level decides where given)"),
+    "chem_high_energy_use": Retired(
+        since="0.3", instead=("unit_energy_tce",), on="unit",
+        why_zh="“单元能耗偏高”没有出处可查的判定限值；过程强化按单元年综合能耗数值给出建议并排序说明，请填写单元年综合能耗",
+        why_en="no sourced cut-off defines an energy-intensive unit; intensification is recommended on the unit's "
+               "yearly energy use, shown as the reason and ordering the units"),
+    "park_low_water_reuse": Retired(
+        since="0.3", instead=("water_reuse_rate",),
+        why_zh="“园区工业用水重复利用率偏低”没有出处可查的判定限值；中水回用按园区水重复利用率数值给出建议并说明（低于1即有提升空间），"
+               "请填写水重复利用率",
+        why_en="no sourced cut-off defines a low park reuse rate; reclaimed-water reuse is recommended on the rate "
+               "itself (room below 1), shown as the reason"),
 }
 
 
@@ -157,12 +175,19 @@ def in_place_upgrades(data: dict) -> list[str]:
 
 
 def retired_notices(data: dict) -> list[str]:
-    """One line per retired attribute the profile gives (the value is kept and shown, it decides nothing)."""
-    attrs = data.get("attributes")
-    if not isinstance(attrs, dict):
-        return []
-    return [f"attributes.{k}: decides nothing since {r.since} ({r.why_en}); give {', '.join(r.instead)} / "
-            f"该字段已不作判断依据：{r.why_zh}" for k, r in RETIRED.items() if k in attrs]
+    """One line per retired attribute the profile (or one of its units) gives: the value is kept and shown, it
+    decides nothing."""
+    units = data.get("units")
+    items = [("", data, "profile")] + [(f"units[{i}].", u, "unit") for i, u in
+                                       enumerate(units if isinstance(units, list) else []) if isinstance(u, dict)]
+    out = []
+    for where, item, on in items:
+        attrs = item.get("attributes")
+        if isinstance(attrs, dict):
+            out += [f"{where}attributes.{k}: decides nothing since {r.since} ({r.why_en}); give "
+                    f"{', '.join(r.instead)} / 该字段已不作判断依据：{r.why_zh}"
+                    for k, r in RETIRED.items() if r.on == on and k in attrs]
+    return out
 
 
 def unit_upgrades(units: Any) -> list[tuple[int, UnitUpgrade]]:

@@ -32,6 +32,7 @@ class FieldSpec:
     values: Optional[frozenset] = None  # allowed words for enum / list items
     zh: str = ""
     en: str = ""
+    max: Optional[float] = None  # the whole, where the number has one (a share's 1, a percentage's 100)
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,15 @@ class AskIf(_Strict):
     voc: list[Condition] = Field(default_factory=list)
 
 
+class RankBy(_Strict):
+    """The number that orders a measure's firings where no sourced level gates it (issue 29): the unit (or, across
+    plants, the enterprise) with the most room comes first. ``asc``: the smaller first (a reuse rate); ``desc``: the
+    larger first (a unit's energy use). A number of the rule's joined fact, else of its anchor."""
+
+    field: str
+    order: Literal["asc", "desc"]
+
+
 class Rule(_Strict):
     id: Key
     when: When
@@ -221,6 +230,7 @@ class Rule(_Strict):
     # text this rule applies: one read only as restated (``verified: false``) makes a firing at most "to verify"
     # and a fact it derives unknown, never "applies"
     rests_on: list[Annotated[str, StringConstraints(pattern=r"^(law:)?[a-z][a-z0-9_]*$")]] = Field(default_factory=list)
+    rank_by: Optional[RankBy] = None  # the number that orders the firings (and is given to programs as ranked_on)
     because: Text
 
     @model_validator(mode="after")

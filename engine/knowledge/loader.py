@@ -353,12 +353,12 @@ class _Loader:
             kb.cases.append(CaseInfo(case, pack, str(f), line_of(doc, ("cases", i)), m.id))
 
     def _bound(self, kind: str, c: C.Cond) -> bool:
-        """``x > 0`` (there is some at all) or ``x < max`` of an attribute declaring that max (not all of it, e.g.
-        a rate below 100 %): definitions, not cut-offs."""
+        """``x > 0`` (there is some at all) or ``x < max`` of a number with a whole (not all of it, e.g. a rate
+        below 100 % or a share below 1): definitions, not cut-offs."""
         if c.op == ">" and c.value == 0:
             return True
-        a = self.kb.vocab.attributes(kind).get(c.field) if kind in ("enterprise", "unit", "park") else None
-        return bool(c.op == "<" and a is not None and a.max is not None and c.value == a.max)
+        spec = self.kb.specs.get(kind, {}).get(c.field)
+        return bool(c.op == "<" and spec is not None and spec.max is not None and c.value == spec.max)
 
     def _condition(self, f: Path, doc: Any, where: tuple, kind: str, raw: Any,
                    values: dict[str, float]) -> Optional[C.Condition]:
@@ -420,6 +420,16 @@ class _Loader:
                     ask_thresholds += [c.threshold for c in C.items_of(cond) if c.threshold]
                     pat.conds.append(cond)
                 ask.append(pat)
+        if rule.rank_by is not None:
+            rb = rule.rank_by
+            on = join if join and rb.field in kb.specs.get(join, {}) else anchor_kind
+            spec = kb.specs.get(on, {}).get(rb.field)
+            if spec is None or spec.type != "number":
+                where = loc + ("rank_by",)
+                numbers = [n for n, s in kb.specs.get(join or anchor_kind, {}).items() if s.type == "number"]
+                self.err(f"rank_by '{rb.field}' is not a number field of the rule's {join or anchor_kind}"
+                         f"{did_you_mean(rb.field, numbers)}", str(f), line_of(doc, where), ".".join(map(str, where)))
+                ok = False
         for t in used_thresholds + ask_thresholds:
             th = kb.thresholds[t]
             if not th.source.strip():

@@ -168,16 +168,17 @@ class Vocabulary:
             "enterprise_count": S("enterprise_count", "number", True),
             "leading_sectors": S("leading_sectors", "list", False, sectors),
             "shared_facilities": S("shared_facilities", "list", True, v("shared_facilities")),
-            "water_reuse_rate": S("water_reuse_rate", "number", True),
+            "water_reuse_rate": S("water_reuse_rate", "number", True, max=1),
             "total_energy_tce": S("total_energy_tce", "number", True),
         }
         for e in ("coal", "oil", "gas", "electricity", "renewables"):
-            park[f"energy_mix.{e}"] = S(f"energy_mix.{e}", "number", True)
+            park[f"energy_mix.{e}"] = S(f"energy_mix.{e}", "number", True, max=1)
         specs = {"enterprise": ent, "unit": unit, "product": product, "waste": waste, "voc": voc, "park": park}
         for fact in ("enterprise", "unit", "park"):
             for name, a in self.attributes(fact).items():
                 typ = {"bool": "bool", "number": "number", "enum": "enum", "text": "text"}[a.type]
-                specs[fact][name] = S(name, typ, True, frozenset(a.values) if a.values else None, a.zh, a.en)
+                specs[fact][name] = S(name, typ, True, frozenset(a.values) if a.values else None, a.zh, a.en,
+                                      max=a.max if a.type == "number" else None)
         return specs
 
     def attribute_clashes(self) -> list[str]:

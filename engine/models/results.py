@@ -68,6 +68,15 @@ class Observed(BaseModel):
     threshold: Optional[str] = None  # a sourced threshold it was compared with (derived verdicts)
 
 
+class RankedOn(BaseModel):
+    """The number that orders a measure where no sourced level gates it: its units within a plant, and the plants
+    of a portfolio (``asc``: the smaller first, e.g. a reuse rate; ``desc``: the larger first, e.g. energy use)."""
+
+    field: str  # unit.unit_energy_tce
+    value: float  # of the first unit (the one with the most room)
+    order: Literal["asc", "desc"]
+
+
 class DutyResult(BaseModel):
     """A duty of an obligation that applies (or may apply), with its due date where the profile gives the start."""
 
@@ -129,6 +138,7 @@ class Finding(BaseModel):
     ranked_below: Optional[str] = None  # a more specific measure that comes first (yields_to, not exclusive)
     optional: bool = False  # a to-verify question where the profile shows no sign it matters (ask_if)
     observed: list[Observed] = Field(default_factory=list)  # numbers behind judgements still open
+    ranked_on: Optional[RankedOn] = None  # the number that orders it (rules with rank_by), where the profile gives it
     verdict: Optional[str] = None
     note: Optional[Text] = None
     duties: list[DutyResult] = Field(default_factory=list)  # obligations: deadlines and duties that follow

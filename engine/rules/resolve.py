@@ -98,12 +98,32 @@ def finding_rows(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], deriv
 
     keys: dict[int, tuple] = {}
 
+    def rank_number(ev: Event) -> Optional[float]:
+        """The number of the rule's ``rank_by`` in the fact it names (joined, else anchor), or None."""
+        rb = ev.rule.rule.rank_by
+        if rb is None:
+            return None
+        joined = ev.join is not None and ev.rule.join is not None and rb.field in kb.specs[ev.rule.join.fact]
+        v = C.value_of_field((ev.join if joined else ev.anchor) or {}, rb.field)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    def ranked_on(ev: Event) -> Optional[dict]:
+        n, rb = rank_number(ev), ev.rule.rule.rank_by
+        if n is None or rb is None:
+            return None
+        on = ev.rule.join.fact if ev.rule.join is not None and rb.field in kb.specs[ev.rule.join.fact] \
+            else ev.rule.anchor.fact
+        return {"field": f"{on}.{rb.field}", "value": n, "order": rb.order}
+
     def order(ev: Event) -> tuple:
-        """A total order of events, the same in every process: priority, rule, then the joined fact."""
+        """A total order of events, the same in every process: priority, rule, the rule's ``rank_by`` number (the
+        most room first, a unit without it last), then the joined fact."""
         k = keys.get(id(ev))
         if k is None:
             pos = int(ev.join["id"].rsplit(":", 1)[-1]) if ev.join and str(ev.join.get("id", "")).count(":") else -1
-            k = keys[id(ev)] = (*_rule_rank(kb, ev.rule), pos, ev.mode)
+            n = rank_number(ev)
+            by = (n is None, 0.0 if n is None else (n if ev.rule.rule.rank_by.order == "asc" else -n))  # type: ignore[union-attr]
+            k = keys[id(ev)] = (*_rule_rank(kb, ev.rule), by, pos, ev.mode)
         return k
 
     for evs in by_measure.values():
@@ -186,6 +206,7 @@ def finding_rows(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], deriv
                                     units=units, reason=best.rule.rule.because, conditions=results,
                                     thresholds=_thresholds_for(kb, best.rule, best.join),
                                     verdict=best.rule.rule.verdict, observed=_observed(kb, [best]),
+                                    ranked_on=ranked_on(best),
                                     ranked_below=below[0] if below else None,
                                     note=below[1].rule.yields_why if below else None))
         elif mid in superseded:

@@ -13,6 +13,7 @@ from typing import Any, Optional
 from cpadvisor.errors import InputError
 from cpadvisor.models.profile import HUNAN_CITIES
 from cpadvisor.models.targets import TARGET_SOURCE, TARGETS  # noqa: F401 - re-exported
+from cpadvisor.report.labels import FIELD_LABELS
 from cpadvisor.store.db import OK, TABLE, Store, enterprise_key
 from cpadvisor.knowledge.yamlio import did_you_mean
 
@@ -102,6 +103,57 @@ def summarize(store: Store, region: Optional[str] = None, knowledge: Optional[Pa
     }
 
 
+def ranking(store: Store, measure_id: str, region: Optional[str] = None,
+            knowledge: Optional[Path] = None) -> dict[str, Any]:
+    """The enterprises (and parks) recommended one measure, in the order of the number its rule ranks on (issue
+    29): the most room first (the lowest reuse rate, the largest energy use); those without the number after it,
+    by name. The latest successful assessment of each counts."""
+    from cpadvisor.knowledge.loader import load_knowledge
+
+    kb = load_knowledge(knowledge)
+    info = kb.measures.get(measure_id)
+    if info is None:
+        raise InputError(f"unknown measure id '{measure_id}'{did_you_mean(measure_id, kb.measures)} / 未知措施编号",
+                         field="--measure")
+    city = region_of(region)
+    where = [TABLE.c.status == OK] + ([TABLE.c.city == city] if city else [])
+    latest: dict[str, Any] = {}
+    for r in store.records(*where, columns=("enterprise", "credit_code", "city", "result_json")):
+        latest[enterprise_key(r)] = r
+    rows = []
+    for r in latest.values():
+        f = next((f for f in (json.loads(r.result_json or "{}").get("findings") or [])
+                  if f.get("measure_id") == measure_id and f.get("status") == "applies"), None)
+        if f is None:
+            continue
+        on = f.get("ranked_on") or {}
+        rows.append({"enterprise": r.enterprise, "credit_code": r.credit_code, "city": r.city,
+                     "priority": f.get("priority"), "units": f.get("units") or [],
+                     "field": on.get("field"), "value": on.get("value"), "order": on.get("order"),
+                     **_number_words(kb, on)})
+    rows.sort(key=lambda x: (x["value"] is None, x["field"] or "",
+                             0 if x["value"] is None else (x["value"] if x["order"] == "asc" else -x["value"]),
+                             x["enterprise"] or ""))
+    for i, row in enumerate(rows, start=1):
+        row["rank"] = i
+    m = info.measure
+    return {"measure_id": measure_id, "zh": m.name.zh, "en": m.name.en, "region": city, "enterprises": rows}
+
+
+def _number_words(kb: Any, on: dict) -> dict[str, Optional[str]]:
+    """What the ranking number is and its value, in words (zh, en): 工业废水回用率 12 %."""
+    if not on.get("field"):
+        return {"number_zh": None, "number_en": None}
+    fact, field = on["field"].split(".", 1)
+    spec = kb.specs.get(fact, {}).get(field)
+    attr = kb.vocab.attributes(fact).get(field) if fact in ("enterprise", "unit", "park") else None
+    unit = getattr(attr, "unit", None)
+    v = on["value"]
+    shown = f"{v * 100:g}%" if spec is not None and spec.max == 1 and not unit else f"{v:g}{' ' + unit if unit else ''}"
+    zh, en = (spec.zh, spec.en) if spec is not None and spec.zh else FIELD_LABELS.get(field, (field, field))
+    return {"number_zh": f"{zh} {shown}", "number_en": f"{en} {shown}"}
+
+
 def plan_summary(rows: list) -> dict[str, Any]:
     """Plans of the latest assessment of each enterprise: counts by status, the implementation rate
     (implemented / plans not rejected) and the yearly savings of the implemented ones."""
@@ -188,6 +240,8 @@ def write_xlsx(store: Store, s: dict[str, Any], path: Path, region: Optional[str
                                             "knowledge_version", "created_at", "result_json")):
         latest[enterprise_key(r)] = r
     info = measure_info(knowledge)
+    from cpadvisor.knowledge.loader import load_knowledge
+    kb = load_knowledge(knowledge)
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
@@ -212,7 +266,7 @@ def write_xlsx(store: Store, s: dict[str, Any], path: Path, region: Optional[str
             "待核实 / to verify", "节能潜力 tce/a", "综合能耗 tce", "评估时间 / assessed", "知识库 / knowledge")
     fnd = wb.create_sheet("措施")
     fhead = ("企业 / enterprise", "统一社会信用代码", "措施编号 / measure", "名称 / name", "状态 / status",
-             "优先级 / priority", "条款 / clause", "装置 / units", "待核实资料 / missing")
+             "优先级 / priority", "条款 / clause", "装置 / units", "待核实资料 / missing", "排序依据 / ranked on")
     for sheet, h in ((ents, head), (fnd, fhead)):
         for j, v in enumerate(h, start=1):
             sheet.cell(1, j, v).font = bold
@@ -227,13 +281,13 @@ def write_xlsx(store: Store, s: dict[str, Any], path: Path, region: Optional[str
         for f in (_json.loads(r.result_json or "{}").get("findings") or []):
             vals = (r.enterprise, r.credit_code, f["measure_id"], info.get(f["measure_id"], {}).get("zh", f["name"]["zh"]),
                     status.get(f["status"], f["status"]), f.get("priority"), f.get("clause"), "、".join(f.get("units") or []),
-                    "、".join(f.get("missing") or []))
+                    "、".join(f.get("missing") or []), _number_words(kb, f.get("ranked_on") or {})["number_zh"])
             for j, v in enumerate(vals, start=1):
                 fnd.cell(r_f, j, v)
             r_f += 1
     for sheet in (ents, fnd):
         sheet.freeze_panes = "A2"
-        for col in "ABCDEFGHIJ":
+        for col in "ABCDEFGHIJK":
             sheet.column_dimensions[col].width = 22
     from cpadvisor.intake.xlsx import text_safe
     text_safe(wb)
