@@ -202,3 +202,15 @@ def test_voc_figures_and_motor_class_are_entered_kept_and_shown(kb, tmp_path):
     assert got.units[0].attributes["motor_ie_class"] == "ie2" and got.units[0].count == 40
     md = render_report(assess(got, kb=kb), "md", "zh", kb=kb)
     assert "65 %" in md and "420 g/L" in md and "电动机能效等级（IE）: IE2" in md
+
+
+def test_caustic_soda_100pct_is_entered_and_not_compared_with_the_rows_by_concentration(kb):
+    """Issue 29: a held-out plant reports 100 % caustic soda (折百). GB 21257-2024's stored rows are by the
+    product's concentration (≥30 %, ≥45 %, ≥98 %); whether their tonne is 折百 was not read, so the figure is
+    shown with that reason and nothing is converted or compared."""
+    a = assess({"name": "氯碱厂", "sectors": ["petrochem"], "products": [
+        {"name": "烧碱", "key": "烧碱（折100%）", "annual_output": 20, "output_unit": "万吨", "unit_energy": 330}]}, kb=kb)
+    b = a.benchmarks[0]
+    assert b.product_key == "caustic_soda_100pct" and not b.levels and b.saving_tce_per_year is None
+    assert "折百" in b.rating.zh and "GB 21257" in b.rating.zh and "100 %" in b.rating.en
+    assert a.profile["products"][0]["annual_output"] == 200000  # 万吨 converted at intake

@@ -104,6 +104,7 @@ class ProductKey(_Strict):
     en: str
     energy_unit: Optional[str] = None
     output_unit: Optional[str] = None
+    not_compared: Optional[Text] = None  # why no stored level is compared (else the general sentence)
 
 
 class Vocabulary(_Strict):

@@ -34,8 +34,9 @@ def benchmarks(kb: KnowledgeBase, profile: EnterpriseProfile | ParkProfile,
                     product=pr.name, product_key=pr.key, indicator=pk.zh, value=pr.unit_energy,
                     unit=pr.unit_energy_unit or getattr(pk, "energy_unit", None) or "", levels=[],
                     annual_output=pr.annual_output, output_unit=pr.output_unit or getattr(pk, "output_unit", None),
-                    rating=Text(zh="已收录的标准中无该产品的限额或标杆值，未作比较",
-                                en="no stored standard gives this product's levels: not compared")))
+                    rating=getattr(pk, "not_compared", None) or Text(
+                        zh="已收录的标准中无该产品的限额或标杆值，未作比较",
+                        en="no stored standard gives this product's levels: not compared")))
             continue
         unit = getattr(pk, "energy_unit", None) or kb.thresholds[ids[0]].unit
         levels = sorted((threshold_use(kb, t) for t in ids), key=lambda u: LEVEL_ORDER.index(kb.thresholds[u.id].level))
