@@ -95,20 +95,20 @@ class InPlaceFlag:
     """A yes/no attribute that only said a measure is done: read as ``measures_in_place`` (true), or as nothing
     (false: a measure not listed there is taken as not yet done)."""
 
-    on: str  # enterprise or unit
+    on: str  # profile (an enterprise's or a park's own attributes) or unit
     measure: str
     since: str = "0.3"
 
 
 IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
-    "has_microgrid": InPlaceFlag("enterprise", "common.smart_microgrid"),
-    "has_energy_carbon_platform": InPlaceFlag("enterprise", "common.energy_carbon_digital_platform"),
-    "green_design_practice": InPlaceFlag("enterprise", "common.green_product_design"),
+    "has_microgrid": InPlaceFlag("profile", "common.smart_microgrid"),
+    "has_energy_carbon_platform": InPlaceFlag("profile", "common.energy_carbon_digital_platform"),
+    "green_design_practice": InPlaceFlag("profile", "common.green_product_design"),
     "online_metering": InPlaceFlag("unit", "common.key_equipment_digitalization"),
-    "petrochem_wastewater_reused": InPlaceFlag("enterprise", "petrochem.organic_wastewater_reuse"),
-    "food_wastewater_reused": InPlaceFlag("enterprise", "food.wastewater_reuse"),
-    "pulping_wastewater_reused": InPlaceFlag("enterprise", "paper.pulping_wastewater_reuse"),
-    "onsite_renewables": InPlaceFlag("enterprise", "common.onsite_wind_solar"),
+    "petrochem_wastewater_reused": InPlaceFlag("profile", "petrochem.organic_wastewater_reuse"),
+    "food_wastewater_reused": InPlaceFlag("profile", "food.wastewater_reuse"),
+    "pulping_wastewater_reused": InPlaceFlag("profile", "paper.pulping_wastewater_reuse"),
+    "onsite_renewables": InPlaceFlag("profile", "common.onsite_wind_solar"),
     "hot_charging": InPlaceFlag("unit", "steel.hot_charging"),
     "process_intensified": InPlaceFlag("unit", "petrochem.process_intensification"),
     "zinc_efficient_electrolysis": InPlaceFlag("unit", "nonferrous.zinc_efficient_electrolysis"),
@@ -116,19 +116,19 @@ IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
     "cement_low_nox_precalciner": InPlaceFlag("unit", "building_materials.cement_low_nox_precalciner"),
     "cement_ule_completed": InPlaceFlag("unit", "building_materials.cement_ultra_low_emission"),
     "glass_integrated_flue_gas_treatment": InPlaceFlag("unit", "building_materials.glass_furnace_integrated_treatment"),
-    "renewables_storage": InPlaceFlag("enterprise", "common.renewables_with_storage"),
+    "renewables_storage": InPlaceFlag("profile", "common.renewables_with_storage"),
     "crystal_pulling_advanced": InPlaceFlag("unit", "electronics.advanced_crystal_pulling"),
-    "component_clean_process": InPlaceFlag("enterprise", "electronics.component_clean_process"),
+    "component_clean_process": InPlaceFlag("profile", "electronics.component_clean_process"),
     "fiber_energy_saving": InPlaceFlag("unit", "electronics.fiber_preform_drawing"),
     "polysilicon_closed_loop": InPlaceFlag("unit", "electronics.polysilicon_closed_loop"),
-    "salt_membrane_brine": InPlaceFlag("enterprise", "food.membrane_liquid_salt"),
+    "salt_membrane_brine": InPlaceFlag("profile", "food.membrane_liquid_salt"),
     "moderate_milling": InPlaceFlag("unit", "food.moderate_rice_milling"),
-    "wastewater_biogas_power": InPlaceFlag("enterprise", "food.sugar_alcohol_wastewater_biogas"),
-    "sugar_heat_centralised_control": InPlaceFlag("enterprise", "food.sugar_heat_optimization"),
+    "wastewater_biogas_power": InPlaceFlag("profile", "food.sugar_alcohol_wastewater_biogas"),
+    "sugar_heat_centralised_control": InPlaceFlag("profile", "food.sugar_heat_optimization"),
     "lead_slag_direct_reduction": InPlaceFlag("unit", "nonferrous.lead_slag_direct_reduction"),
-    "paper_cascade_water_use": InPlaceFlag("enterprise", "paper.cascade_water_use"),
+    "paper_cascade_water_use": InPlaceFlag("profile", "paper.cascade_water_use"),
     "disc_filter_white_water": InPlaceFlag("unit", "paper.white_water_disc_filter_reuse"),
-    "chlor_alkali_concentrate_reused": InPlaceFlag("enterprise", "petrochem.chlor_alkali_brine_recovery"),
+    "chlor_alkali_concentrate_reused": InPlaceFlag("profile", "petrochem.chlor_alkali_brine_recovery"),
     "high_efficiency_catalyst": InPlaceFlag("unit", "petrochem.efficient_catalysis"),
     "distillation_heat_integration": InPlaceFlag("unit", "petrochem.efficient_distillation"),
     "power_deep_denox": InPlaceFlag("unit", "power.biomass_msw_deep_denox"),
@@ -137,13 +137,15 @@ IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
     "bf_equalizing_gas_recovered": InPlaceFlag("unit", "steel.bf_top_gas_equalizing_recovery"),
     "rolling_full_line_temp_control": InPlaceFlag("unit", "steel.hot_rolling_temperature_control"),
     "sinter_flue_gas_recirculation": InPlaceFlag("unit", "steel.sinter_flue_gas_recirculation"),
-    "steel_ule_certified": InPlaceFlag("enterprise", "steel.ultra_low_emission"),
+    "steel_ule_certified": InPlaceFlag("profile", "steel.ultra_low_emission"),
     "ammonia_liquor_heat_recovery": InPlaceFlag("unit", "vocs.coking_ammonia_liquor_heat_recovery"),
     "chamber_pressure_control": InPlaceFlag("unit", "vocs.coking_chamber_pressure_control"),
     "waste_gas_recirculation": InPlaceFlag("unit", "vocs.coking_flue_gas_recirculation"),
     "riser_heat_recovery": InPlaceFlag("unit", "vocs.coking_riser_heat_recovery"),
     "staged_combustion": InPlaceFlag("unit", "vocs.coking_staged_combustion"),
-    "coking_ultra_low_emission": InPlaceFlag("enterprise", "vocs.coking_ultra_low_emission"),
+    "coking_ultra_low_emission": InPlaceFlag("profile", "vocs.coking_ultra_low_emission"),
+    "park_multi_energy_coordinated": InPlaceFlag("profile", "parks.source_grid_load_storage"),
+    "park_energy_cascade_plan": InPlaceFlag("profile", "parks.energy_cascade_use"),
 }
 
 
@@ -151,7 +153,7 @@ def in_place_upgrades(data: dict) -> list[str]:
     """Old in-place flags read as ``measures_in_place`` (the flag's value is kept); one notice per flag."""
     notes = []
     units = data.get("units")
-    items = [("", data, "enterprise")] + [(f"units[{i}].", u, "unit") for i, u in
+    items = [("", data, "profile")] + [(f"units[{i}].", u, "unit") for i, u in
                                           enumerate(units if isinstance(units, list) else []) if isinstance(u, dict)]
     for where, item, on in items:
         attrs = item.get("attributes")
