@@ -396,3 +396,18 @@ def test_no_rule_reads_a_verdict_its_number_could_decide(kb):
         doc = YAML(typ="safe").load(p.read_text(encoding="utf-8"))
         written = set(doc.get("attributes") or {}) | {k for u in doc.get("units") or [] for k in u.get("attributes") or {}}
         assert not written & (set(RETIRED) | {n for _, n in judged_open} | {"park_coal_oil_dominant"}), p.name
+
+
+def test_lint_asks_a_rule_on_a_number_without_a_level_to_say_how_it_ranks(tmp_path):
+    """Issue 29: "each measure's rules say which of these it does": a rule whose only use of a number is a bound
+    (`> 0`, `< 100`: no sourced level) names it as its rank_by; lint fails it otherwise."""
+    import shutil
+    from cpadvisor.authoring.lint import lint
+    root = tmp_path / "knowledge"
+    shutil.copytree(EXAMPLES.parent / "knowledge", root)
+    f = root / "steel" / "scrap_recycling.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("    rank_by: {field: scrap_ratio_pct, order: asc}\n", ""),
+                 encoding="utf-8")
+    found = [x for x in lint(root) if x.check == "number-unranked"]
+    assert len(found) == 1 and found[0].level == "error" and "scrap_ratio_pct" in found[0].message
+    assert found[0].file.endswith("scrap_recycling.yaml") and found[0].line is not None

@@ -9,6 +9,7 @@ advice. The checks, in order:
 * catalog ids that no file encodes (error);
 * rules that can never fire: contradictory conditions within one fact pattern, or a
   derived fact both required and excluded (error); measures no rule reaches (error);
+* a rule reading a number only against a bare bound (``> 0``, ``< 100``) without ``rank_by`` (error);
 * two rules of one measure with different priorities whose conditions overlap (warning);
 * thresholds without an ``effective`` date, rules using an unverified threshold (warning);
 * measures without a positive (``applies``) and a negative (``not_applies``) case (error);
@@ -158,6 +159,21 @@ def never_fires(kb: KnowledgeBase, cr: CompiledRule) -> Optional[str]:
     return None
 
 
+def unranked_numbers(kb: KnowledgeBase, cr: CompiledRule) -> list[str]:
+    """The numbers a rule compares only with a bare bound (``x > 0``, ``x < max``: definitions, no sourced level),
+    when it names none of them as its ``rank_by`` (issue 29: such a number ranks and explains)."""
+    if cr.rule.rank_by is not None:
+        return []
+    out = []
+    for pat in [cr.anchor] + ([cr.join] if cr.join else []):
+        for cond in pat.conds:
+            for c in C.items_of(cond):
+                if c.threshold is None and c.op in (">", "<") and isinstance(c.value, (int, float)) \
+                        and not isinstance(c.value, bool):
+                    out.append(f"{pat.fact}.{c.field}")
+    return list(dict.fromkeys(out))
+
+
 def overlap(kb: KnowledgeBase, a: CompiledRule, b: CompiledRule) -> bool:
     """True unless the two rules provably never hold on the same enterprise/park and target."""
     if a.anchor.fact != b.anchor.fact:
@@ -228,6 +244,12 @@ class _Lint:
                 self.add(info.file, doc_line, "error", "unreached",
                          f"no rule reaches measure '{mid}' (each rule can never fire or needs a derived fact "
                          "nothing can produce)")
+        for cr in kb.rules:
+            bare = unranked_numbers(kb, cr)
+            if bare:
+                self.add(cr.file, cr.line, "error", "number-unranked",
+                         f"rule '{cr.key}' reads {', '.join(bare)} only against a bound (> 0, < the whole), no sourced "
+                         "level: name the number it ranks by (rank_by: {field, order}) so the finding orders by it")
         for mid, info in kb.measures.items():
             for a, b in itertools.combinations(info.rules, 2):
                 if a.rule.priority != b.rule.priority and a.key not in dead and b.key not in dead \
