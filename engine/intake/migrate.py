@@ -98,6 +98,11 @@ class InPlaceFlag:
     on: str  # profile (an enterprise's or a park's own attributes) or unit
     measure: str
     since: str = "0.3"
+    also: tuple[str, ...] = ()  # further measures the flag said were done (one flag read by two measures)
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        return (self.measure, *self.also)
 
 
 IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
@@ -144,6 +149,12 @@ IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
     "riser_heat_recovery": InPlaceFlag("unit", "vocs.coking_riser_heat_recovery"),
     "staged_combustion": InPlaceFlag("unit", "vocs.coking_staged_combustion"),
     "coking_ultra_low_emission": InPlaceFlag("profile", "vocs.coking_ultra_low_emission"),
+    # one flag that two measures read: the printing VOC treatment (metal cans, flexible packaging) and the solid
+    # waste fed to a wall-material line or a cement kiln or mill
+    "printing_voc_treatment_complete": InPlaceFlag("profile", "vocs.printing_metal_can_voc_treatment",
+                                                   also=("vocs.printing_flexible_packaging_voc_treatment",)),
+    "solid_waste_as_feed": InPlaceFlag("unit", "building_materials.solid_waste_wall_materials",
+                                       also=("building_materials.cement_alternative_materials",)),
     "park_multi_energy_coordinated": InPlaceFlag("profile", "parks.source_grid_load_storage"),
     "park_energy_cascade_plan": InPlaceFlag("profile", "parks.energy_cascade_use"),
 }
@@ -165,9 +176,9 @@ def in_place_upgrades(data: dict) -> list[str]:
             if attrs[name] is True:
                 done = item.get("measures_in_place")
                 done = list(done) if isinstance(done, list) else []
-                if flag.measure not in done:
-                    item["measures_in_place"] = done + [flag.measure]
-                notes.append(f"{where}attributes.{name}: true is read as {where}measures_in_place: [{flag.measure}] "
+                item["measures_in_place"] = done + [m for m in flag.measures if m not in done]
+                notes.append(f"{where}attributes.{name}: true is read as {where}measures_in_place: "
+                             f"[{', '.join(flag.measures)}] "
                              f"(deprecated since {flag.since}: a measure already done is listed under measures_in_place) "
                              f"/ 旧字段已按“已实施措施”读取：已实施的措施请列入已实施措施")
             else:
