@@ -165,7 +165,7 @@ def in_place_upgrades(data: dict) -> list[str]:
     notes = []
     units = data.get("units")
     items = [("", data, "profile")] + [(f"units[{i}].", u, "unit") for i, u in
-                                          enumerate(units if isinstance(units, list) else []) if isinstance(u, dict)]
+                                       enumerate(units if isinstance(units, list) else []) if isinstance(u, dict)]
     for where, item, on in items:
         attrs = item.get("attributes")
         if not isinstance(attrs, dict):
