@@ -214,3 +214,45 @@ def test_caustic_soda_100pct_is_entered_and_not_compared_with_the_rows_by_concen
     assert b.product_key == "caustic_soda_100pct" and not b.levels and b.saving_tce_per_year is None
     assert "折百" in b.rating.zh and "GB 21257" in b.rating.zh and "100 %" in b.rating.en
     assert a.profile["products"][0]["annual_output"] == 200000  # 万吨 converted at intake
+
+
+@pytest.mark.parametrize("word,key", [("电解槽", "electrolyser"), ("精馏塔", "distillation_column"),
+                                      ("焦炉", "coke_oven_battery"), ("电机系统", "motor_system"),
+                                      ("导热油炉", "industrial_boiler"), ("有机热载体锅炉", "industrial_boiler")])
+def test_a_unit_is_named_by_its_short_word(kb, word, key):
+    """Issue 29 (a held-out electrolytic manganese plant): 电解槽 was refused because the label reads 电解槽（电解系统）;
+    a label's words before its bracket are accepted where no other word is written so."""
+    p = validate_profile({"name": "x", "units": [{"id": "U1", "type": word}]}, kb)
+    assert p.units[0].type == key
+
+
+def test_a_bracketed_short_word_never_takes_an_exact_label(kb):
+    from cpadvisor.intake.labels import labels_of
+    lab = labels_of(kb)
+    assert lab.lookup("unit_types", "工业炉窑") == ("industrial_kiln", [])  # not kiln_or_furnace's 工业炉窑（…）
+
+
+@pytest.mark.parametrize("word,fuel,typ", [("燃煤锅炉", "coal", "boiler"), ("生物质锅炉", "biomass", "boiler"),
+                                           ("天然气锅炉", "natural_gas", "boiler"),
+                                           ("燃煤工业锅炉", "coal", "industrial_boiler"),
+                                           ("水煤浆干燥窑", "coal_water_slurry", "drying_kiln")])
+def test_a_fuel_written_into_the_unit_word_is_its_fuel(kb, word, fuel, typ):
+    """Issue 29: a consultant writes 燃煤锅炉, the fuel and the unit in one word: both are read, and the boiler
+    rules reach it without asking the fuel."""
+    p = validate_profile({"name": "x", "units": [{"id": "GL1", "type": word}]}, kb)
+    assert (p.units[0].type, p.units[0].fuel) == (typ, fuel)
+    if fuel == "coal" and typ == "boiler":
+        f = assess(p, kb=kb).finding("common.coal_boiler_substitution")
+        assert f.status == "applies" and f.units == ["GL1"]
+
+
+def test_a_fuel_given_beside_the_unit_word_wins(kb):
+    p = validate_profile({"name": "x", "units": [{"id": "GL1", "type": "燃煤锅炉", "fuel": "生物质"}]}, kb)
+    assert (p.units[0].type, p.units[0].fuel) == ("boiler", "biomass")
+
+
+def test_a_word_that_is_no_fuel_and_unit_is_still_refused(kb):
+    from cpadvisor.errors import InputError
+    with pytest.raises(InputError) as exc:
+        validate_profile({"name": "x", "units": [{"id": "U1", "type": "燃煤飞船"}]}, kb)
+    assert "燃煤飞船" in str(exc.value)

@@ -1,7 +1,9 @@
 """Words a consultant writes -> vocabulary keys: ``燃煤``/``煤`` -> coal, ``烧结机`` -> sintering_machine.
 
 Wherever a profile expects a vocabulary word, the key, its Chinese or English label, a declared alias
-or the Chinese label without 行业 is accepted; a word that fits several keys is an error listing them.
+or the Chinese label without 行业 is accepted, and, where no label is written so, the label's words before its
+bracket (电解槽 of 电解槽（电解系统）); a unit word that writes its fuel too (燃煤锅炉) gives both. A word that fits
+several keys is an error listing them.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ NONE_WORDS = ("无", "没有", "均未实施", NONE_DONE)  # the words for measu
 
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+BRACKET = re.compile(r"[（(]")
 
 
 def _norm(text: str) -> str:
@@ -53,14 +56,20 @@ class Labels:
     def __init__(self, vocab: Vocabulary, measures: Optional[dict[str, tuple[str, str]]] = None):
         self.vocab = vocab
         self.index: dict[str, dict[str, set[str]]] = {}
+        self.short: dict[str, dict[str, set[str]]] = {}  # a label's words before its bracket: 电解槽 of 电解槽（电解系统）
         for kind in ("subsectors", "unit_types", "fuels", "waste_kinds", "disposals", "voc_kinds", "voc_materials",
                      "voc_methods", "shared_facilities", "products"):
             idx: dict[str, set[str]] = {}
+            short: dict[str, set[str]] = {}
             for key, term in vocab.terms[kind].items():
                 for form in self._forms(key, getattr(term, "zh", ""), getattr(term, "en", ""),
                                         getattr(term, "aliases", None) or []):
                     idx.setdefault(form, set()).add(key)
+                head = BRACKET.split(getattr(term, "zh", ""), 1)[0].strip()
+                if head and head != getattr(term, "zh", ""):
+                    short.setdefault(_norm(head), set()).add(key)
             self.index[kind] = idx
+            self.short[kind] = {form: keys for form, keys in short.items() if form not in idx}  # a label itself wins
         sectors: dict[str, set[str]] = {}
         for key, name in vocab.sectors.items():
             for form in self._forms(key, name.zh, name.en, vocab.sector_aliases.get(key, [])):
@@ -104,9 +113,23 @@ class Labels:
         """(the key, []) for a word with one meaning; (None, candidates) when it has several; (None, []) if none."""
         idx = (self.attr_index if attribute else self.index).get(kind, {})
         keys = sorted(idx.get(_norm(word), ()))
+        if not keys and not attribute:
+            keys = sorted(self.short.get(kind, {}).get(_norm(word), ()))
         if len(keys) == 1:
             return keys[0], []
         return None, keys
+
+    def fuel_and_unit(self, word: str) -> Optional[tuple[str, str]]:
+        """(fuel, unit type) of a word that writes both, 燃煤锅炉 -> (coal, boiler): the one way to cut it into a fuel
+        word and a unit word; None if there is none or more than one."""
+        w = _norm(word)
+        found = set()
+        for i in range(1, len(w)):
+            fuel, _ = self.lookup("fuels", w[:i])
+            unit, _ = self.lookup("unit_types", w[i:]) if fuel else (None, [])
+            if fuel and unit:
+                found.add((fuel, unit))
+        return found.pop() if len(found) == 1 else None
 
     def hint(self, kind: str, word: str) -> str:
         """' (did you mean 'key' (label)?)' from a close written form that shares what tells it apart from its
@@ -192,7 +215,12 @@ def normalise(data: Any, labels: Labels) -> list[tuple[Loc, str]]:
         if not isinstance(word, str):
             return
         found, many = labels.lookup(kind, word, attribute)
-        if found is not None:
+        both = labels.fuel_and_unit(word) if kind == "unit_types" and found is None and not many else None
+        if both is not None:  # 燃煤锅炉: the fuel and the unit in one word; a fuel written beside it wins
+            container[key] = both[1]
+            if not container.get("fuel"):
+                container["fuel"] = both[0]
+        elif found is not None:
             container[key] = found
         elif many:
             problems.append((loc, f"'{word}' is ambiguous: it may mean {', '.join(many)}; write one of them / "
