@@ -411,3 +411,19 @@ def test_lint_asks_a_rule_on_a_number_without_a_level_to_say_how_it_ranks(tmp_pa
     found = [x for x in lint(root) if x.check == "number-unranked"]
     assert len(found) == 1 and found[0].level == "error" and "scrap_ratio_pct" in found[0].message
     assert found[0].file.endswith("scrap_recycling.yaml") and found[0].line is not None
+
+
+@pytest.mark.parametrize("annual,unit,mwh", [(15000, "MWh", 15000), (1500, "万kWh", 15000), (45, "GWh", 45000)])
+def test_electricity_in_the_energy_list_answers_the_yearly_electricity_use(kb, annual, unit, mwh):
+    """Issue 29: a plant lists its purchased electricity among its energy (电 15,000 MWh) and is still asked its
+    yearly electricity use; the list answers it (units converted, never from tce, which needs a factor)."""
+    a = assess({"name": "x", "energy": [{"fuel": "electricity", "annual": annual, "unit": unit},
+                                        {"fuel": "coal", "annual": 9000, "unit": "t"}]}, kb=kb)
+    f = a.finding("common.smart_microgrid")
+    assert f.status in ("applies", "to_verify") and "enterprise.electricity_mwh" not in f.missing
+    assert any(c.field == "electricity_mwh" and c.value == mwh for c in f.conditions)
+    given = assess({"name": "x", "electricity_mwh": 800,
+                    "energy": [{"fuel": "electricity", "annual": annual, "unit": unit}]}, kb=kb)
+    assert any(c.value == 800 for c in given.finding("common.smart_microgrid").conditions)  # the field wins
+    tce = assess({"name": "x", "energy": [{"fuel": "electricity", "annual": 1800, "unit": "tce"}]}, kb=kb)
+    assert "enterprise.electricity_mwh" in tce.finding("common.smart_microgrid").missing

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Union
 
+from cpadvisor.economics.units import UNITS, convert
 from cpadvisor.knowledge.conditions import count_key
 from cpadvisor.models.profile import NONE_DONE, EnterpriseProfile, ParkProfile, Product
 
@@ -148,6 +149,8 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile],
     for name in ("size", "project_type", "cp_audit_passed", "financing_constrained", "total_energy_tce",
                  "electricity_mwh", "water_m3"):
         _put(ent, name, getattr(p, name))
+    if p.electricity_mwh is None:  # the energy list's electricity answers it (units converted; never from tce)
+        _put(ent, "electricity_mwh", electricity_mwh_of(p.energy))
     em = p.emissions.model_dump(exclude_none=True, mode="json")  # dates as ISO text (facts are JSON)
     if "energy_over_quota" not in em and within_quota(p.products, levels_of):
         em["energy_over_quota"] = False  # computed: the report rates every product within its quota, never asks
@@ -201,3 +204,12 @@ def build_facts(profile: Union[EnterpriseProfile, ParkProfile],
             _put(f, name, getattr(o, name))
         vocs.append(f)
     return {"enterprise": [ent], "park": [], "unit": units, "product": products, "waste": wastes, "voc": vocs}
+
+
+def electricity_mwh_of(energy: Any) -> Optional[float]:
+    """The yearly electricity of an energy list in MWh, where every electricity entry is in an electricity unit
+    (kWh, 万kWh, MWh, GWh); None otherwise (an entry in tce needs a conversion factor, not made here)."""
+    items = [e for e in energy if e.fuel == "electricity"]
+    if not items or any(UNITS.get(e.unit.strip(), ("",))[0] != "electricity" for e in items):
+        return None
+    return float(sum(convert(e.annual, e.unit, "MWh") for e in items))
