@@ -256,3 +256,26 @@ def test_a_word_that_is_no_fuel_and_unit_is_still_refused(kb):
     with pytest.raises(InputError) as exc:
         validate_profile({"name": "x", "units": [{"id": "U1", "type": "燃煤飞船"}]}, kb)
     assert "燃煤飞船" in str(exc.value)
+
+
+def test_a_ceramic_plant_in_its_own_words(kb):
+    """Issue 29 (the Liling plant written as YAML, not through the workbook's drop-downs): 辊道窑, 厂内回用 and 其他危废
+    are the consultant's words for a ceramic kiln, reuse on site and a hazardous waste of no listed kind."""
+    p = validate_profile({"name": "醴陵某陶瓷厂", "sectors": ["建材"], "units": [
+        {"id": "1号辊道窑", "type": "辊道窑", "fuel": "发生炉煤气"}, {"id": "2号窑", "type": "梭式窑", "fuel": "天然气"}],
+        "solid_wastes": [{"name": "废瓷片", "kind": "废瓷", "annual_t": 4000, "disposal": "厂内回用"},
+                         {"name": "废釉", "kind": "其他危废", "annual_t": 50, "disposal": "委外处置"}]}, kb)
+    assert [u.type for u in p.units] == ["ceramic_kiln", "ceramic_kiln"]
+    assert [w.disposal for w in p.solid_wastes] == ["utilised", "entrusted"]
+    assert p.solid_wastes[1].kind == "other_hazardous" and p.solid_wastes[1].hazardous is True
+    assert validate_profile({"name": "x", "solid_wastes": [{"kind": "危险废物", "hazardous": False}]},
+                            kb).solid_wastes[0].hazardous is False  # a flag written beside it wins
+
+
+def test_a_mistyped_attribute_is_offered_with_its_chinese_label(kb):
+    """Issue 29: water_reuse_pct was offered wastewater_reuse_pct alone, while 水重复利用率 is water_recycling_pct; the
+    label beside the offer lets the consultant see that 工业废水回用率 is another figure."""
+    from cpadvisor.errors import InputError
+    with pytest.raises(InputError) as exc:
+        validate_profile({"name": "x", "attributes": {"water_reuse_pct": 60}}, kb)
+    assert "did you mean 'wastewater_reuse_pct' (工业废水回用率)?" in str(exc.value)

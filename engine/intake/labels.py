@@ -222,6 +222,10 @@ def normalise(data: Any, labels: Labels) -> list[tuple[Loc, str]]:
                 container["fuel"] = both[0]
         elif found is not None:
             container[key] = found
+            term = labels.vocab.terms.get(kind, {}).get(found) if not attribute else None
+            for name, value in (getattr(term, "implies", None) or {}).items():  # 其他危废: hazardous too
+                if container.get(name) is None:
+                    container[name] = value
         elif many:
             problems.append((loc, f"'{word}' is ambiguous: it may mean {', '.join(many)}; write one of them / "
                                   f"“{word}”有歧义，可能指 {'、'.join(many)}，请写明其一"))

@@ -49,6 +49,8 @@ class Term(_Strict):
     en: str
     aliases: list[str] = Field(default_factory=list)  # other words people write for it, e.g. 煤, 燃煤 for coal
     is_a: list[Key] = Field(default_factory=list)  # unit types and families only: the families it belongs to
+    # what the word also says of its item, set where the item does not say it (a hazardous waste: hazardous: true)
+    implies: dict[Key, Union[bool, str, float]] = Field(default_factory=dict)
 
 
 class Judgement(_Strict):

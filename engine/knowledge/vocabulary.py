@@ -237,7 +237,11 @@ class Vocabulary:
                         out.append((loc + (name,), f"'{name}' is a {other.on} attribute: write it under {where} / "  # type: ignore[union-attr]
                                                    f"“{name}”属于{ {'unit': '生产装置', 'enterprise': '企业', 'park': '园区'}[other.on] }的属性"))  # type: ignore[union-attr]
                         continue
-                    out.append((loc + (name,), f"unknown {on} attribute '{name}'{did_you_mean(name, known)} / 未知属性"))
+                    hint = did_you_mean(name, known)
+                    if hint:  # with its label: 工业废水回用率 is not 水重复利用率
+                        key = hint.split("'")[1]
+                        hint = f" (did you mean '{key}' ({known[key].zh})?)"
+                    out.append((loc + (name,), f"unknown {on} attribute '{name}'{hint} / 未知属性"))
                     continue
                 if a.type == "bool" and not isinstance(val, bool):
                     out.append((loc + (name,), f"'{name}' must be true or false, got {val!r}"))
