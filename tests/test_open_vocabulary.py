@@ -279,3 +279,28 @@ def test_a_mistyped_attribute_is_offered_with_its_chinese_label(kb):
     with pytest.raises(InputError) as exc:
         validate_profile({"name": "x", "attributes": {"water_reuse_pct": 60}}, kb)
     assert "did you mean 'wastewater_reuse_pct' (工业废水回用率)?" in str(exc.value)
+
+
+def test_an_eaf_plant_in_its_own_words(kb):
+    """Issue 29 (a held-out EAF works): 钢渣 is a smelting slag, 转炉钢 the BOF process, 粗钢 the whole-works figure;
+    电炉钢 fits three EAF classes, so the message lists them with their labels, to pick by the furnace's size."""
+    from cpadvisor.errors import InputError
+    p = validate_profile({"name": "x", "sectors": ["钢铁"], "products": [
+        {"name": "转炉钢", "key": "转炉钢"}, {"name": "粗钢", "key": "粗钢"}],
+        "solid_wastes": [{"kind": "钢渣", "annual_t": 120000, "disposal": "外售"}]}, kb)
+    assert [x.key for x in p.products] == ["steel_bof", "crude_steel_whole_works"]
+    assert p.solid_wastes[0].kind == "slag"
+    with pytest.raises(InputError) as exc:
+        validate_profile({"name": "x", "products": [{"name": "电炉钢", "key": "电炉钢"}]}, kb)
+    msg = str(exc.value)
+    assert "steel_eaf_ge70t (电弧炉工序（公称容量≥70t）)" in msg and "steel_eaf_lt50t" in msg
+
+
+def test_an_electric_furnace_is_not_asked_its_fuel(kb):
+    """Issue 29: a ladle furnace (LF) or an EAF heats with electric arcs; the word says its fuel, so the kiln fuel
+    rule does not ask it. A fuel written beside it still wins."""
+    a = assess({"name": "x", "sectors": ["steel"], "units": [{"id": "LF1", "type": "LF炉"},
+                                                             {"id": "DL1", "type": "电弧炉"}]}, kb=kb)
+    assert [u["fuel"] for u in a.profile["units"]] == ["electricity", "electricity"]
+    f = a.finding("common.kiln_clean_fuel_substitution")
+    assert f is None or f.status == "not_applies" or "LF1" not in f.units

@@ -227,8 +227,10 @@ def normalise(data: Any, labels: Labels) -> list[tuple[Loc, str]]:
                 if container.get(name) is None:
                     container[name] = value
         elif many:
-            problems.append((loc, f"'{word}' is ambiguous: it may mean {', '.join(many)}; write one of them / "
-                                  f"“{word}”有歧义，可能指 {'、'.join(many)}，请写明其一"))
+            named = [m if attribute else f"{m} ({labels.vocab.label(kind, m)})" for m in many] \
+                if kind not in FIXED and kind != "sectors" else many
+            problems.append((loc, f"'{word}' is ambiguous: it may mean {', '.join(named)}; write one of them / "
+                                  f"“{word}”有歧义，可能指 {'、'.join(named)}，请写明其一"))
         elif not attribute and not KEY.match(word) and kind not in FIXED:
             problems.append((loc, f"unknown {_singular(kind)} '{word}'{labels.hint(kind, word)} / "
                                   f"词表中没有“{word}”"))

@@ -106,6 +106,7 @@ class ProductKey(_Strict):
     en: str
     energy_unit: Optional[str] = None
     output_unit: Optional[str] = None
+    aliases: list[str] = Field(default_factory=list)  # other words for it (one that fits several products: asked)
     not_compared: Optional[Text] = None  # why no stored level is compared (else the general sentence)
 
 
