@@ -218,7 +218,8 @@ def test_caustic_soda_100pct_is_entered_and_not_compared_with_the_rows_by_concen
 
 @pytest.mark.parametrize("word,key", [("电解槽", "electrolyser"), ("精馏塔", "distillation_column"),
                                       ("焦炉", "coke_oven_battery"), ("电机系统", "motor_system"),
-                                      ("导热油炉", "industrial_boiler"), ("有机热载体锅炉", "industrial_boiler")])
+                                      ("导热油炉", "industrial_boiler"), ("有机热载体锅炉", "industrial_boiler"),
+                                      ("烘箱", "dryer"), ("烘干机", "dryer")])
 def test_a_unit_is_named_by_its_short_word(kb, word, key):
     """Issue 29 (a held-out electrolytic manganese plant): 电解槽 was refused because the label reads 电解槽（电解系统）;
     a label's words before its bracket are accepted where no other word is written so."""
