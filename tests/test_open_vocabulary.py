@@ -305,3 +305,17 @@ def test_an_electric_furnace_is_not_asked_its_fuel(kb):
     assert [u["fuel"] for u in a.profile["units"]] == ["electricity", "electricity"]
     f = a.finding("common.kiln_clean_fuel_substitution")
     assert f is None or f.status == "not_applies" or "LF1" not in f.units
+
+
+def test_a_fine_chemicals_plant_in_its_own_words(kb):
+    """Issue 29: 反应釜 is a batch reactor, an RTO is entered as an abatement unit (shown, no measure reads it), 储罐
+    is storage and loading; 有机溶剂 fits both solvent classes, so the message lists both with their labels."""
+    from cpadvisor.errors import InputError
+    p = validate_profile({"name": "x", "sectors": ["石化化工"], "units": [
+        {"id": "1号釜", "type": "反应釜"}, {"id": "RTO", "type": "RTO"}],
+        "voc_operations": [{"kind": "储罐"}, {"kind": "精馏"}]}, kb)
+    assert [u.type for u in p.units] == ["batch_reactor", "abatement_unit"]
+    assert [o.kind for o in p.voc_operations] == ["storage_loading", "purification"]
+    with pytest.raises(InputError) as exc:
+        validate_profile({"name": "x", "voc_operations": [{"kind": "synthesis", "material": "有机溶剂"}]}, kb)
+    assert "high_voc_solvent (高VOCs含量或高反应活性有机溶剂)" in str(exc.value) and "low_voc_solvent" in str(exc.value)
