@@ -319,3 +319,10 @@ def test_a_fine_chemicals_plant_in_its_own_words(kb):
     with pytest.raises(InputError) as exc:
         validate_profile({"name": "x", "voc_operations": [{"kind": "synthesis", "material": "有机溶剂"}]}, kb)
     assert "high_voc_solvent (高VOCs含量或高反应活性有机溶剂)" in str(exc.value) and "low_voc_solvent" in str(exc.value)
+
+
+@pytest.mark.parametrize("word,key", [("食品", "food"), ("化工", "petrochem"), ("石化", "petrochem"),
+                                      ("有色", "nonferrous"), ("火电", "power"), ("制浆造纸", "paper")])
+def test_sectors_by_their_short_words(kb, word, key):
+    """Issue 29 (a park written in its own words): 食品 was refused for 食品加工行业."""
+    assert validate_profile({"name": "x", "sectors": [word]}, kb).sectors == [key]
