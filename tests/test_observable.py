@@ -427,3 +427,24 @@ def test_electricity_in_the_energy_list_answers_the_yearly_electricity_use(kb, a
     assert any(c.value == 800 for c in given.finding("common.smart_microgrid").conditions)  # the field wins
     tce = assess({"name": "x", "energy": [{"fuel": "electricity", "annual": 1800, "unit": "tce"}]}, kb=kb)
     assert "enterprise.electricity_mwh" in tce.finding("common.smart_microgrid").missing
+
+
+def test_migrate_moves_old_done_flags_into_measures_in_place(tmp_path, kb):
+    """Issue 29: `cpadvisor migrate` writes an old "already done" flag as what it means (measures_in_place) and drops
+    a false one (it decides nothing); comments stay, and the migrated file gives the same findings with no notice."""
+    src = tmp_path / "p.yaml"
+    src.write_text("# 某焦化厂\nname: 某焦化厂\nsectors: [vocs]\nsubsectors: [coking]\nelectricity_mwh: 5000\n"
+                   "attributes:\n  has_microgrid: true  # 2023年建成\n"
+                   "units:\n  - id: JL1\n    type: coke_oven_battery\n"
+                   "    attributes: {staged_combustion: true, chamber_pressure_control: false}\n", encoding="utf-8")
+    before = assess(src, kb=kb)
+    res = runner.invoke(app, ["migrate", str(src), "--in-place"])
+    assert res.exit_code == 0, res.output
+    text = src.read_text(encoding="utf-8")
+    assert "# 某焦化厂" in text and "has_microgrid:" not in text and "staged_combustion:" not in text
+    assert "chamber_pressure_control:" not in text and "attributes" not in text
+    after = assess(src, kb=kb)
+    assert not after.warnings
+    assert after.profile["measures_in_place"] == ["common.smart_microgrid"]
+    assert after.profile["units"][0]["measures_in_place"] == ["vocs.coking_staged_combustion"]
+    assert [(f.measure_id, f.status) for f in before.findings] == [(f.measure_id, f.status) for f in after.findings]

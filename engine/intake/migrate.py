@@ -187,6 +187,36 @@ def in_place_upgrades(data: dict) -> list[str]:
     return notes
 
 
+def move_in_place_flags(data: dict) -> list[str]:
+    """Rewrite old in-place flags as what they mean, in place (``cpadvisor migrate``): a true flag's measures are
+    appended to the item's ``measures_in_place`` and the flag is removed; a false one is removed (it decides nothing).
+    One notice per flag."""
+    notes = []
+    units = data.get("units")
+    items = [("", data, "profile")] + [(f"units[{i}].", u, "unit") for i, u in
+                                       enumerate(units if isinstance(units, list) else []) if isinstance(u, dict)]
+    for where, item, on in items:
+        attrs = item.get("attributes")
+        if not isinstance(attrs, dict):
+            continue
+        for name, flag in IN_PLACE_FLAGS.items():
+            if flag.on != on or name not in attrs:
+                continue
+            if attrs.pop(name) is True:
+                if not isinstance(item.get("measures_in_place"), list):
+                    item["measures_in_place"] = []
+                done = item["measures_in_place"]
+                done.extend(m for m in flag.measures if m not in done)
+                notes.append(f"{where}attributes.{name}: true rewritten as {where}measures_in_place: "
+                             f"[{', '.join(flag.measures)}] / 旧字段已改写为“已实施措施”")
+            else:
+                notes.append(f"{where}attributes.{name}: false removed: it decided nothing since {flag.since} "
+                             f"/ 旧字段已删除（未列入已实施措施即按未实施）")
+        if not attrs:
+            del item["attributes"]
+    return notes
+
+
 def retired_notices(data: dict) -> list[str]:
     """One line per retired attribute the profile (or one of its units) gives: the value is kept and shown, it
     decides nothing."""

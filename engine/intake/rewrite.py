@@ -9,13 +9,14 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from cpadvisor.intake.labels import labels_of, normalise
-from cpadvisor.intake.migrate import apply_unit_upgrade, notice, unit_upgrades
+from cpadvisor.intake.migrate import apply_unit_upgrade, move_in_place_flags, notice, unit_upgrades
 from cpadvisor.intake.profiles import profile_from_text
 from cpadvisor.knowledge.yamlio import loads
 
 
 def migrate_text(text: str, file: str, kb: Any) -> tuple[str, list[str], list[str]]:
-    """A YAML or JSON profile with its deprecated forms rewritten (ruamel round trip: comments and key order kept);
+    """A YAML or JSON profile with its deprecated forms rewritten, old "already done" flags as ``measures_in_place``
+    (ruamel round trip: comments and key order kept);
     the notices of what was rewritten; the notices that still stand (a retired attribute: nothing to rewrite, it
     is kept and decides nothing). The result is validated like any profile."""
     plain = loads(text, file).data  # the safe loader first: no tags, no aliases, sizes checked
@@ -32,6 +33,8 @@ def migrate_text(text: str, file: str, kb: Any) -> tuple[str, list[str], list[st
         unit = body["units"][i]
         apply_unit_upgrade(unit, up)
         notes.append(notice(i, unit, up))
+    if isinstance(body, dict):
+        notes += move_in_place_flags(body)  # an old "already done" flag written as what it means
     buf = io.StringIO()
     rt.dump(doc, buf)
     out = buf.getvalue() if notes else text  # nothing rewritten: the file stays as it was, byte for byte
