@@ -160,16 +160,20 @@ IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
 }
 
 
-def in_place_upgrades(data: dict) -> list[str]:
-    """Old in-place flags read as ``measures_in_place`` (the flag's value is kept); one notice per flag."""
-    notes = []
+def _attributed(data: dict) -> list[tuple[str, dict, str, dict]]:
+    """(where, item, on, attributes) of the profile itself (on ``profile``) and of each unit (``unit``) that has an
+    attributes mapping; ``where`` is the path prefix a notice names (``units[2].``)."""
     units = data.get("units")
     items = [("", data, "profile")] + [(f"units[{i}].", u, "unit") for i, u in
                                        enumerate(units if isinstance(units, list) else []) if isinstance(u, dict)]
-    for where, item, on in items:
-        attrs = item.get("attributes")
-        if not isinstance(attrs, dict):
-            continue
+    return [(where, item, on, item["attributes"]) for where, item, on in items
+            if isinstance(item.get("attributes"), dict)]
+
+
+def in_place_upgrades(data: dict) -> list[str]:
+    """Old in-place flags read as ``measures_in_place`` (the flag's value is kept); one notice per flag."""
+    notes = []
+    for where, item, on, attrs in _attributed(data):
         for name, flag in IN_PLACE_FLAGS.items():
             if flag.on != on or name not in attrs:
                 continue
@@ -192,13 +196,8 @@ def move_in_place_flags(data: dict) -> list[str]:
     appended to the item's ``measures_in_place`` and the flag is removed; a false one is removed (it decides nothing).
     One notice per flag."""
     notes = []
-    units = data.get("units")
-    items = [("", data, "profile")] + [(f"units[{i}].", u, "unit") for i, u in
-                                       enumerate(units if isinstance(units, list) else []) if isinstance(u, dict)]
-    for where, item, on in items:
-        attrs = item.get("attributes")
-        if not isinstance(attrs, dict):
-            continue
+    for where, item, on, attrs in _attributed(data):
+        before = len(notes)
         for name, flag in IN_PLACE_FLAGS.items():
             if flag.on != on or name not in attrs:
                 continue
@@ -212,7 +211,7 @@ def move_in_place_flags(data: dict) -> list[str]:
             else:
                 notes.append(f"{where}attributes.{name}: false removed: it decided nothing since {flag.since} "
                              f"/ 旧字段已删除（未列入已实施措施即按未实施）")
-        if not attrs:
+        if not attrs and len(notes) > before:  # emptied here: the empty mapping goes too
             del item["attributes"]
     return notes
 
@@ -220,17 +219,9 @@ def move_in_place_flags(data: dict) -> list[str]:
 def retired_notices(data: dict) -> list[str]:
     """One line per retired attribute the profile (or one of its units) gives: the value is kept and shown, it
     decides nothing."""
-    units = data.get("units")
-    items = [("", data, "profile")] + [(f"units[{i}].", u, "unit") for i, u in
-                                       enumerate(units if isinstance(units, list) else []) if isinstance(u, dict)]
-    out = []
-    for where, item, on in items:
-        attrs = item.get("attributes")
-        if isinstance(attrs, dict):
-            out += [f"{where}attributes.{k}: decides nothing since {r.since} ({r.why_en}); give "
-                    f"{', '.join(r.instead)} / 该字段已不作判断依据：{r.why_zh}"
-                    for k, r in RETIRED.items() if r.on == on and k in attrs]
-    return out
+    return [f"{where}attributes.{k}: decides nothing since {r.since} ({r.why_en}); give {', '.join(r.instead)} / "
+            f"该字段已不作判断依据：{r.why_zh}"
+            for where, _, on, attrs in _attributed(data) for k, r in RETIRED.items() if r.on == on and k in attrs]
 
 
 def unit_upgrades(units: Any) -> list[tuple[int, UnitUpgrade]]:
