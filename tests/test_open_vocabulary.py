@@ -326,3 +326,16 @@ def test_a_fine_chemicals_plant_in_its_own_words(kb):
 def test_sectors_by_their_short_words(kb, word, key):
     """Issue 29 (a park written in its own words): 食品 was refused for 食品加工行业."""
     assert validate_profile({"name": "x", "sectors": [word]}, kb).sectors == [key]
+
+
+def test_a_core_field_written_as_an_attribute_says_where_it_goes(kb):
+    """A consultant writes electricity_mwh under attributes: the message says it is a field of the profile itself,
+    not a retired attribute it resembles."""
+    from cpadvisor.errors import InputError
+    with pytest.raises(InputError) as exc:
+        validate_profile({"name": "x", "attributes": {"electricity_mwh": 5000}}, kb)
+    msg = str(exc.value)
+    assert "'electricity_mwh' is a field of the profile itself" in msg and "large_electricity_consumer" not in msg
+    with pytest.raises(InputError) as exc:
+        validate_profile({"name": "x", "units": [{"id": "G1", "type": "boiler", "attributes": {"fuel": "coal"}}]}, kb)
+    assert "'fuel' is a field of the unit itself" in str(exc.value)

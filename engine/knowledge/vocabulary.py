@@ -7,7 +7,7 @@ from typing import Any, Union
 from cpadvisor.economics.units import UNITS
 from cpadvisor.knowledge.conditions import FieldSpec
 from cpadvisor.knowledge.format import Attribute, PackFile, ProductKey, Term
-from cpadvisor.models.profile import NONE_DONE, EnterpriseProfile, ParkProfile
+from cpadvisor.models.profile import NONE_DONE, EnterpriseProfile, ParkProfile, Unit
 from cpadvisor.knowledge.yamlio import did_you_mean
 
 TERM_KINDS = ("subsectors", "unit_types", "unit_families", "fuels", "waste_kinds", "disposals", "voc_kinds",
@@ -225,6 +225,9 @@ class Vocabulary:
                 if mid not in measure_ids and mid != NONE_DONE:
                     out.append((loc + (i,), f"unknown measure id '{mid}'{did_you_mean(mid, measure_ids)} / 未知措施编号"))
 
+        core_fields = {"enterprise": set(EnterpriseProfile.model_fields), "park": set(ParkProfile.model_fields),
+                       "unit": set(Unit.model_fields)}
+
         def attrs(values: dict[str, Any], on: str, loc: Loc) -> None:
             known = self.attributes(on)
             for name, val in values.items():
@@ -236,6 +239,12 @@ class Vocabulary:
                                  "park": "attributes (of a park profile)"}[other.on]  # type: ignore[union-attr]
                         out.append((loc + (name,), f"'{name}' is a {other.on} attribute: write it under {where} / "  # type: ignore[union-attr]
                                                    f"“{name}”属于{ {'unit': '生产装置', 'enterprise': '企业', 'park': '园区'}[other.on] }的属性"))  # type: ignore[union-attr]
+                        continue
+                    if name in core_fields[on]:  # electricity_mwh under attributes: a field of the item itself
+                        where = "units[i]" if on == "unit" else "the top level"
+                        out.append((loc + (name,), f"'{name}' is a field of the {'unit' if on == 'unit' else 'profile'} "
+                                                   f"itself, not an attribute: write it at {where} / “{name}”不是属性，"
+                                                   f"请直接写在{'生产装置' if on == 'unit' else '画像'}一级"))
                         continue
                     hint = did_you_mean(name, known)
                     if hint:  # with its label: 工业废水回用率 is not 水重复利用率
