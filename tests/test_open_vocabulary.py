@@ -339,3 +339,10 @@ def test_a_core_field_written_as_an_attribute_says_where_it_goes(kb):
     with pytest.raises(InputError) as exc:
         validate_profile({"name": "x", "units": [{"id": "G1", "type": "boiler", "attributes": {"fuel": "coal"}}]}, kb)
     assert "'fuel' is a field of the unit itself" in str(exc.value)
+
+
+def test_a_tea_workshop_in_its_own_words(kb):
+    """茶叶, 杀青机 and 柴 are a tea processor's words for its subsector, its fixing machine and its firewood."""
+    p = validate_profile({"name": "x", "sectors": ["食品"], "subsectors": ["茶叶"],
+                          "units": [{"id": "杀青机", "type": "杀青机", "fuel": "柴"}]}, kb)
+    assert (p.subsectors, p.units[0].type, p.units[0].fuel) == (["tea"], "tea_processing_machine", "firewood")
