@@ -448,3 +448,29 @@ def test_migrate_moves_old_done_flags_into_measures_in_place(tmp_path, kb):
     assert after.profile["measures_in_place"] == ["common.smart_microgrid"]
     assert after.profile["units"][0]["measures_in_place"] == ["vocs.coking_staged_combustion"]
     assert [(f.measure_id, f.status) for f in before.findings] == [(f.measure_id, f.status) for f in after.findings]
+
+
+def test_a_new_profile_is_never_offered_an_old_field(kb, tmp_path):
+    """Issue 29: "said once" holds for a blank workbook and template too: the retired verdicts and the old "already
+    done" flags (read from old profiles) are no columns of a blank workbook nor words of the YAML template; the
+    JSON Schema marks them deprecated; a profile that gives one keeps its column (nothing is lost)."""
+    import openpyxl
+    from cpadvisor.intake.migrate import OLD_ATTRIBUTES
+    from cpadvisor.intake.schema import profile_schema
+    for pack in ("steel", "power", "parks", "vocs/packaging_printing", "building_materials"):
+        out = tmp_path / f"{pack.replace('/', '_')}.xlsx"
+        assert runner.invoke(app, ["init", pack, "-o", str(out)]).exit_code == 0
+        keys = {c for ws in openpyxl.load_workbook(out) for row in ws.iter_rows(values_only=True) for c in row
+                if isinstance(c, str) and c.startswith("attributes.")}
+        assert keys and not {k.split(".", 1)[1] for k in keys} & OLD_ATTRIBUTES, pack
+    yml = tmp_path / "p.yaml"
+    assert runner.invoke(app, ["init", "steel", "-o", str(yml)]).exit_code == 0
+    assert "has_microgrid" not in yml.read_text(encoding="utf-8") and "scrap_ratio_pct" in yml.read_text(encoding="utf-8")
+    props = profile_schema(kb)["$defs"]["EnterpriseProfile"]["properties"]["attributes"]["properties"]
+    assert props["has_microgrid"].get("deprecated") is True and "deprecated" not in props["scrap_ratio_pct"]
+    old = tmp_path / "old.yaml"
+    old.write_text("name: 钢厂\nsectors: [steel]\nattributes: {has_microgrid: true}\n", encoding="utf-8")
+    assert runner.invoke(app, ["convert", str(old), str(tmp_path / "old.xlsx")]).exit_code == 0
+    cells = [c for ws in openpyxl.load_workbook(tmp_path / "old.xlsx") for row in ws.iter_rows(values_only=True)
+             for c in row]
+    assert "attributes.has_microgrid" in cells

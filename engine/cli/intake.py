@@ -12,6 +12,7 @@ import typer
 from cpadvisor.cli.common import emit, err, get_kb, guarded, kb_option, lang_option, out
 from cpadvisor.cli.files import file_format, write_profile
 from cpadvisor.errors import InputError
+from cpadvisor.intake.migrate import OLD_ATTRIBUTES
 from cpadvisor.intake.schema import vocabulary
 
 def yaml_template(kb: Any, pack: str, sub: Optional[str]) -> str:
@@ -55,7 +56,7 @@ def yaml_template(kb: Any, pack: str, sub: Optional[str]) -> str:
               "measures_in_place: []",
               "attributes: {}        # enterprise facts: " + ", ".join(
                   f"{k} ({a.type})" for k, a in sorted(v.attributes("enterprise").items())
-                  if v.owner.get(("attributes", k)) in owners)]
+                  if v.owner.get(("attributes", k)) in owners and k not in OLD_ATTRIBUTES)]
     return "\n".join(lines) + "\n"
 
 

@@ -160,6 +160,11 @@ IN_PLACE_FLAGS: dict[str, InPlaceFlag] = {
 }
 
 
+# attributes kept so that old profiles stay valid: never offered to a new profile (blank workbook, YAML template),
+# deprecated in the JSON Schema
+OLD_ATTRIBUTES = frozenset(RETIRED) | frozenset(IN_PLACE_FLAGS)
+
+
 def _attributed(data: dict) -> list[tuple[str, dict, str, dict]]:
     """(where, item, on, attributes) of the profile itself (on ``profile``) and of each unit (``unit``) that has an
     attributes mapping; ``where`` is the path prefix a notice names (``units[2].``)."""

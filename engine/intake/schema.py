@@ -11,6 +11,7 @@ import copy
 from types import SimpleNamespace
 from typing import Any, Optional
 
+from cpadvisor.intake.migrate import OLD_ATTRIBUTES
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import LIMITS, NONE_DONE, EnterpriseProfile, ParkProfile
 from cpadvisor.models.results import Assessment
@@ -85,6 +86,8 @@ def _attributes(kb: KnowledgeBase, on: str) -> dict:
     props: dict[str, Any] = {}
     for name, a in sorted(kb.vocab.attributes(on).items()):
         s: dict[str, Any] = {"description": _doc(a.zh, a.en) + (f" ({a.unit})" if a.unit else "")}
+        if name in OLD_ATTRIBUTES:
+            s["deprecated"] = True  # read from old profiles with a notice; never needed in a new one
         if a.type == "bool":
             s["type"] = "boolean"
         elif a.type == "number":
@@ -194,6 +197,7 @@ def vocabulary(kb: Any, pack: Optional[str] = None) -> dict:
         if pack and owner != pack:
             continue
         attrs.append({"name": name, "on": a.on, "where": where[a.on], "type": a.type, "zh": a.zh, "en": a.en,
+                      **({"deprecated": True} if name in OLD_ATTRIBUTES else {}),
                       "values": list(a.values or []), "unit": a.unit, "min": a.min, "max": a.max, "pack": owner,
                       **({"judged_from": a.judged_from.number, "threshold": a.judged_from.threshold}
                          if a.judged_from else {})})

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Optional, Union, get_args
 
 from cpadvisor.errors import InputError
 from cpadvisor.intake.labels import Labels, labels_of
+from cpadvisor.intake.migrate import OLD_ATTRIBUTES
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import SAVING_WORDS, FuelKind
 from cpadvisor.knowledge.yamlio import Doc
@@ -134,12 +135,17 @@ LISTS = "_lists"
 
 # ------------------------------------------------------------------ attributes and vocabularies
 
-def _attr_cols(kb: KnowledgeBase, on: str, packs: Optional[set[str]], present: Iterable[str] = ()) -> list[Col]:
+def _attr_cols(kb: KnowledgeBase, on: str, packs: Optional[set[str]], present: Iterable[str] = (),
+               offer_old: bool = True) -> list[Col]:
+    """The attribute columns of a sheet: the packs' own (all with ``packs`` None) and any the profile gives; an old
+    attribute (retired, or an old 'already done' flag) only where the profile gives it, unless ``offer_old``."""
     cols = []
     present = set(present)
     for name, a in sorted(kb.vocab.attributes(on).items()):
         owner = kb.vocab.owner.get(("attributes", name))
         if packs is not None and owner not in packs and name not in present:
+            continue
+        if not offer_old and name in OLD_ATTRIBUTES and name not in present:
             continue
         kind = {"bool": "bool", "number": "number", "enum": f"attr:{name}", "text": "text"}[a.type]
         cols.append(Col(f"attributes.{name}", a.zh, a.en, kind, a.unit or ""))
@@ -297,7 +303,7 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
     form = wb.create_sheet(FORM[kind])
     fields = (ENTERPRISE_FIELDS if kind == "enterprise" else PARK_FIELDS) + \
         _attr_cols(kb, "enterprise" if kind == "enterprise" else "park", scope,
-                   (p.get("attributes") or {}).keys())
+                   (p.get("attributes") or {}).keys(), offer_old=False)
     for c, (zh, en) in enumerate((("字段", "Field"), ("field", "key"), ("值", "Value"), ("单位", "Unit"),
                                   ("备注", "Notes")), start=1):
         form.cell(1, c, zh).font = head_font
@@ -325,7 +331,7 @@ def write_workbook(kb: KnowledgeBase, profile: Optional[dict] = None, packs: Opt
         allcols = list(cols)
         if field_name == "units":
             present = {k for u in items for k in (u.get("attributes") or {})}
-            allcols += _attr_cols(kb, "unit", scope, present)
+            allcols += _attr_cols(kb, "unit", scope, present, offer_old=False)
         allcols.append(NOTES)
         _items_sheet(ws, allcols, items, labels, head_font, key_font, fill, validate)
     if kind == "enterprise":
