@@ -50,6 +50,16 @@ class Baseline:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def accepted(profiles_file: Path, env: Optional[dict]) -> dict:
+    """What the cpadvisor a subprocess with ``env`` imports accepts: ``valid`` (the indices of the profiles it
+    reads) and ``attributes`` (the attribute names it knows)."""
+    proc = subprocess.run([sys.executable, str(RENDER_SCRIPT), "--valid", str(profiles_file)],
+                          capture_output=True, text=True, env=env, cwd=str(profiles_file.parent))
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip()[-500:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def render_rates(profiles_file: Path, env: Optional[dict], reports: int, docx: int) -> dict:
     """Renders/s of the cpadvisor a subprocess with ``env`` imports (md, html, docx; Chinese)."""
     proc = subprocess.run([sys.executable, str(RENDER_SCRIPT), str(profiles_file), str(reports), str(docx)],
