@@ -40,6 +40,7 @@ class CompiledRule:
     stratum: int = 0
     texts: list[str] = field(default_factory=list)  # "<measure id>:<ground id>" of unread legal texts it rests on
     ask_if: list[C.Pattern] = field(default_factory=list)  # any condition true: the open question matters
+    rank_fact: Optional[str] = None  # the fact kind its ``rank_by`` number is read from (the joined one, else anchor)
 
     @property
     def patterns(self) -> list[C.Pattern]:
@@ -420,10 +421,11 @@ class _Loader:
                     ask_thresholds += [c.threshold for c in C.items_of(cond) if c.threshold]
                     pat.conds.append(cond)
                 ask.append(pat)
+        rank_fact = None
         if rule.rank_by is not None:
             rb = rule.rank_by
-            on = join if join and rb.field in kb.specs.get(join, {}) else anchor_kind
-            spec = kb.specs.get(on, {}).get(rb.field)
+            rank_fact = join if join and rb.field in kb.specs.get(join, {}) else anchor_kind
+            spec = kb.specs.get(rank_fact, {}).get(rb.field)
             if spec is None or spec.type != "number":
                 where = loc + ("rank_by",)
                 numbers = [n for n, s in kb.specs.get(join or anchor_kind, {}).items() if s.type == "number"]
@@ -440,7 +442,7 @@ class _Loader:
         return CompiledRule(key=key, rule=rule, pack=pack, file=str(f), line=line_of(doc, loc),
                             measure_id=measure_id, anchor=pats[anchor_kind], join=pats.get(join) if join else None,
                             derived=list(w.derived), not_derived=list(w.not_derived),
-                            thresholds=list(dict.fromkeys(used_thresholds)), ask_if=ask)
+                            thresholds=list(dict.fromkeys(used_thresholds)), ask_if=ask, rank_fact=rank_fact)
 
     def _check_judgements(self) -> None:
         """A verdict judged_from numbers: the numbers are number fields of its fact, the threshold is sourced."""

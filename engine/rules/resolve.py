@@ -99,21 +99,19 @@ def finding_rows(kb: KnowledgeBase, facts: Facts, events: Iterable[Event], deriv
     keys: dict[int, tuple] = {}
 
     def rank_number(ev: Event) -> Optional[float]:
-        """The number of the rule's ``rank_by`` in the fact it names (joined, else anchor), or None."""
+        """The number of the rule's ``rank_by`` in the fact it is read from (``rank_fact``), or None."""
         rb = ev.rule.rule.rank_by
         if rb is None:
             return None
-        joined = ev.join is not None and ev.rule.join is not None and rb.field in kb.specs[ev.rule.join.fact]
-        v = C.value_of_field((ev.join if joined else ev.anchor) or {}, rb.field)
+        fact = ev.anchor if ev.rule.rank_fact == ev.rule.anchor.fact else ev.join
+        v = C.value_of_field(fact or {}, rb.field)
         return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
     def ranked_on(ev: Event) -> Optional[dict]:
         n, rb = rank_number(ev), ev.rule.rule.rank_by
         if n is None or rb is None:
             return None
-        on = ev.rule.join.fact if ev.rule.join is not None and rb.field in kb.specs[ev.rule.join.fact] \
-            else ev.rule.anchor.fact
-        return {"field": f"{on}.{rb.field}", "value": n, "order": rb.order}
+        return {"field": f"{ev.rule.rank_fact}.{rb.field}", "value": n, "order": rb.order}
 
     def order(ev: Event) -> tuple:
         """A total order of events, the same in every process: priority, rule, the rule's ``rank_by`` number (the
