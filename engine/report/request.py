@@ -16,12 +16,12 @@ from cpadvisor.intake.workbook import ENTERPRISE_FIELDS, PARK_FIELDS
 from cpadvisor.knowledge.loader import KnowledgeBase
 from cpadvisor.models.profile import EnterpriseProfile, ParkProfile, Product, Unit
 from cpadvisor.models.results import Assessment
+from cpadvisor.report.labels import LABELS
 from cpadvisor.report.markdown import md_escape
 from cpadvisor.rules.facts import COMPUTED_INPUTS
 from cpadvisor.rules.plain import candidates, outcome, unknowns
 
-
-EVERY = ("全部建议措施", "every recommendation")
+EVERY = LABELS["v_every_recommendation"]  # the report's own words for "waits on every recommendation"
 
 
 @dataclass
