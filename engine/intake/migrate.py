@@ -175,48 +175,49 @@ def _attributed(data: dict) -> list[tuple[str, dict, str, dict]]:
             if isinstance(item.get("attributes"), dict)]
 
 
+def _flags_given(data: dict) -> list[tuple[str, dict, dict, str, InPlaceFlag]]:
+    """(where, item, attributes, name, flag) of each old in-place flag the profile or one of its units gives."""
+    return [(where, item, attrs, name, flag) for where, item, on, attrs in _attributed(data)
+            for name, flag in IN_PLACE_FLAGS.items() if flag.on == on and name in attrs]
+
+
 def in_place_upgrades(data: dict) -> list[str]:
     """Old in-place flags read as ``measures_in_place`` (the flag's value is kept); one notice per flag."""
     notes = []
-    for where, item, on, attrs in _attributed(data):
-        for name, flag in IN_PLACE_FLAGS.items():
-            if flag.on != on or name not in attrs:
-                continue
-            if attrs[name] is True:
-                done = item.get("measures_in_place")
-                done = list(done) if isinstance(done, list) else []
-                item["measures_in_place"] = done + [m for m in flag.measures if m not in done]
-                notes.append(f"{where}attributes.{name}: true is read as {where}measures_in_place: "
-                             f"[{', '.join(flag.measures)}] "
-                             f"(deprecated since {flag.since}: a measure already done is listed under measures_in_place) "
-                             f"/ 旧字段已按“已实施措施”读取：已实施的措施请列入已实施措施")
-            else:
-                notes.append(f"{where}attributes.{name}: decides nothing since {flag.since} (a measure not listed under "
-                             f"measures_in_place is taken as not yet done) / 该字段已不作判断依据：未列入已实施措施即按未实施")
+    for where, item, attrs, name, flag in _flags_given(data):
+        if attrs[name] is True:
+            done = item.get("measures_in_place")
+            done = list(done) if isinstance(done, list) else []
+            item["measures_in_place"] = done + [m for m in flag.measures if m not in done]
+            notes.append(f"{where}attributes.{name}: true is read as {where}measures_in_place: "
+                         f"[{', '.join(flag.measures)}] "
+                         f"(deprecated since {flag.since}: a measure already done is listed under measures_in_place) "
+                         f"/ 旧字段已按“已实施措施”读取：已实施的措施请列入已实施措施")
+        else:
+            notes.append(f"{where}attributes.{name}: decides nothing since {flag.since} (a measure not listed under "
+                         f"measures_in_place is taken as not yet done) / 该字段已不作判断依据：未列入已实施措施即按未实施")
     return notes
 
 
 def move_in_place_flags(data: dict) -> list[str]:
     """Rewrite old in-place flags as what they mean, in place (``cpadvisor migrate``): a true flag's measures are
     appended to the item's ``measures_in_place`` and the flag is removed; a false one is removed (it decides nothing).
-    One notice per flag."""
+    One notice per flag; an attributes mapping the rewrite empties goes too."""
     notes = []
-    for where, item, on, attrs in _attributed(data):
-        before = len(notes)
-        for name, flag in IN_PLACE_FLAGS.items():
-            if flag.on != on or name not in attrs:
-                continue
-            if attrs.pop(name) is True:
-                if not isinstance(item.get("measures_in_place"), list):
-                    item["measures_in_place"] = []
-                done = item["measures_in_place"]
-                done.extend(m for m in flag.measures if m not in done)
-                notes.append(f"{where}attributes.{name}: true rewritten as {where}measures_in_place: "
-                             f"[{', '.join(flag.measures)}] / 旧字段已改写为“已实施措施”")
-            else:
-                notes.append(f"{where}attributes.{name}: false removed: it decided nothing since {flag.since} "
-                             f"/ 旧字段已删除（未列入已实施措施即按未实施）")
-        if not attrs and len(notes) > before:  # emptied here: the empty mapping goes too
+    given = _flags_given(data)
+    for where, item, attrs, name, flag in given:
+        if attrs.pop(name) is True:
+            if not isinstance(item.get("measures_in_place"), list):
+                item["measures_in_place"] = []
+            done = item["measures_in_place"]
+            done.extend(m for m in flag.measures if m not in done)
+            notes.append(f"{where}attributes.{name}: true rewritten as {where}measures_in_place: "
+                         f"[{', '.join(flag.measures)}] / 旧字段已改写为“已实施措施”")
+        else:
+            notes.append(f"{where}attributes.{name}: false removed: it decided nothing since {flag.since} "
+                         f"/ 旧字段已删除（未列入已实施措施即按未实施）")
+    for _, item, attrs, _, _ in given:
+        if not attrs and "attributes" in item:
             del item["attributes"]
     return notes
 
