@@ -36,16 +36,26 @@ def region_of(region: Optional[str]) -> Optional[str]:
                      f"{did_you_mean(region, HUNAN_CITIES)}", field="--region")
 
 
-def measure_info(knowledge: Optional[Path] = None) -> dict[str, dict]:
-    """measure id -> names and categories (knowledge base; catalog names if it does not load)."""
+def _knowledge(knowledge: Optional[Path] = None) -> Any:
+    """The knowledge base, or None if it does not load (names and number words are a convenience here)."""
     try:
         from cpadvisor.knowledge.loader import load_knowledge
-        kb = load_knowledge(knowledge)
+        return load_knowledge(knowledge)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _info_of(kb: Any) -> dict[str, dict]:
+    if kb is not None:
         return {mid: {"zh": i.measure.name.zh, "en": i.measure.name.en, "categories": list(i.measure.categories)}
                 for mid, i in kb.measures.items()}
-    except Exception:  # noqa: BLE001 - names are a convenience here
-        from cpadvisor.knowledge.catalog import load_catalog
-        return {mid: {"zh": e.name_zh, "en": e.name_en, "categories": []} for mid, e in load_catalog().items()}
+    from cpadvisor.knowledge.catalog import load_catalog
+    return {mid: {"zh": e.name_zh, "en": e.name_en, "categories": []} for mid, e in load_catalog().items()}
+
+
+def measure_info(knowledge: Optional[Path] = None) -> dict[str, dict]:
+    """measure id -> names and categories (knowledge base; catalog names if it does not load)."""
+    return _info_of(_knowledge(knowledge))
 
 
 def summarize(store: Store, region: Optional[str] = None, knowledge: Optional[Path] = None) -> dict[str, Any]:
@@ -142,7 +152,7 @@ def ranking(store: Store, measure_id: str, region: Optional[str] = None,
 
 def _number_words(kb: Any, on: dict) -> dict[str, Optional[str]]:
     """What the ranking number is and its value, in words (zh, en): 工业废水回用率 12 %."""
-    if not on.get("field"):
+    if not on.get("field") or kb is None:
         return {"number_zh": None, "number_en": None}
     fact, field = on["field"].split(".", 1)
     spec = kb.specs.get(fact, {}).get(field)
@@ -239,9 +249,8 @@ def write_xlsx(store: Store, s: dict[str, Any], path: Path, region: Optional[str
                                             "n_recommended", "n_to_verify", "saving_tce", "total_energy_tce",
                                             "knowledge_version", "created_at", "result_json")):
         latest[enterprise_key(r)] = r
-    info = measure_info(knowledge)
-    from cpadvisor.knowledge.loader import load_knowledge
-    kb = load_knowledge(knowledge)
+    kb = _knowledge(knowledge)  # loaded once: the measures' names and the ranking numbers' words
+    info = _info_of(kb)
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
